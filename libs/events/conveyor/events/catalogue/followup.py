@@ -1,0 +1,123 @@
+"""Events followup publishes on conveyor.followups.v1."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from conveyor.events.catalogue.topics import FOLLOWUPS
+from conveyor.events.model import Event
+from conveyor.events.registry import Registry
+
+
+class _FollowupEvent(Event):
+    topic: ClassVar[str] = FOLLOWUPS
+
+
+class FarmerEnrolled(_FollowupEvent):
+    """A farmer (account manager) can now take accounts into a portfolio."""
+
+    event_type: ClassVar[str] = "conveyor.farmer.enrolled"
+    farmer_id: str
+    name: str
+    webhook_url: str | None = None
+
+
+class AccountHandedOver(_FollowupEvent):
+    """After the first deal, the hunter handed the account to a farmer."""
+
+    event_type: ClassVar[str] = "conveyor.account.handed_over"
+    account_id: str
+    lead_id: str
+    hunter_id: str
+    farmer_id: str
+    reason: str
+
+
+class FollowUpScheduled(_FollowupEvent):
+    """A follow-up task was put in a farmer's plan."""
+
+    event_type: ClassVar[str] = "conveyor.followup.scheduled"
+    task_id: str
+    account_id: str
+    farmer_id: str
+    kind: str
+    due_on: date
+    notes: str = ""
+
+
+class FollowUpDue(_FollowupEvent):
+    """A follow-up task fell due."""
+
+    event_type: ClassVar[str] = "conveyor.followup.due"
+    task_id: str
+    account_id: str
+
+
+class FollowUpCompleted(_FollowupEvent):
+    """The farmer completed a task, with an outcome."""
+
+    event_type: ClassVar[str] = "conveyor.followup.completed"
+    task_id: str
+    account_id: str
+    outcome: str
+
+
+class FollowUpOverdue(_FollowupEvent):
+    """A task passed its due date undone."""
+
+    event_type: ClassVar[str] = "conveyor.followup.overdue"
+    task_id: str
+    account_id: str
+
+
+class RepeatOrderRecorded(_FollowupEvent):
+    """The account ordered again."""
+
+    event_type: ClassVar[str] = "conveyor.account.repeat_order_recorded"
+    account_id: str
+    amount: Decimal
+    currency: str
+    ordered_at: datetime
+
+
+class AccountWentDormant(_FollowupEvent):
+    """The account has gone quiet."""
+
+    event_type: ClassVar[str] = "conveyor.account.went_dormant"
+    account_id: str
+    since: datetime
+
+
+class ReactivationScheduled(_FollowupEvent):
+    """A reactivation task was planned for a dormant account."""
+
+    event_type: ClassVar[str] = "conveyor.account.reactivation_scheduled"
+    account_id: str
+    task_id: str
+    offer_code: str | None = None
+
+
+class NurtureRecheckDue(_FollowupEvent):
+    """A nurtured lead should go back to intake for a second look."""
+
+    event_type: ClassVar[str] = "conveyor.nurture.recheck_due"
+    lead_id: str
+
+
+def register(registry: Registry) -> None:
+    """Add followup's events to a registry."""
+    for model in (
+        FarmerEnrolled,
+        AccountHandedOver,
+        FollowUpScheduled,
+        FollowUpDue,
+        FollowUpCompleted,
+        FollowUpOverdue,
+        RepeatOrderRecorded,
+        AccountWentDormant,
+        ReactivationScheduled,
+        NurtureRecheckDue,
+    ):
+        registry.register(model)

@@ -1,0 +1,94 @@
+"""Events intake publishes on conveyor.leads.v1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from conveyor.events.catalogue.topics import LEADS
+from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.events.model import Event
+from conveyor.events.registry import Registry
+
+Temperature = Literal["hot", "warm", "cold"]
+
+
+class _LeadEvent(Event):
+    topic: ClassVar[str] = LEADS
+    lead_id: str
+
+
+class LeadReceived(_LeadEvent):
+    """A lead arrived on some channel and was accepted for processing."""
+
+    event_type: ClassVar[str] = "conveyor.lead.received"
+    lead: LeadSnapshot
+    received_at: datetime
+
+
+class LeadDuplicateDetected(_LeadEvent):
+    """The lead is the same person as an earlier one."""
+
+    event_type: ClassVar[str] = "conveyor.lead.duplicate_detected"
+    duplicate_of: str
+    matched_on: str
+
+
+class LeadQualified(_LeadEvent):
+    """The sieve let the lead through as a target lead (v2: temperature and reasons)."""
+
+    event_type: ClassVar[str] = "conveyor.lead.qualified"
+    schema_version: ClassVar[int] = 2
+    lead: LeadSnapshot
+    score: int
+    temperature: Temperature
+    reasons: tuple[str, ...] = ()
+
+
+class LeadNurtured(_LeadEvent):
+    """Not yet: the lead is kept for a later look."""
+
+    event_type: ClassVar[str] = "conveyor.lead.nurtured"
+    reasons: tuple[str, ...] = ()
+    recheck_after: datetime | None = None
+
+
+class LeadDisqualified(_LeadEvent):
+    """Never: the lead was rejected, with reasons."""
+
+    event_type: ClassVar[str] = "conveyor.lead.disqualified"
+    reasons: tuple[str, ...] = ()
+
+
+class LeadRequalificationRequested(_LeadEvent):
+    """A nurtured lead is due for a second look."""
+
+    event_type: ClassVar[str] = "conveyor.lead.requalification_requested"
+    requested_by: str
+
+
+def temperature_for(score: int) -> Temperature:
+    """The temperature band a qualification score falls in."""
+    if score >= 70:
+        return "hot"
+    return "warm" if score >= 40 else "cold"
+
+
+def upcast_lead_qualified_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """v1 carried only a score; v2 adds the temperature band and the reasons."""
+    score = int(payload.get("score", 0))
+    return {**payload, "temperature": temperature_for(score), "reasons": []}
+
+
+def register(registry: Registry) -> None:
+    """Add intake's events and upcasters to a registry."""
+    for model in (
+        LeadReceived,
+        LeadDuplicateDetected,
+        LeadQualified,
+        LeadNurtured,
+        LeadDisqualified,
+        LeadRequalificationRequested,
+    ):
+        registry.register(model)
+    registry.upcaster(LeadQualified.event_type, 1)(upcast_lead_qualified_v1_v2)

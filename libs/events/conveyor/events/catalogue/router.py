@@ -1,0 +1,193 @@
+"""Events the router publishes: rep configuration on conveyor.reps.v1, lead work on
+conveyor.assignments.v1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.events.model import Event
+from conveyor.events.registry import Registry
+
+Role = Literal["hunter", "farmer", "team_lead"]
+
+
+class _RepEvent(Event):
+    topic: ClassVar[str] = REPS
+    rep_id: str
+
+
+class RepRegistered(_RepEvent):
+    """A rep joined: who they are, what they do and where their app listens."""
+
+    event_type: ClassVar[str] = "conveyor.rep.registered"
+    name: str
+    role: Role
+    pools: tuple[str, ...] = ("default",)
+    webhook_url: str | None = None
+    time_zone: str = "UTC"
+    active: bool = True
+
+
+class RepUpdated(_RepEvent):
+    """Some of a rep's settings changed."""
+
+    event_type: ClassVar[str] = "conveyor.rep.updated"
+    changes: dict[str, Any]
+
+
+class RepAvailabilityChanged(_RepEvent):
+    """A rep became available or unavailable (leave, sickness, back)."""
+
+    event_type: ClassVar[str] = "conveyor.rep.availability_changed"
+    available: bool
+    reason: str | None = None
+    until: datetime | None = None
+
+
+class RoutingPolicyPublished(Event):
+    """A version of the routing policy was published."""
+
+    topic: ClassVar[str] = REPS
+    event_type: ClassVar[str] = "conveyor.routing_policy.published"
+    policy_version: int
+    rules: tuple[dict[str, Any], ...]
+
+
+class _AssignmentEvent(Event):
+    topic: ClassVar[str] = ASSIGNMENTS
+    lead_id: str
+
+
+class LeadAssigned(_AssignmentEvent):
+    """The router offered the lead to a rep, and why."""
+
+    event_type: ClassVar[str] = "conveyor.lead.assigned"
+    assignment_id: str
+    rep_id: str
+    pool: str
+    rule: str
+    policy_version: int
+    explanation: str
+    rotation: int
+    sla_due: datetime | None = None
+    lead: LeadSnapshot
+
+
+class LeadAccepted(_AssignmentEvent):
+    """The rep took the lead."""
+
+    event_type: ClassVar[str] = "conveyor.lead.accepted"
+    assignment_id: str
+    rep_id: str
+
+
+class LeadDeclined(_AssignmentEvent):
+    """The rep declined the lead, with a reason."""
+
+    event_type: ClassVar[str] = "conveyor.lead.declined"
+    assignment_id: str
+    rep_id: str
+    reason: str
+
+
+class LeadSlaBreached(_AssignmentEvent):
+    """The lead was not taken in time."""
+
+    event_type: ClassVar[str] = "conveyor.lead.sla_breached"
+    assignment_id: str
+    rep_id: str
+    due: datetime
+
+
+class LeadReassigned(_AssignmentEvent):
+    """The lead moved from one rep to another."""
+
+    event_type: ClassVar[str] = "conveyor.lead.reassigned"
+    from_rep_id: str
+    to_rep_id: str
+    reason: str
+
+
+class LeadEscalated(_AssignmentEvent):
+    """The lead was escalated to someone responsible."""
+
+    event_type: ClassVar[str] = "conveyor.lead.escalated"
+    to: str
+    reason: str
+
+
+class LeadUnroutable(_AssignmentEvent):
+    """No rep could take the lead; it waits in the fallback queue."""
+
+    event_type: ClassVar[str] = "conveyor.lead.unroutable"
+    reason: str
+    lead: LeadSnapshot
+
+
+class DealWon(_AssignmentEvent):
+    """The hunter closed the first deal."""
+
+    event_type: ClassVar[str] = "conveyor.deal.won"
+    assignment_id: str
+    rep_id: str
+    amount: Decimal
+    currency: str
+    won_at: datetime
+    lead: LeadSnapshot
+
+
+class DealLost(_AssignmentEvent):
+    """The hunter lost the deal."""
+
+    event_type: ClassVar[str] = "conveyor.deal.lost"
+    assignment_id: str
+    rep_id: str
+    reason: str
+
+
+class WebhookDelivered(_AssignmentEvent):
+    """A rep's app acknowledged a webhook."""
+
+    event_type: ClassVar[str] = "conveyor.webhook.delivered"
+    assignment_id: str
+    rep_id: str
+    url: str
+    status_code: int
+    attempt: int
+
+
+class WebhookDeliveryFailed(_AssignmentEvent):
+    """A webhook attempt failed."""
+
+    event_type: ClassVar[str] = "conveyor.webhook.delivery_failed"
+    assignment_id: str
+    rep_id: str
+    url: str
+    error: str
+    attempt: int
+
+
+def register(registry: Registry) -> None:
+    """Add the router's events to a registry."""
+    for model in (
+        RepRegistered,
+        RepUpdated,
+        RepAvailabilityChanged,
+        RoutingPolicyPublished,
+        LeadAssigned,
+        LeadAccepted,
+        LeadDeclined,
+        LeadSlaBreached,
+        LeadReassigned,
+        LeadEscalated,
+        LeadUnroutable,
+        DealWon,
+        DealLost,
+        WebhookDelivered,
+        WebhookDeliveryFailed,
+    ):
+        registry.register(model)

@@ -1,0 +1,139 @@
+"""The consumer runner: handlers applied with their effects and the handled event id in one
+transaction, so a redelivered event changes nothing; poison messages are dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import MetaData, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events.catalogue.topics import dead_letter_topic
+from conveyor.events.codec import MalformedMessage, WireMessage, decode, event_type_of
+from conveyor.events.model import Envelope
+from conveyor.events.registry import Registry
+from conveyor.events.store.schema import tracking_tables
+from conveyor.events.transport.base import (
+    InboundMessage,
+    MessageSink,
+    MessageSource,
+    OutboundMessage,
+)
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
+
+
+class _Duplicate(Exception):
+    pass
+
+
+@dataclass
+class ConsumerStats:
+    """What a consumer has done since it started."""
+
+    handled: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+    last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=50))
+
+
+class Consumer:
+    """Feeds a consumer group's messages to handlers by event type, effectively once."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        source: MessageSource,
+        dead_letters: MessageSink,
+        engine: AsyncEngine,
+        registry: Registry,
+        handlers: Mapping[str, Handler],
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self.group, self.source, self.dead_letters = group, source, dead_letters
+        self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
+        self.max_attempts, self.retry_delay = max_attempts, retry_delay
+        _, self.handled = tracking_tables(MetaData())
+        self.stats = ConsumerStats()
+
+    async def run(self, stop: asyncio.Event, *, batch_size: int = 200) -> None:
+        """Fetch, handle and commit until stop is set."""
+        while not stop.is_set():
+            batch = await self.source.fetch(max_messages=batch_size, max_wait=0.2)
+            await self.process(batch)
+
+    async def process(self, batch: Sequence[InboundMessage]) -> None:
+        """Handle a batch in order, then commit it."""
+        for message in batch:
+            await self._handle(message)
+        await self.source.commit(batch)
+
+    async def _handle(self, inbound: InboundMessage) -> None:
+        event_type = event_type_of(inbound.message)
+        if event_type is not None and event_type not in self.handlers:
+            self.stats.ignored += 1
+            return
+        try:
+            envelope = decode(inbound.message, self.registry)
+        except MalformedMessage as exc:
+            await self._dead_letter(inbound, f"malformed: {exc}")
+            return
+        await self._apply_with_retries(inbound, envelope)
+
+    async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self._apply(envelope)
+                return
+            except _Duplicate:
+                self.stats.duplicates += 1
+                return
+            except Exception as exc:
+                log.warning("%s: %s failed (attempt %d): %r", self.group, envelope.id, attempt, exc)
+                if attempt == self.max_attempts:
+                    await self._dead_letter(inbound, f"handler failed: {exc!r}")
+                    return
+                await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
+
+    async def _apply(self, envelope: Envelope) -> None:
+        async with self.engine.begin() as conn:
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(
+                        insert(self.handled).values(consumer=self.group, event_id=envelope.id)
+                    )
+            except IntegrityError:
+                raise _Duplicate from None
+            await self.handlers[envelope.type](envelope, conn)
+        self.stats.handled += 1
+
+    async def _dead_letter(self, inbound: InboundMessage, reason: str) -> None:
+        self.stats.dead_lettered += 1
+        self.stats.last_errors.append(reason)
+        log.error(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self.group,
+            inbound.topic,
+            inbound.partition,
+            inbound.offset,
+            reason,
+        )
+        original = inbound.message
+        extra = (
+            ("dlq_error", reason.encode()),
+            ("dlq_topic", inbound.topic.encode()),
+            ("dlq_partition", str(inbound.partition).encode()),
+            ("dlq_offset", str(inbound.offset).encode()),
+            ("dlq_consumer", self.group.encode()),
+        )
+        letter = WireMessage(original.key, original.value, original.headers + extra)
+        await self.dead_letters.publish([OutboundMessage(dead_letter_topic(self.group), letter)])

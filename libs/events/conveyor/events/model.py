@@ -1,0 +1,75 @@
+"""Integration events and the envelope that carries them (CloudEvents 1.0 attributes)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+SPECVERSION = "1.0"
+DATACONTENTTYPE = "application/json"
+
+
+class Event(BaseModel):
+    """Base of every integration event: a named, versioned, immutable fact."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An event with its CloudEvents attributes plus correlation and causation ids."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    schema_version: int
+    data: Event
+    correlation_id: str
+    causation_id: str | None = None
+    specversion: str = field(default=SPECVERSION)
+    datacontenttype: str = field(default=DATACONTENTTYPE)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An envelope as stored: its stream, its version in the stream and its global position."""
+
+    envelope: Envelope
+    stream_id: str
+    version: int
+    position: int
+
+
+def new_envelope(
+    data: Event,
+    *,
+    subject: str,
+    source: str,
+    caused_by: Envelope | None = None,
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+) -> Envelope:
+    """Wrap an event in a fresh envelope; correlation flows from the causing event."""
+    event_id = str(uuid.uuid4())
+    correlation = correlation_id or (caused_by.correlation_id if caused_by else event_id)
+    return Envelope(
+        id=event_id,
+        source=source,
+        type=data.event_type,
+        subject=subject,
+        time=now or datetime.now(UTC),
+        schema_version=data.schema_version,
+        data=data,
+        correlation_id=correlation,
+        causation_id=caused_by.id if caused_by else None,
+    )

@@ -1,0 +1,72 @@
+"""A registry from event type to model, with upcasting of older schema versions on read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from conveyor.events.model import Event
+
+Payload = dict[str, Any]
+Upcaster = Callable[[Payload], Payload]
+E = TypeVar("E", bound=type[Event])
+
+
+class UnknownEventType(LookupError):
+    """Raised when a type name has no registered model."""
+
+
+class Registry:
+    """Maps event type names to models and upgrades stored payloads to the current version."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, type[Event]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, model: E) -> E:
+        """Register a model under its event_type (usable as a class decorator)."""
+        if model.event_type in self._models:
+            raise ValueError(f"event type {model.event_type!r} is registered twice")
+        self._models[model.event_type] = model
+        return model
+
+    def upcaster(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Register a function that turns a payload of from_version into from_version + 1."""
+
+        def decorate(fn: Upcaster) -> Upcaster:
+            self._upcasters[(event_type, from_version)] = fn
+            return fn
+
+        return decorate
+
+    def knows(self, event_type: str) -> bool:
+        """Tell whether a model is registered for the type."""
+        return event_type in self._models
+
+    def model(self, event_type: str) -> type[Event]:
+        """Return the model registered for the type."""
+        try:
+            return self._models[event_type]
+        except KeyError:
+            raise UnknownEventType(event_type) from None
+
+    def types(self) -> list[str]:
+        """Every registered type name."""
+        return sorted(self._models)
+
+    def decode(self, event_type: str, version: int, payload: Payload) -> Event:
+        """Build the current model from a payload of any earlier schema version."""
+        model = self.model(event_type)
+        if version > model.schema_version:
+            raise ValueError(
+                f"{event_type} v{version} is newer than this reader's v{model.schema_version}"
+            )
+        for step in range(version, model.schema_version):
+            payload = self._upcaster_for(event_type, step)(dict(payload))
+        return model.model_validate(payload)
+
+    def _upcaster_for(self, event_type: str, version: int) -> Upcaster:
+        try:
+            return self._upcasters[(event_type, version)]
+        except KeyError:
+            raise LookupError(f"no upcaster for {event_type} v{version}") from None

@@ -1,0 +1,17 @@
+"""The event store on SQLAlchemy 2 (async): PostgreSQL via asyncpg, SQLite via aiosqlite."""
+
+from conveyor.events.store.engine import create_engine, dialect_of, lock_log
+from conveyor.events.store.schema import event_store_metadata, events_table, tracking_tables
+from conveyor.events.store.store import ANY_VERSION, ConcurrencyError, EventStore
+
+__all__ = [
+    "ANY_VERSION",
+    "ConcurrencyError",
+    "EventStore",
+    "create_engine",
+    "dialect_of",
+    "event_store_metadata",
+    "events_table",
+    "lock_log",
+    "tracking_tables",
+]

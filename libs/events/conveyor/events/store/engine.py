@@ -1,0 +1,52 @@
+"""Engines for the store: SQLite gets serialised writes; PostgreSQL a log lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
+
+
+def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
+    """The SQL dialect name: 'postgresql' or 'sqlite'."""
+    return engine_or_conn.dialect.name
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite files get WAL, a busy timeout and BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _serialise_sqlite_writes(engine)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+async def lock_log(conn: AsyncConnection) -> None:
+    """Take the log lock until commit, so global positions follow commit order.
+
+    On PostgreSQL, a sequence hands out positions at insert time, not at commit; without
+    this lock a reader could pass a position whose transaction commits later. SQLite
+    serialises writers already (BEGIN IMMEDIATE).
+    """
+    if dialect_of(conn) == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+
+
+def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

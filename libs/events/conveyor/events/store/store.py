@@ -1,0 +1,165 @@
+"""Append to streams with optimistic concurrency; read a stream or the whole log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import MetaData, Row, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_time
+from conveyor.events.model import Envelope, Recorded
+from conveyor.events.registry import Registry
+from conveyor.events.store.engine import lock_log
+from conveyor.events.store.schema import events_table
+
+ANY_VERSION = -1
+
+
+class ConcurrencyError(RuntimeError):
+    """Another writer appended to the stream first: reload it and try again."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
+        found = "a conflicting write" if actual is None else f"version {actual}"
+        super().__init__(f"stream {stream_id!r}: expected version {expected}, found {found}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class EventStore:
+    """The service's event log, used inside the caller's transaction.
+
+    Contract: appends to one stream are strictly sequential (version n+1 follows n, a
+    stale expected version raises ConcurrencyError and writes nothing); global positions
+    grow in commit order, so a reader of ``read_all(after=p)`` never skips an event.
+    """
+
+    def __init__(self, registry: Registry, metadata: MetaData | None = None) -> None:
+        self.registry = registry
+        self.table = events_table(metadata if metadata is not None else MetaData())
+
+    async def append(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        envelopes: Sequence[Envelope],
+        *,
+        expected_version: int,
+    ) -> list[Recorded]:
+        """Append envelopes to a stream that must be at expected_version (0: new)."""
+        if any(env.subject != stream_id for env in envelopes):
+            raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
+        await lock_log(conn)
+        current = await self.stream_version(conn, stream_id)
+        if expected_version != ANY_VERSION and current != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        rows = [_row(env, stream_id, current + n) for n, env in enumerate(envelopes, 1)]
+        try:
+            async with conn.begin_nested():
+                result = await conn.execute(
+                    insert(self.table).returning(
+                        self.table.c.position, sort_by_parameter_order=True
+                    ),
+                    rows,
+                )
+        except IntegrityError as exc:
+            raise ConcurrencyError(stream_id, expected_version, None) from exc
+        positions = [r.position for r in result]
+        return [
+            Recorded(env, stream_id, row["version"], pos)
+            for env, row, pos in zip(envelopes, rows, positions, strict=True)
+        ]
+
+    async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
+        """The stream's current version (0 when it has no events)."""
+        query = select(func.max(self.table.c.version)).where(self.table.c.stream_id == stream_id)
+        return int((await conn.execute(query)).scalar() or 0)
+
+    async def read_stream(
+        self, conn: AsyncConnection, stream_id: str, *, after_version: int = 0
+    ) -> list[Recorded]:
+        """Every event of a stream after a version, in version order."""
+        query = (
+            select(self.table)
+            .where(self.table.c.stream_id == stream_id)
+            .where(self.table.c.version > after_version)
+            .order_by(self.table.c.version)
+        )
+        return [self._recorded(row) for row in await conn.execute(query)]
+
+    async def read_all(
+        self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
+    ) -> list[Recorded]:
+        """Up to limit events after a global position, in position (= commit) order."""
+        query = (
+            select(self.table)
+            .where(self.table.c.position > after)
+            .order_by(self.table.c.position)
+            .limit(limit)
+        )
+        return [self._recorded(row) for row in await conn.execute(query)]
+
+    async def head(self, conn: AsyncConnection) -> int:
+        """The global position of the newest event (0 when the log is empty)."""
+        return int((await conn.execute(select(func.max(self.table.c.position)))).scalar() or 0)
+
+    async def read_wire(
+        self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
+    ) -> list[tuple[int, str, WireMessage]]:
+        """(position, event type, message) after a position, as stored: no decoding."""
+        query = (
+            select(self.table)
+            .where(self.table.c.position > after)
+            .order_by(self.table.c.position)
+            .limit(limit)
+        )
+        return [(row.position, row.event_type, _wire(row)) for row in await conn.execute(query)]
+
+    def _recorded(self, row: Row[Any]) -> Recorded:
+        data = self.registry.decode(row.event_type, row.schema_version, json.loads(row.data))
+        envelope = Envelope(
+            id=row.event_id,
+            source=row.source,
+            type=row.event_type,
+            subject=row.stream_id,
+            time=datetime.fromisoformat(row.time),
+            schema_version=data.schema_version,
+            data=data,
+            correlation_id=row.correlation_id,
+            causation_id=row.causation_id,
+        )
+        return Recorded(envelope, row.stream_id, row.version, row.position)
+
+
+def _row(envelope: Envelope, stream_id: str, version: int) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "stream_id": stream_id,
+        "version": version,
+        "event_type": envelope.type,
+        "schema_version": envelope.schema_version,
+        "data": dump_data(envelope.data),
+        "source": envelope.source,
+        "time": format_time(envelope.time),
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id,
+    }
+
+
+def _wire(row: Row[Any]) -> WireMessage:
+    return encode_fields(
+        event_id=row.event_id,
+        source=row.source,
+        event_type=row.event_type,
+        subject=row.stream_id,
+        time=row.time,
+        schema_version=row.schema_version,
+        correlation_id=row.correlation_id,
+        causation_id=row.causation_id,
+        data_json=row.data,
+    )
