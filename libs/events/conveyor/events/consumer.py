@@ -67,9 +67,20 @@ class Consumer:
 
     async def run(self, stop: asyncio.Event, *, batch_size: int = 200) -> None:
         """Fetch, handle and commit until stop is set."""
+        rewind = False
         while not stop.is_set():
-            batch = await self.source.fetch(max_messages=batch_size, max_wait=0.2)
-            await self.process(batch)
+            try:
+                if rewind:
+                    await self.source.rewind()
+                    rewind = False
+                batch = await self.source.fetch(max_messages=batch_size, max_wait=0.2)
+                await self.process(batch)
+            except Exception:
+                log.exception(
+                    "%s: consuming failed; resuming from the committed offset", self.group
+                )
+                rewind = True
+                await asyncio.sleep(1.0)
 
     async def process(self, batch: Sequence[InboundMessage]) -> None:
         """Handle a batch in order, then commit it."""

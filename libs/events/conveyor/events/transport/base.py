@@ -67,6 +67,10 @@ class MessageSource(abc.ABC):
     async def commit(self, messages: Sequence[InboundMessage]) -> None:
         """Record that these messages (and all before them in their partitions) are done."""
 
+    @abc.abstractmethod
+    async def rewind(self) -> None:
+        """Go back to the committed offsets: what was fetched since is fetched again."""
+
 
 class Transport(abc.ABC):
     """Makes sinks and sources of one kind (Kafka, embedded)."""
@@ -81,6 +85,10 @@ class Transport(abc.ABC):
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Create the topics if the transport needs them made in advance."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise unless the bus answers."""
 
     async def close(self) -> None:
         """Release what the transport holds."""

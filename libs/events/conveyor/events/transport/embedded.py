@@ -79,6 +79,10 @@ class EmbeddedTransport(Transport):
         async with self.engine.begin() as conn:
             await conn.run_sync(self.messages.metadata.create_all)
 
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
+
     def sink(self) -> MessageSink:
         return EmbeddedSink(self)
 
@@ -145,6 +149,9 @@ class EmbeddedSource(MessageSource):
         async with self._t.engine.begin() as conn:
             for topic, offset in latest.items():
                 await self._store_offset(conn, topic, offset)
+
+    async def rewind(self) -> None:
+        self._positions = await self._committed()
 
     async def _read(self, limit: int) -> list[InboundMessage]:
         m = self._t.messages

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -93,6 +93,9 @@ class KafkaSource(MessageSource):
         if offsets:
             await self._consumer.commit(offsets)
 
+    async def rewind(self) -> None:
+        await self._consumer.seek_to_committed()
+
 
 class KafkaTransport(Transport):
     """Sinks and sources on one Kafka cluster."""
@@ -109,6 +112,13 @@ class KafkaTransport(Transport):
 
     def source(self, *, topics: Sequence[str], group: str) -> MessageSource:
         return KafkaSource(self.bootstrap_servers, topics=topics, group=group)
+
+    async def ping(self) -> None:
+        client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000)
+        try:
+            await client.bootstrap()
+        finally:
+            await client.close()
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)

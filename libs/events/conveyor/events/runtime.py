@@ -1,0 +1,134 @@
+"""A service's event machinery in one place: store, writer, relay and consumers, started
+and stopped together, with a readiness probe over the database and the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
+from conveyor.events.catalogue.topics import dead_letter_topic
+from conveyor.events.consumer import Consumer, Handler
+from conveyor.events.outbox import OutboxRelay
+from conveyor.events.projection import EventWriter, Projection
+from conveyor.events.registry import Registry
+from conveyor.events.store import EventStore
+from conveyor.events.transport import MessageSink, Transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Subscription:
+    """A consumer group over topics, with a handler per event type."""
+
+    group: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass
+class Runtime:
+    """Everything a service needs to write, publish and consume events."""
+
+    name: str
+    engine: AsyncEngine
+    transport: Transport
+    projections: Sequence[Projection] = ()
+    registry: Registry = field(default_factory=build_registry)
+    subscriptions: list[Subscription] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.store = EventStore(self.registry)
+        self.writer = EventWriter(self.store, self.projections)
+        self.consumers: list[Consumer] = []
+        self._sink: MessageSink | None = None
+        self._relay: OutboxRelay | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents source of this service's events."""
+        return f"/conveyor/{self.name}"
+
+    def subscribe(self, subscription: Subscription) -> None:
+        """Add a consumer group; call before start."""
+        self.subscriptions.append(subscription)
+
+    def committed(self) -> None:
+        """Tell the relay that events were committed, so it publishes them now."""
+        if self._relay is not None:
+            self._relay.wake()
+
+    async def start(self) -> None:
+        """Connect to the bus and start the relay and the consumers."""
+        topics = [t for s in self.subscriptions for t in s.topics]
+        dead = [dead_letter_topic(s.group) for s in self.subscriptions]
+        await self.transport.ensure_topics(sorted({*topics, *dead, *ALL_TOPICS}))
+        self._sink = self.transport.sink()
+        await self._sink.start()
+        self._relay = OutboxRelay(
+            engine=self.engine, store=self.store, sink=self._sink, name=f"{self.name}.outbox"
+        )
+        self._tasks.append(asyncio.create_task(self._relay.run(self._stop)))
+        for subscription in self.subscriptions:
+            await self._start_consumer(subscription, self._sink)
+
+    async def stop(self) -> None:
+        """Finish in-flight batches, commit, flush the producer and leave the groups."""
+        self._stop.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for consumer in self.consumers:
+            await consumer.source.stop()
+        if self._sink is not None:
+            await self._sink.stop()
+        await self.transport.close()
+        await self.engine.dispose()
+
+    async def ready(self) -> dict[str, str]:
+        """Whether the database and the bus answer, and whether the workers are alive."""
+        checks = {
+            "database": await _check(self._ping_database()),
+            "bus": await _check(self.transport.ping()),
+        }
+        dead = [t for t in self._tasks if t.done()]
+        checks["workers"] = "ok" if self._tasks and not dead else "not running"
+        return checks
+
+    async def backlog(self) -> int:
+        """Events stored but not yet published."""
+        return await self._relay.backlog() if self._relay else 0
+
+    async def _start_consumer(self, subscription: Subscription, sink: MessageSink) -> None:
+        source = self.transport.source(topics=subscription.topics, group=subscription.group)
+        await source.start()
+        consumer = Consumer(
+            group=subscription.group,
+            source=source,
+            dead_letters=sink,
+            engine=self.engine,
+            registry=self.registry,
+            handlers=subscription.handlers,
+        )
+        self.consumers.append(consumer)
+        self._tasks.append(asyncio.create_task(consumer.run(self._stop)))
+
+    async def _ping_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+async def _check(probe: Awaitable[None]) -> str:
+    try:
+        async with asyncio.timeout(3):
+            await probe
+    except Exception as exc:
+        return f"failing: {type(exc).__name__}: {exc}"
+    return "ok"

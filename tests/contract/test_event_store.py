@@ -1,0 +1,113 @@
+"""One suite for the event store, run against SQLite and PostgreSQL."""
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.catalogue.router import RepAvailabilityChanged
+from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore
+
+
+def change(rep: str, n: int) -> Envelope:
+    event = RepAvailabilityChanged(rep_id=rep, available=n % 2 == 0, reason=f"change {n}")
+    return new_envelope(event, subject=rep, source="/test")
+
+
+async def append(engine: AsyncEngine, store: EventStore, rep: str, count: int, *,
+                 expected: int) -> None:
+    async with engine.begin() as conn:
+        envelopes = [change(rep, expected + n) for n in range(count)]
+        await store.append(conn, rep, envelopes, expected_version=expected)
+
+
+async def test_appended_events_are_read_back_in_stream_order(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    sent = [change("rep-1", n) for n in range(3)]
+    async with engine.begin() as conn:
+        recorded = await store.append(conn, "rep-1", sent, expected_version=0)
+    async with engine.connect() as conn:
+        read = await store.read_stream(conn, "rep-1")
+    assert [r.version for r in recorded] == [1, 2, 3]
+    assert [r.envelope for r in read] == sent
+    assert [r.version for r in read] == [1, 2, 3]
+
+
+async def test_a_stale_expected_version_writes_nothing(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 2, expected=0)
+    with pytest.raises(ConcurrencyError, match="expected version 1, found version 2"):
+        await append(engine, store, "rep-1", 1, expected=1)
+    async with engine.connect() as conn:
+        assert await store.stream_version(conn, "rep-1") == 2
+
+
+async def test_two_writers_at_the_same_expected_version_exactly_one_wins(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 1, expected=0)
+    results = await asyncio.gather(
+        *(append(engine, store, "rep-1", 1, expected=1) for _ in range(2)),
+        return_exceptions=True,
+    )
+    assert sum(r is None for r in results) == 1
+    assert sum(isinstance(r, ConcurrencyError) for r in results) == 1
+    async with engine.connect() as conn:
+        assert await store.stream_version(conn, "rep-1") == 2
+
+
+async def test_any_version_appends_at_the_end(engine: AsyncEngine, store: EventStore) -> None:
+    await append(engine, store, "rep-1", 2, expected=0)
+    async with engine.begin() as conn:
+        recorded = await store.append(conn, "rep-1", [change("rep-1", 9)],
+                                      expected_version=ANY_VERSION)
+    assert recorded[0].version == 3
+
+
+async def test_a_rolled_back_append_leaves_no_trace(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with engine.begin() as conn:
+            await store.append(conn, "rep-1", [change("rep-1", 0)], expected_version=0)
+            raise RuntimeError("boom")
+    async with engine.connect() as conn:
+        assert await store.read_stream(conn, "rep-1") == []
+        assert await store.head(conn) == 0
+
+
+async def test_the_whole_log_is_read_after_a_position_in_commit_order(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    for rep in ("a", "b", "c"):
+        await append(engine, store, rep, 2, expected=0)
+    async with engine.connect() as conn:
+        everything = await store.read_all(conn)
+        tail = await store.read_all(conn, after=everything[1].position, limit=3)
+    assert [r.stream_id for r in everything] == ["a", "a", "b", "b", "c", "c"]
+    positions = [r.position for r in everything]
+    assert positions == sorted(positions) and len(set(positions)) == 6
+    assert [(r.stream_id, r.version) for r in tail] == [("b", 1), ("b", 2), ("c", 1)]
+
+
+async def test_concurrent_writers_to_many_streams_get_gapless_commit_order(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await asyncio.gather(*(append(engine, store, f"rep-{n}", 3, expected=0) for n in range(8)))
+    async with engine.connect() as conn:
+        everything = await store.read_all(conn, limit=100)
+    assert len(everything) == 24
+    for n in range(8):
+        versions = [r.version for r in everything if r.stream_id == f"rep-{n}"]
+        assert versions == [1, 2, 3]
+
+
+async def test_an_envelope_must_belong_to_the_stream(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    async with engine.begin() as conn:
+        with pytest.raises(ValueError, match="subject"):
+            await store.append(conn, "rep-1", [change("rep-2", 0)], expected_version=0)

@@ -1,0 +1,74 @@
+from datetime import UTC, datetime
+
+import pytest
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+
+from conveyor.events import new_envelope
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.intake import LeadReceived
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.codec import MalformedMessage, WireMessage, decode, encode
+
+MOMENT = datetime(2026, 11, 22, 9, 30, 15, 250000, tzinfo=UTC)
+
+
+def received() -> LeadReceived:
+    lead = LeadSnapshot(
+        lead_id="lead-1",
+        source="web",
+        channel="web_form",
+        contact=Contact(name="Zoë Ünal", email="zoe@example.com"),
+    )
+    return LeadReceived(lead_id="lead-1", lead=lead, received_at=MOMENT)
+
+
+def test_an_envelope_round_trips_through_the_wire_format() -> None:
+    envelope = new_envelope(received(), subject="lead-1", source="/conveyor/intake", now=MOMENT)
+    assert decode(encode(envelope), build_registry()) == envelope
+
+
+def test_the_official_cloudevents_sdk_parses_our_binary_mode_messages() -> None:
+    cause = new_envelope(received(), subject="lead-1", source="/conveyor/intake")
+    envelope = new_envelope(
+        received(), subject="lead-1", source="/conveyor/intake", caused_by=cause, now=MOMENT
+    )
+    wire = encode(envelope)
+    message = ce_kafka.KafkaMessage(headers=dict(wire.headers), key=wire.key, value=wire.value)
+    event = ce_kafka.from_kafka(message, JSONFormat())
+    assert event.get_id() == envelope.id
+    assert event.get_type() == "conveyor.lead.received"
+    assert event.get_source() == "/conveyor/intake"
+    assert event.get_subject() == "lead-1"
+    assert event.get_time() == MOMENT
+    assert event.get_datacontenttype() == "application/json"
+    assert event.get_extension("correlationid") == cause.correlation_id
+    assert event.get_extension("causationid") == cause.id
+    assert event.get_extension("schemaversion") == "1"
+    assert event.get_extension("partitionkey") == "lead-1"
+    assert event.get_data()["lead"]["contact"]["name"] == "Zoë Ünal"
+
+
+def test_correlation_flows_from_cause_to_effect() -> None:
+    cause = new_envelope(received(), subject="lead-1", source="/conveyor/intake")
+    effect = new_envelope(received(), subject="lead-1", source="/conveyor/router", caused_by=cause)
+    assert cause.correlation_id == cause.id
+    assert effect.correlation_id == cause.id
+    assert effect.causation_id == cause.id
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        (b"not json", (("ce_type", b"conveyor.lead.received"),)),
+        (b"[1, 2]", (("ce_type", b"conveyor.lead.received"),)),
+        (b"{}", (("ce_type", b"conveyor.lead.received"), ("ce_schemaversion", b"1"))),
+        (b"{}", ()),
+        (b"{}", (("ce_type", b"\xff\xfe"),)),
+    ],
+)
+def test_unreadable_messages_are_reported_as_malformed(
+    value: bytes, headers: tuple[tuple[str, bytes], ...]
+) -> None:
+    with pytest.raises(MalformedMessage):
+        decode(WireMessage(b"k", value, headers), build_registry())

@@ -1,0 +1,82 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.registry import Registry, UnknownEventType
+from conveyor.events.model import Event
+
+SNAPSHOT = LeadSnapshot(
+    lead_id="l1",
+    source="web",
+    channel="web_form",
+    contact=Contact(name="Ada", email="ada@example.com"),
+)
+
+
+def test_every_catalogue_event_has_a_topic_a_version_and_a_unique_name() -> None:
+    registry = build_registry()
+    names = registry.types()
+    assert len(names) == len(set(names)) >= 30
+    for name in names:
+        model = registry.model(name)
+        assert model.topic.startswith("conveyor.") and model.topic.endswith(".v1")
+        assert model.schema_version >= 1
+
+
+def test_a_stored_v1_lead_qualified_is_read_back_as_the_current_version() -> None:
+    v1 = {"lead_id": "l1", "lead": SNAPSHOT.model_dump(mode="json"), "score": 75}
+    event = build_registry().decode(LeadQualified.event_type, 1, v1)
+    assert isinstance(event, LeadQualified)
+    assert LeadQualified.schema_version == 2
+    assert event.temperature == "hot"
+    assert event.reasons == ()
+
+
+def test_a_current_version_payload_is_read_without_upcasting() -> None:
+    current = LeadQualified(
+        lead_id="l1", lead=SNAPSHOT, score=10, temperature="cold", reasons=("no budget",)
+    )
+    event = build_registry().decode(LeadQualified.event_type, 2, current.model_dump(mode="json"))
+    assert event == current
+
+
+def test_an_unknown_type_is_refused_by_name() -> None:
+    with pytest.raises(UnknownEventType, match="conveyor.nothing"):
+        build_registry().decode("conveyor.nothing", 1, {})
+
+
+def test_a_payload_newer_than_the_reader_is_refused() -> None:
+    with pytest.raises(ValueError, match="newer"):
+        build_registry().decode(LeadQualified.event_type, 3, {})
+
+
+def test_a_type_cannot_be_registered_twice() -> None:
+    class Thing(Event):
+        event_type = "test.thing"
+        topic = "test.v1"
+
+    registry = Registry()
+    registry.register(Thing)
+    with pytest.raises(ValueError, match="twice"):
+        registry.register(Thing)
+
+
+def test_a_missing_upcaster_step_is_reported() -> None:
+    class Thing(Event):
+        event_type = "test.thing"
+        schema_version = 3
+        topic = "test.v1"
+
+    registry = Registry()
+    registry.register(Thing)
+    registry.upcaster("test.thing", 1)(lambda p: p)
+    with pytest.raises(LookupError, match="v2"):
+        registry.decode("test.thing", 1, {})
+
+
+def test_timestamps_keep_their_zone() -> None:
+    moment = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    assert moment.isoformat().endswith("+00:00")
