@@ -1,0 +1,119 @@
+"""Run the whole conveyor on one machine, no servers needed: SQLite files, the embedded
+transport, the three services as processes, a demo rep inbox and a demo team.
+
+    make run            # or: python -m conveyor.devkit.run [--data-dir var] [--demo-lead]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from conveyor.devkit.processes import ServiceProcess, inbox, service
+
+PORTS = {"intake": 8001, "router": 8002, "followup": 8003, "inbox": 8004}
+DEMO_TEAM = [
+    ("hunter-ana", "Ana Hunter", "hunter"),
+    ("hunter-ben", "Ben Hunter", "hunter"),
+    ("farmer-fay", "Fay Farmer", "farmer"),
+]
+DEMO_LEAD = {
+    "contact": {"name": "Grace Hopper", "email": "grace@example.com", "company": "Cobol Systems"},
+    "interest": {"product_lines": ["compilers"]},
+    "channel": "web_form",
+    "source": "demo-website",
+}
+
+
+def settings_env(data_dir: Path) -> dict[str, str]:
+    """Environment that points every service at its SQLite file and the embedded bus."""
+    bus = f"sqlite+aiosqlite:///{data_dir / 'bus.db'}"
+    env: dict[str, str] = {}
+    for name in ("intake", "router", "followup"):
+        env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir}/{name}.db"
+        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus
+    return env
+
+
+def register_demo_team(router_url: str, inbox_url: str) -> None:
+    """Register two hunters and a farmer whose webhooks go to the inbox (idempotent)."""
+    for rep_id, name, role in DEMO_TEAM:
+        body = {
+            "rep_id": rep_id,
+            "name": name,
+            "role": role,
+            "webhook_url": f"{inbox_url}/hooks/{rep_id}",
+        }
+        response = httpx.post(f"{router_url}/v1/reps", json=body, timeout=10)
+        if response.status_code not in (201, 409):
+            raise RuntimeError(f"registering {rep_id}: {response.status_code} {response.text}")
+
+
+def start_all(data_dir: Path) -> list[ServiceProcess]:
+    """Start inbox, intake, router and followup, and wait until each is ready."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env, logs = settings_env(data_dir.resolve()), data_dir / "logs"
+    procs = [inbox(port=PORTS["inbox"], log_dir=logs).start()]
+    procs += [
+        service(n, port=PORTS[n], env=env, log_dir=logs).start()
+        for n in ("intake", "router", "followup")
+    ]
+    for proc in procs:
+        proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
+    return procs
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Start everything, print where to look, and stop everything on Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Path("var"))
+    parser.add_argument("--demo-lead", action="store_true", help="post one lead at start")
+    args = parser.parse_args(argv)
+    procs = start_all(args.data_dir)
+    try:
+        register_demo_team(procs[2].url, procs[0].url)
+        if args.demo_lead:
+            httpx.post(f"{procs[1].url}/v1/leads", json=DEMO_LEAD, timeout=10)
+        print(_banner(), flush=True)
+        _wait_for_signal(procs)
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+
+
+def _banner() -> str:
+    return (
+        f"\nConveyor is running (embedded mode, data in var/).\n"
+        f"  intake   http://127.0.0.1:{PORTS['intake']}/docs\n"
+        f"  router   http://127.0.0.1:{PORTS['router']}/docs\n"
+        f"  followup http://127.0.0.1:{PORTS['followup']}/docs\n"
+        f"  rep inbox http://127.0.0.1:{PORTS['inbox']}/  (open it, then post a lead:)\n"
+        f"  curl -X POST http://127.0.0.1:{PORTS['intake']}/v1/leads "
+        "-H 'content-type: application/json' "
+        '-d \'{"contact": {"name": "Ada", "email": "ada@example.com"}}\'\n'
+        "Ctrl-C stops everything."
+    )
+
+
+def _wait_for_signal(procs: Sequence[ServiceProcess]) -> None:
+    stopping = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    with contextlib.suppress(KeyboardInterrupt):
+        while not stopping and all(p.process and p.process.poll() is None for p in procs):
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

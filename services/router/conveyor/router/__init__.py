@@ -1,0 +1,1 @@
+"""Router: routes target leads to hunters, delivers them to reps' apps, records outcomes."""

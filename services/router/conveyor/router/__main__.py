@@ -1,0 +1,3 @@
+from conveyor.router.entrypoints.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""The router's read models, fed by its own events only (so they can be rebuilt)."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events import Recorded
+from conveyor.events.catalogue.router import (
+    DealWon,
+    LeadAssigned,
+    LeadUnroutable,
+    RepRegistered,
+    WebhookDelivered,
+    WebhookDeliveryFailed,
+)
+from conveyor.events.codec import format_time
+from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
+
+
+class RepsProjection:
+    """Reps as registered."""
+
+    tables = (reps,)
+    handles = frozenset({RepRegistered.event_type})
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Insert the rep."""
+        rep = recorded.envelope.data
+        assert isinstance(rep, RepRegistered)
+        await conn.execute(
+            insert(reps).values(
+                rep_id=rep.rep_id,
+                name=rep.name,
+                role=rep.role,
+                pools=",".join(rep.pools),
+                webhook_url=rep.webhook_url,
+                time_zone=rep.time_zone,
+                active=rep.active,
+            )
+        )
+
+
+class AssignmentsProjection:
+    """Assignments with their delivery and outcome, the pools' rotation, unroutable leads."""
+
+    tables = (assignments, pools, unroutable)
+    handles = frozenset(
+        {
+            LeadAssigned.event_type,
+            LeadUnroutable.event_type,
+            WebhookDelivered.event_type,
+            WebhookDeliveryFailed.event_type,
+            DealWon.event_type,
+        }
+    )
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Dispatch on the event's type."""
+        data, at = recorded.envelope.data, format_time(recorded.envelope.time)
+        if isinstance(data, LeadAssigned):
+            await self._assigned(data, at, conn)
+        elif isinstance(data, LeadUnroutable):
+            await conn.execute(
+                insert(unroutable).values(lead_id=data.lead_id, reason=data.reason, at=at)
+            )
+        elif isinstance(data, WebhookDelivered | WebhookDeliveryFailed):
+            delivery = "delivered" if isinstance(data, WebhookDelivered) else "failed"
+            await _set(conn, data.assignment_id, delivery=delivery)
+        elif isinstance(data, DealWon):
+            await _set(
+                conn,
+                data.assignment_id,
+                status="won",
+                amount=str(data.amount),
+                currency=data.currency,
+            )
+
+    async def _assigned(self, data: LeadAssigned, at: str, conn: AsyncConnection) -> None:
+        await conn.execute(
+            insert(assignments).values(
+                assignment_id=data.assignment_id,
+                lead_id=data.lead_id,
+                rep_id=data.rep_id,
+                pool=data.pool,
+                rule=data.rule,
+                explanation=data.explanation,
+                status="offered",
+                delivery="pending",
+                assigned_at=at,
+            )
+        )
+        await _advance_rotation(conn, data.pool, data.rotation + 1)
+
+
+async def _set(conn: AsyncConnection, assignment_id: str, **values: str) -> None:
+    await conn.execute(
+        update(assignments).where(assignments.c.assignment_id == assignment_id).values(**values)
+    )
+
+
+async def _advance_rotation(conn: AsyncConnection, pool: str, rotation: int) -> None:
+    current = (await conn.execute(select(pools.c.rotation).where(pools.c.pool == pool))).scalar()
+    if current is None:
+        await conn.execute(insert(pools).values(pool=pool, rotation=rotation))
+    elif rotation > current:
+        await conn.execute(update(pools).where(pools.c.pool == pool).values(rotation=rotation))

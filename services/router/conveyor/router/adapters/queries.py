@@ -1,0 +1,26 @@
+"""Read-only queries over the router's read models, for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conveyor.router.adapters.tables import assignments, reps
+
+
+async def list_reps(engine: AsyncEngine) -> list[dict[str, Any]]:
+    """Every registered rep."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(reps).order_by(reps.c.rep_id))).mappings().all()
+    return [{**row, "pools": row["pools"].split(",")} for row in rows]
+
+
+async def find_assignments(engine: AsyncEngine, **filters: str) -> list[dict[str, Any]]:
+    """Assignments matching column=value filters, oldest first."""
+    query = select(assignments).order_by(assignments.c.assigned_at)
+    for column, value in filters.items():
+        query = query.where(assignments.c[column] == value)
+    async with engine.connect() as conn:
+        return [dict(row) for row in (await conn.execute(query)).mappings().all()]

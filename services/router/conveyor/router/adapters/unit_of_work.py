@@ -1,0 +1,55 @@
+"""The router's unit of work over SQL: the log, the read models, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events import Envelope, Recorded
+from conveyor.events.runtime import Runtime
+from conveyor.router.adapters.tables import assignments, pools, reps
+from conveyor.router.domain.assignment import Assignment
+from conveyor.router.service_layer.ports import RepView, UnitOfWork
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """Works inside a connection whose transaction the caller owns."""
+
+    def __init__(self, conn: AsyncConnection, runtime: Runtime) -> None:
+        self.conn, self.runtime = conn, runtime
+
+    async def append(
+        self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
+    ) -> list[Recorded]:
+        return await self.runtime.writer.append(
+            self.conn, stream_id, envelopes, expected_version=expected_version
+        )
+
+    async def stream(self, stream_id: str) -> list[Recorded]:
+        return await self.runtime.store.read_stream(self.conn, stream_id)
+
+    async def eligible_hunters(self, pool: str) -> list[str]:
+        query = select(reps.c.rep_id, reps.c.pools).where(
+            reps.c.role == "hunter", reps.c.active.is_(True)
+        )
+        rows = await self.conn.execute(query)
+        return [row.rep_id for row in rows if pool in row.pools.split(",")]
+
+    async def next_rotation(self, pool: str) -> int:
+        query = select(pools.c.rotation).where(pools.c.pool == pool).with_for_update()
+        return int((await self.conn.execute(query)).scalar() or 0)
+
+    async def rep(self, rep_id: str) -> RepView | None:
+        row = (await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))).first()
+        if row is None:
+            return None
+        return RepView(row.rep_id, row.name, row.role, row.webhook_url, row.active)
+
+    async def assignment(self, assignment_id: str) -> Assignment | None:
+        query = select(assignments).where(assignments.c.assignment_id == assignment_id)
+        row = (await self.conn.execute(query)).first()
+        if row is None:
+            return None
+        return Assignment(row.assignment_id, row.lead_id, row.rep_id, row.status)

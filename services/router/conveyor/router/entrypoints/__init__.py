@@ -1,0 +1,1 @@
+"""The router's entrypoints: HTTP API and command line."""

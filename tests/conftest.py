@@ -1,0 +1,47 @@
+"""Session-wide fixtures giving tests a real Kafka broker and a real PostgreSQL server.
+
+Both start lazily, on first request, so unit tests never pay for them. Point the tests at
+servers you already run with ``CONVEYOR_TEST_KAFKA_BOOTSTRAP=host:port`` and
+``CONVEYOR_TEST_POSTGRES_URL=postgresql+asyncpg://user@host:port/postgres`` (an admin URL).
+A server that fails to start makes the tests that need it error, never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from conveyor.devkit.kafka import KafkaBroker
+from conveyor.devkit.postgres import DatabaseServer, ExternalPostgres, PostgresServer
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap servers of a Kafka broker shared by the whole session."""
+    external = os.environ.get("CONVEYOR_TEST_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    with KafkaBroker.start(workdir=tmp_path_factory.mktemp("kafka")) as broker:
+        yield broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[DatabaseServer]:
+    """A PostgreSQL server shared by the whole session; ``create_database(name)`` gives a URL."""
+    external = os.environ.get("CONVEYOR_TEST_POSTGRES_URL")
+    if external:
+        yield ExternalPostgres(external)
+        return
+    # Not under tmp_path_factory: as root the server runs as `postgres`, which cannot enter it.
+    with PostgresServer.start() as server:
+        yield server
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A short unique lowercase name for a topic, consumer group or database."""
+    return f"t{uuid.uuid4().hex[:10]}"
