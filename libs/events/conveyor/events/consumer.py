@@ -58,10 +58,12 @@ class Consumer:
         handlers: Mapping[str, Handler],
         max_attempts: int = 3,
         retry_delay: float = 0.2,
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.group, self.source, self.dead_letters = group, source, dead_letters
         self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
         self.max_attempts, self.retry_delay = max_attempts, retry_delay
+        self.after_commit = after_commit
         _, self.handled = tracking_tables(MetaData())
         self.stats = ConsumerStats()
 
@@ -126,6 +128,7 @@ class Consumer:
                 raise _Duplicate from None
             await self.handlers[envelope.type](envelope, conn)
         self.stats.handled += 1
+        self.after_commit()
 
     async def _dead_letter(self, inbound: InboundMessage, reason: str) -> None:
         self.stats.dead_lettered += 1

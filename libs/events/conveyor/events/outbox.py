@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import MetaData, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conveyor.events.store.schema import tracking_tables
+from conveyor.events.store.positions import load_position, save_position
 from conveyor.events.store.store import EventStore
 from conveyor.events.transport.base import MessageSink, OutboundMessage
+from conveyor.events.waker import Waker
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,11 @@ class OutboxRelay:
     ) -> None:
         self.engine, self.store, self.sink, self.name = engine, store, sink, name
         self.batch_size, self.idle_wait = batch_size, idle_wait
-        self.positions, _ = tracking_tables(MetaData())
-        self._wake = asyncio.Event()
+        self._waker = Waker()
 
     def wake(self) -> None:
         """Tell the relay that new events were committed."""
-        self._wake.set()
+        self._waker.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until stop is set; on errors, back off and resume from the position."""
@@ -49,12 +48,12 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay %s failed; retrying", self.name)
                 await asyncio.sleep(1.0)
-            await self._idle(stop)
+            await self._waker.wait(stop, self.idle_wait)
 
     async def publish_once(self) -> int:
         """Publish one batch after the recorded position; return how many were published."""
         async with self.engine.connect() as conn:
-            after = await self._position(conn)
+            after = await load_position(conn, self.name)
             batch = await self.store.read_wire(conn, after=after, limit=self.batch_size)
         if not batch:
             return 0
@@ -63,31 +62,10 @@ class OutboxRelay:
             [OutboundMessage(registry.model(event_type).topic, msg) for _, event_type, msg in batch]
         )
         async with self.engine.begin() as conn:
-            await self._record(conn, batch[-1][0])
+            await save_position(conn, self.name, batch[-1][0])
         return len(batch)
 
     async def backlog(self) -> int:
         """How many stored events are not yet published."""
         async with self.engine.connect() as conn:
-            return await self.store.head(conn) - await self._position(conn)
-
-    async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
-        waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-        _, pending = await asyncio.wait(
-            waiters, timeout=self.idle_wait, return_when=asyncio.FIRST_COMPLETED
-        )
-        for task in pending:
-            task.cancel()
-
-    async def _position(self, conn: AsyncConnection) -> int:
-        query = select(self.positions.c.position).where(self.positions.c.name == self.name)
-        return int((await conn.execute(query)).scalar() or 0)
-
-    async def _record(self, conn: AsyncConnection, position: int) -> None:
-        table = self.positions
-        result = await conn.execute(
-            update(table).where(table.c.name == self.name).values(position=position)
-        )
-        if result.rowcount == 0:
-            await conn.execute(insert(table).values(name=self.name, position=position))
+            return await self.store.head(conn) - await load_position(conn, self.name)

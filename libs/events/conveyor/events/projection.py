@@ -16,8 +16,13 @@ from conveyor.events.store.store import EventStore
 class Projection(Protocol):
     """A read model fed by events; apply must depend only on the events it is given."""
 
-    tables: Sequence[Table]
-    handles: frozenset[str]
+    @property
+    def tables(self) -> Sequence[Table]:
+        """The tables this read model owns (emptied before a rebuild)."""
+
+    @property
+    def handles(self) -> frozenset[str]:
+        """The event types it is fed."""
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
         """Update the read model's tables for one event."""

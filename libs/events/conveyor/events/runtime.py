@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +21,7 @@ from conveyor.events.projection import EventWriter, Projection
 from conveyor.events.registry import Registry
 from conveyor.events.store import EventStore
 from conveyor.events.transport import MessageSink, Transport
+from conveyor.events.waker import Waker
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class Runtime:
         self._relay: OutboxRelay | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._wakers: list[Waker] = []
+        self._workers: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
 
     @property
     def source(self) -> str:
@@ -66,6 +70,15 @@ class Runtime:
         """Tell the relay that events were committed, so it publishes them now."""
         if self._relay is not None:
             self._relay.wake()
+        for waker in self._wakers:
+            waker.wake()
+
+    def add_worker(self, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Waker:
+        """Run a background loop beside the relay; the Waker returned fires on commits."""
+        waker = Waker()
+        self._wakers.append(waker)
+        self._workers.append(work)
+        return waker
 
     async def start(self) -> None:
         """Connect to the bus and start the relay and the consumers."""
@@ -75,11 +88,16 @@ class Runtime:
         self._sink = self.transport.sink()
         await self._sink.start()
         self._relay = OutboxRelay(
-            engine=self.engine, store=self.store, sink=self._sink, name=f"{self.name}.outbox"
+            engine=self.engine,
+            store=self.store,
+            sink=self._sink,
+            name=f"{self.name}.outbox",
+            idle_wait=0.2,
         )
         self._tasks.append(asyncio.create_task(self._relay.run(self._stop)))
         for subscription in self.subscriptions:
             await self._start_consumer(subscription, self._sink)
+        self._tasks += [asyncio.create_task(work(self._stop)) for work in self._workers]
 
     async def stop(self) -> None:
         """Finish in-flight batches, commit, flush the producer and leave the groups."""
@@ -116,6 +134,7 @@ class Runtime:
             engine=self.engine,
             registry=self.registry,
             handlers=subscription.handlers,
+            after_commit=self.committed,
         )
         self.consumers.append(consumer)
         self._tasks.append(asyncio.create_task(consumer.run(self._stop)))

@@ -1,6 +1,7 @@
 """The event store on SQLAlchemy 2 (async): PostgreSQL via asyncpg, SQLite via aiosqlite."""
 
 from conveyor.events.store.engine import create_engine, dialect_of, lock_log
+from conveyor.events.store.positions import load_position, save_position
 from conveyor.events.store.schema import event_store_metadata, events_table, tracking_tables
 from conveyor.events.store.store import ANY_VERSION, ConcurrencyError, EventStore
 
@@ -12,6 +13,8 @@ __all__ = [
     "dialect_of",
     "event_store_metadata",
     "events_table",
+    "load_position",
     "lock_log",
+    "save_position",
     "tracking_tables",
 ]

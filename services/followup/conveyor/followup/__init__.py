@@ -1,0 +1,1 @@
+"""Followup: hands a won client from the hunter to a farmer and plans the follow-up work."""

@@ -1,0 +1,3 @@
+from conveyor.followup.entrypoints.cli import main
+
+main()

@@ -1,0 +1,6 @@
+from alembic import context
+
+from conveyor.events.migrate import run_env
+from conveyor.followup.adapters.tables import metadata
+
+run_env(context, metadata)

@@ -1,0 +1,40 @@
+"""Followup's tables: the event store's plus the read models it projects."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text
+
+from conveyor.events.store import event_store_metadata
+
+metadata = event_store_metadata(MetaData())
+
+farmers = Table(
+    "farmers",
+    metadata,
+    Column("farmer_id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("portfolio_size", Integer, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("lead_id", String(200), nullable=False),
+    Column("hunter_id", String(200), nullable=False),
+    Column("farmer_id", String(200), nullable=False, index=True),
+    Column("company", String(200), nullable=True),
+    Column("handed_over_at", String(40), nullable=False),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("farmer_id", String(200), nullable=False, index=True),
+    Column("kind", String(100), nullable=False),
+    Column("due_on", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("notes", Text, nullable=False),
+)

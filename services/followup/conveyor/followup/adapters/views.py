@@ -1,0 +1,76 @@
+"""Queries behind the HTTP API, straight from the read models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conveyor.followup.adapters.tables import accounts, farmers, tasks
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A follow-up task as the read model holds it."""
+
+    task_id: str
+    account_id: str
+    farmer_id: str
+    kind: str
+    due_on: str
+    status: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account handed over to a farmer."""
+
+    account_id: str
+    lead_id: str
+    hunter_id: str
+    farmer_id: str
+    company: str | None
+    handed_over_at: str
+
+
+@dataclass(frozen=True)
+class FarmerView:
+    """A farmer and the size of their portfolio."""
+
+    farmer_id: str
+    name: str
+    portfolio_size: int
+
+
+class ReadModels:
+    """Reads followup's read models."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def tasks(
+        self, *, farmer_id: str | None = None, account_id: str | None = None
+    ) -> list[TaskView]:
+        """Tasks, optionally of one farmer and/or one account, soonest due first."""
+        query = select(tasks).order_by(tasks.c.due_on, tasks.c.task_id)
+        if farmer_id is not None:
+            query = query.where(tasks.c.farmer_id == farmer_id)
+        if account_id is not None:
+            query = query.where(tasks.c.account_id == account_id)
+        async with self.engine.connect() as conn:
+            return [TaskView(**row._mapping) for row in await conn.execute(query)]
+
+    async def account(self, account_id: str) -> AccountView | None:
+        """One account, if it was handed over."""
+        query = select(accounts).where(accounts.c.account_id == account_id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return AccountView(**row._mapping) if row else None
+
+    async def farmers(self) -> list[FarmerView]:
+        """Every enrolled farmer, by id."""
+        query = select(farmers).order_by(farmers.c.farmer_id)
+        async with self.engine.connect() as conn:
+            return [FarmerView(**row._mapping) for row in await conn.execute(query)]

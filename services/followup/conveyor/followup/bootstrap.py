@@ -1,0 +1,56 @@
+"""The one place that picks followup's concrete adapters and wires them together."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import partial
+
+from conveyor.events.catalogue.router import DealWon, RepRegistered
+from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.consumer import Handler
+from conveyor.events.runtime import Runtime, Subscription
+from conveyor.events.store import create_engine
+from conveyor.events.transport import transport_from_url
+from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
+from conveyor.followup.adapters.projections import read_models
+from conveyor.followup.adapters.views import ReadModels
+from conveyor.followup.config import Settings
+from conveyor.followup.service_layer import handlers
+
+CONSUMER_GROUP = "conveyor.followup"
+
+
+@dataclass
+class FollowupService:
+    """Followup wired up: its settings, its event runtime and its read models."""
+
+    settings: Settings
+    runtime: Runtime
+    read_models: ReadModels
+
+
+def bootstrap(settings: Settings) -> FollowupService:
+    """Build followup's runtime, subscribe its handlers and open its read models."""
+    runtime = Runtime(
+        name="followup",
+        engine=create_engine(settings.database_url),
+        transport=transport_from_url(settings.bus_url),
+        projections=read_models(),
+    )
+    deps = handlers.Dependencies(
+        writer=runtime.writer,
+        farmers=SqlFarmerLoads(),
+        source=runtime.source,
+        first_task_days=settings.first_task_days,
+        committed=runtime.committed,
+        new_task_id=lambda: str(uuid.uuid4()),
+    )
+    subscribed: dict[str, Handler] = {
+        RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
+        DealWon.event_type: partial(handlers.hand_over_account, deps=deps),
+    }
+    runtime.subscribe(
+        Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS], handlers=subscribed)
+    )
+    return FollowupService(settings, runtime, ReadModels(runtime.engine))

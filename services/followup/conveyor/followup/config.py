@@ -1,0 +1,16 @@
+"""Followup settings, from CONVEYOR_FOLLOWUP_* environment variables."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where followup keeps its log, which bus it uses, where it listens and how it plans."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVEYOR_FOLLOWUP_")
+
+    database_url: str = "sqlite+aiosqlite:///var/followup.db"
+    bus_url: str = "sqlite+aiosqlite:///var/bus.db"
+    host: str = "127.0.0.1"
+    port: int = 8003
+    first_task_days: int = Field(default=2, ge=0)

@@ -1,0 +1,1 @@
+"""Followup's rules: business days, the choice of farmer and the plan of the first task."""

@@ -1,0 +1,1 @@
+"""Followup's entry points: the HTTP app and the command line."""

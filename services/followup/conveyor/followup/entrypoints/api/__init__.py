@@ -1,0 +1,1 @@
+"""Followup's HTTP API: one router per resource."""

@@ -1,0 +1,1 @@
+"""Followup's use cases: event handlers over small ports."""

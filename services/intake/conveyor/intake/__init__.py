@@ -1,0 +1,1 @@
+"""Intake: accepts leads from every channel, qualifies them and publishes what it decided."""

@@ -1,0 +1,5 @@
+"""``python -m conveyor.intake``: the intake command line."""
+
+from conveyor.intake.entrypoints.cli import main
+
+main()

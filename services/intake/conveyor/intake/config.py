@@ -1,0 +1,25 @@
+"""Intake's settings, read from ``CONVEYOR_INTAKE_*`` environment variables."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where intake keeps its data, which bus it publishes to and where it listens."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVEYOR_INTAKE_")
+
+    database_url: str = "sqlite+aiosqlite:///var/intake.db"
+    bus_url: str = "sqlite+aiosqlite:///var/bus.db"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    public_url: str = ""
+
+    @model_validator(mode="after")
+    def _derive_public_url(self) -> Self:
+        self.public_url = (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return self

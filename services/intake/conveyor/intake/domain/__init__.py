@@ -1,0 +1,1 @@
+"""Intake's domain: the lead and its qualification, in plain Python."""

@@ -1,0 +1,1 @@
+"""Ways into intake: the HTTP API and the command line."""

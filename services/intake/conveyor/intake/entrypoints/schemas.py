@@ -1,0 +1,99 @@
+"""The HTTP API's request and response bodies, and their translation to commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from conveyor.intake.domain.lead import Contact, Interest, Location
+from conveyor.intake.service_layer.commands import ReceiveLead
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Channel = Literal["web_form", "call_centre", "import", "api", "chat", "social", "partner"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(_Body):
+    """Who the lead is: a name and (the domain insists) at least one of e-mail and phone."""
+
+    name: Text
+    email: Text | None = None
+    phone: Text | None = None
+    company: Text | None = None
+    job_title: Text | None = None
+
+
+class LocationIn(_Body):
+    """Where the lead is."""
+
+    country: Text | None = None
+    region: Text | None = None
+    city: Text | None = None
+    postal_code: Text | None = None
+
+
+class InterestIn(_Body):
+    """What the lead wants."""
+
+    product_lines: list[Text] = Field(default_factory=list)
+    industry: Text | None = None
+    company_size: Text | None = None
+    budget: Text | None = None
+    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class LeadIn(_Body):
+    """A lead as a source sends it."""
+
+    contact: ContactIn
+    location: LocationIn = Field(default_factory=LocationIn)
+    interest: InterestIn = Field(default_factory=InterestIn)
+    consent: bool = False
+    source: Text = "api"
+    channel: Channel = "api"
+    source_ref: Text | None = None
+    utm: dict[str, str] = Field(default_factory=dict)
+    custom: dict[str, str] = Field(default_factory=dict)
+
+
+class LeadReceipt(BaseModel):
+    """Intake has the lead: its id, and where to follow it."""
+
+    lead_id: str
+    status_url: str
+
+
+class LeadStatus(BaseModel):
+    """What intake knows about a lead and how far it got."""
+
+    lead_id: str
+    source: str
+    channel: str
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    status: Literal["received", "qualified"]
+    score: int | None
+    temperature: Literal["hot", "warm", "cold"] | None
+    received_at: str
+
+
+def to_command(body: LeadIn) -> ReceiveLead:
+    """The ReceiveLead a request asks for."""
+    interest = body.interest.model_dump()
+    return ReceiveLead(
+        contact=Contact(**body.contact.model_dump()),
+        source=body.source,
+        channel=body.channel,
+        location=Location(**body.location.model_dump()),
+        interest=Interest(**{**interest, "product_lines": tuple(body.interest.product_lines)}),
+        consent=body.consent,
+        source_ref=body.source_ref,
+        utm=body.utm,
+        custom=body.custom,
+    )

@@ -1,0 +1,1 @@
+"""Intake's use cases: commands, their handlers and the ports they need."""

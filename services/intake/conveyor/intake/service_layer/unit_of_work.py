@@ -1,0 +1,46 @@
+"""The unit-of-work port: one transaction over intake's event log and read models."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+from conveyor.events import Envelope
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """A transaction: appends made inside it become durable together on commit, or not at all.
+
+    Contract: leaving the block without commit rolls back; after commit the events are
+    handed to the relay, which publishes them on the bus (at least once, in stream order).
+    """
+
+    source: str
+    """The CloudEvents source of the events written through this unit of work."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def append(
+        self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
+    ) -> None:
+        """Append to a stream that must be at expected_version (0: a new stream)."""
+
+    @abc.abstractmethod
+    async def commit(self) -> None:
+        """Make the appends durable and tell the relay to publish them."""
+
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Discard what was not committed; harmless after commit."""

@@ -1,0 +1,131 @@
+"""The consumer runner on every transport and database: effectively once, poison to DLQ."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.router import RepAvailabilityChanged
+from conveyor.events.catalogue.topics import dead_letter_topic
+from conveyor.events.codec import WireMessage, encode
+from conveyor.events.consumer import Consumer
+from conveyor.events.transport import OutboundMessage, Transport
+from tests.support import wait_for
+
+effects = Table("effects", MetaData(), Column("event_id", String(36)), Column("rep", String(50)))
+
+
+def event(rep: str) -> Envelope:
+    return new_envelope(RepAvailabilityChanged(rep_id=rep, available=True), subject=rep,
+                        source="/test")
+
+
+async def record_effect(envelope: Envelope, conn: AsyncConnection) -> None:
+    await conn.execute(insert(effects).values(event_id=envelope.id, rep=envelope.subject))
+
+
+async def run_consumer(
+    transport: Transport, engine: AsyncEngine, topic: str, group: str,
+    messages: list[WireMessage],
+    handlers: Mapping[str, Callable[[Envelope, AsyncConnection], Awaitable[None]]],
+    done: Callable[[Consumer], bool],
+) -> Consumer:
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(group)])
+    sink = transport.sink()
+    await sink.start()
+    await sink.publish([OutboundMessage(topic, m) for m in messages])
+    source = transport.source(topics=[topic], group=group)
+    await source.start()
+    consumer = Consumer(group=group, source=source, dead_letters=sink, engine=engine,
+                        registry=build_registry(), handlers=handlers, retry_delay=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await wait_for(lambda: asyncio.sleep(0, done(consumer)), what="consumer progress")
+    finally:
+        stop.set()
+        await task
+        await source.stop()
+        await sink.stop()
+    return consumer
+
+
+async def count_effects(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(effects))).scalar_one())
+
+
+async def dead_letters(transport: Transport, group: str, count: int) -> list[WireMessage]:
+    source = transport.source(topics=[dead_letter_topic(group)], group=f"{group}.reader")
+    await source.start()
+    got: list[WireMessage] = []
+    try:
+        async with asyncio.timeout(60):
+            while len(got) < count:
+                got += [m.message for m in await source.fetch(max_messages=10, max_wait=0.5)]
+    finally:
+        await source.stop()
+    return got
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    twice = encode(event("rep-1"))
+    consumer = await run_consumer(
+        transport, engine, f"{unique_name}.t", unique_name, [twice, twice],
+        {RepAvailabilityChanged.event_type: record_effect},
+        lambda c: c.stats.handled + c.stats.duplicates == 2)
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (1, 1)
+    assert await count_effects(engine) == 1
+
+
+async def test_a_malformed_message_is_dead_lettered_and_the_next_one_handled(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    poison = WireMessage(b"rep-1", b"{not json", (("ce_type", b"conveyor.rep.availability_changed"),))
+    good = encode(event("rep-2"))
+    consumer = await run_consumer(
+        transport, engine, f"{unique_name}.t", unique_name, [poison, good],
+        {RepAvailabilityChanged.event_type: record_effect}, lambda c: c.stats.handled == 1)
+    assert consumer.stats.dead_lettered == 1
+    assert await count_effects(engine) == 1
+    [letter] = await dead_letters(transport, unique_name, 1)
+    headers = dict(letter.headers)
+    assert letter.value == b"{not json"
+    assert headers["dlq_error"].startswith(b"malformed")
+    assert headers["dlq_topic"] == f"{unique_name}.t".encode()
+    assert headers["dlq_consumer"] == unique_name.encode()
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_and_rolled_back(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    async def fails_for_rep_1(envelope: Envelope, conn: AsyncConnection) -> None:
+        await record_effect(envelope, conn)
+        if envelope.subject == "rep-1":
+            raise RuntimeError("cannot handle rep-1")
+
+    consumer = await run_consumer(
+        transport, engine, f"{unique_name}.t", unique_name,
+        [encode(event("rep-1")), encode(event("rep-2"))],
+        {RepAvailabilityChanged.event_type: fails_for_rep_1}, lambda c: c.stats.handled == 1)
+    assert consumer.stats.dead_lettered == 1
+    async with engine.connect() as conn:
+        assert [r.rep for r in await conn.execute(select(effects))] == ["rep-2"]
+    [letter] = await dead_letters(transport, unique_name, 1)
+    assert b"cannot handle rep-1" in dict(letter.headers)["dlq_error"]
+
+
+async def test_events_without_a_handler_are_passed_over(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    consumer = await run_consumer(
+        transport, engine, f"{unique_name}.t", unique_name, [encode(event("rep-1"))], {},
+        lambda c: c.stats.ignored == 1)
+    assert consumer.stats.handled == 0 and await count_effects(engine) == 0

@@ -1,0 +1,143 @@
+"""A followup app on real databases and an embedded bus, and a stand-in for the router."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+from fastapi import FastAPI
+
+from conveyor.events import Envelope, Event, new_envelope
+from conveyor.events.catalogue import ASSIGNMENTS, FOLLOWUPS, REPS, build_registry
+from conveyor.events.catalogue.router import DealWon, RepRegistered, Role
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.codec import decode, encode
+from conveyor.events.migrate import upgrade
+from conveyor.events.transport import OutboundMessage
+from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.followup.adapters import MIGRATIONS
+from conveyor.followup.bootstrap import FollowupService
+from conveyor.followup.config import Settings
+from conveyor.followup.entrypoints.app import create_app
+
+DEADLINE = 20.0
+POLL_INTERVAL = 0.05
+ROUTER = "/conveyor/router"
+T = TypeVar("T")
+
+
+@dataclass
+class Followup:
+    """A running followup app and a client for its API."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def service(self) -> FollowupService:
+        service: FollowupService = self.app.state.service
+        return service
+
+    async def get(self, path: str, **params: str) -> Any:
+        response = await self.client.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Followup]:
+    """Migrate, start the app's lifespan and hand out a client; stop it all afterwards."""
+    await asyncio.to_thread(upgrade, settings.database_url, MIGRATIONS)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://followup") as client:
+            yield Followup(app, client)
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float = DEADLINE) -> T:
+    """Poll probe until it returns something truthy, failing after within seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            if found := await probe():
+                return found
+            await asyncio.sleep(POLL_INTERVAL)
+
+
+class Router:
+    """Publishes rep and deal events on the embedded bus as the router's relay would."""
+
+    def __init__(self, bus_url: str) -> None:
+        self.transport = EmbeddedTransport.from_url(bus_url)
+        self.sink = self.transport.sink()
+
+    async def deliver(self, envelope: Envelope) -> Envelope:
+        """Put an envelope on its topic (again, if it was delivered before)."""
+        await self.sink.publish([OutboundMessage(envelope.data.topic, encode(envelope))])
+        return envelope
+
+    async def register(self, rep_id: str, role: Role = "farmer") -> Envelope:
+        """A rep joined."""
+        event = RepRegistered(rep_id=rep_id, name=f"Rep {rep_id}", role=role)
+        return await self.deliver(_envelope(event, rep_id))
+
+    async def win(self, lead_id: str, *, won_at: datetime, hunter_id: str = "h-1") -> Envelope:
+        """The hunter closed the first deal on a lead."""
+        lead = LeadSnapshot(
+            lead_id=lead_id,
+            source="web",
+            channel="form",
+            contact=Contact(name="Ann", company="Acme"),
+        )
+        deal = DealWon(
+            lead_id=lead_id,
+            assignment_id=f"as-{lead_id}",
+            rep_id=hunter_id,
+            amount=Decimal("1200.00"),
+            currency="EUR",
+            won_at=won_at,
+            lead=lead,
+        )
+        return await self.deliver(_envelope(deal, lead_id))
+
+    async def read_followups(self, count: int, *, group: str) -> list[Envelope]:
+        """The first count events published on conveyor.followups.v1."""
+        source = self.transport.source(topics=[FOLLOWUPS], group=group)
+        await source.start()
+        registry, got = build_registry(), list[Envelope]()
+        async with asyncio.timeout(DEADLINE):
+            while len(got) < count:
+                batch = await source.fetch(max_messages=count - len(got), max_wait=0.5)
+                got += [decode(m.message, registry) for m in batch]
+        await source.stop()
+        return got
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+
+@asynccontextmanager
+async def router_on(bus_url: str) -> AsyncIterator[Router]:
+    """A router stand-in for the test's duration."""
+    router = Router(bus_url)
+    await router.sink.start()
+    try:
+        yield router
+    finally:
+        await router.close()
+
+
+def _envelope(event: Event, subject: str) -> Envelope:
+    assert event.topic in (REPS, ASSIGNMENTS)
+    return new_envelope(event, subject=subject, source=ROUTER)
+
+
+def utc(text: str) -> datetime:
+    """A UTC moment from ISO text."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

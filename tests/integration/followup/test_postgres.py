@@ -1,0 +1,41 @@
+"""Followup on PostgreSQL: the migrations run and a won deal becomes a planned task."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from conveyor.devkit.postgres import DatabaseServer
+from conveyor.followup.config import Settings
+
+from .harness import Followup, eventually, router_on, running, utc
+
+
+@pytest.fixture
+async def on_postgres(
+    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
+) -> AsyncIterator[Followup]:
+    settings = Settings(
+        database_url=str(postgres_server.create_database(unique_name)),
+        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+    )
+    async with running(settings) as followup:
+        yield followup
+
+
+@pytest.mark.postgres
+async def test_a_won_deal_becomes_an_onboarding_task_on_postgresql(on_postgres: Followup) -> None:
+    async with on_postgres.service.runtime.engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    assert {"events", "farmers", "accounts", "tasks", "alembic_version"} <= set(names)
+    async with router_on(on_postgres.service.settings.bus_url) as router:
+        await router.register("f-1")
+        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
+
+        async def task_planned() -> list[dict[str, str]]:
+            found: list[dict[str, str]] = await on_postgres.get("/v1/tasks", farmer_id="f-1")
+            return found
+
+        [task] = await eventually(task_planned)
+    assert task["due_on"] == "2025-03-11"

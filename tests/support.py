@@ -1,0 +1,72 @@
+"""Helpers shared by the integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from conveyor.events import Envelope
+from conveyor.events.catalogue import build_registry
+from conveyor.events.codec import decode
+from conveyor.events.transport import Transport
+
+T = TypeVar("T")
+DEADLINE = 60.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_server(app: FastAPI) -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on loopback; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(DEADLINE):
+        while not server.started:
+            await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def wait_for(probe: Callable[[], Awaitable[T | None]], *, deadline: float = DEADLINE,
+                   what: str = "condition") -> T:
+    """Poll probe until it returns something truthy; fail after the deadline."""
+    try:
+        async with asyncio.timeout(deadline):
+            while not (result := await probe()):
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+    return result
+
+
+async def read_topic(transport: Transport, topic: str, count: int, *,
+                     group: str) -> list[Envelope]:
+    """Read count events from a topic as a fresh consumer group."""
+    source = transport.source(topics=[topic], group=group)
+    await source.start()
+    registry, got = build_registry(), []
+    try:
+        async with asyncio.timeout(DEADLINE):
+            while len(got) < count:
+                batch = await source.fetch(max_messages=count - len(got), max_wait=0.5)
+                got += [decode(m.message, registry) for m in batch]
+    finally:
+        await source.stop()
+    return got

@@ -1,0 +1,100 @@
+"""receive_lead with a fake unit of work: what it records, and in one transaction."""
+
+import pytest
+
+from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
+from conveyor.events.store import ConcurrencyError
+from conveyor.intake.domain.lead import Contact, Interest, Location
+from conveyor.intake.service_layer.commands import ReceiveLead
+from conveyor.intake.service_layer.handlers import receive_lead
+
+from .fakes import FakeUnitOfWork
+
+ADA = Contact("Ada Lovelace", email="ada@example.com", company="Analytical Ltd")
+
+
+async def test_a_received_lead_gets_a_new_stream_of_received_then_qualified() -> None:
+    uow = FakeUnitOfWork()
+    lead_id = await receive_lead(ReceiveLead(contact=ADA, channel="web_form"), uow)
+    received, qualified = uow.streams[lead_id]
+    assert isinstance(received.data, LeadReceived)
+    assert isinstance(qualified.data, LeadQualified)
+    assert received.subject == qualified.subject == lead_id
+    assert received.source == qualified.source == uow.source
+
+
+async def test_both_events_are_committed_together_once() -> None:
+    uow = FakeUnitOfWork()
+    await receive_lead(ReceiveLead(contact=ADA), uow)
+    assert uow.commits == 1
+
+
+async def test_qualified_is_caused_by_received_and_shares_its_correlation() -> None:
+    uow = FakeUnitOfWork()
+    received, qualified = uow.streams[await receive_lead(ReceiveLead(contact=ADA), uow)]
+    assert qualified.causation_id == received.id
+    assert qualified.correlation_id == received.correlation_id
+
+
+async def test_the_verdict_carries_score_temperature_and_reasons() -> None:
+    uow = FakeUnitOfWork()
+    command = ReceiveLead(contact=ADA, interest=Interest(product_lines=("engines",)))
+    _, qualified = uow.streams[await receive_lead(command, uow)]
+    assert isinstance(qualified.data, LeadQualified)
+    assert (qualified.data.score, qualified.data.temperature) == (70, "hot")
+    assert "names a company" in qualified.data.reasons
+
+
+async def test_an_email_only_lead_is_warm() -> None:
+    uow = FakeUnitOfWork()
+    command = ReceiveLead(contact=Contact("Ada", email="ada@example.com"))
+    _, qualified = uow.streams[await receive_lead(command, uow)]
+    assert isinstance(qualified.data, LeadQualified)
+    assert (qualified.data.score, qualified.data.temperature) == (40, "warm")
+
+
+async def test_the_snapshot_carries_the_lead_as_it_arrived() -> None:
+    uow = FakeUnitOfWork()
+    command = ReceiveLead(
+        contact=ADA,
+        source="partner-x",
+        channel="partner",
+        location=Location(country="GB"),
+        interest=Interest(product_lines=("engines",)),
+        utm={"a": "b"},
+    )
+    lead_id = await receive_lead(command, uow)
+    received = uow.streams[lead_id][0].data
+    assert isinstance(received, LeadReceived)
+    assert received.lead.lead_id == lead_id
+    assert received.lead.contact.model_dump() == {
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "phone": None,
+        "company": "Analytical Ltd",
+        "job_title": None,
+    }
+    assert (received.lead.source, received.lead.channel) == ("partner-x", "partner")
+    assert received.lead.location.country == "GB"
+    assert received.lead.interest.product_lines == ("engines",)
+    assert received.lead.utm == {"a": "b"}
+
+
+async def test_every_lead_gets_its_own_id() -> None:
+    uow = FakeUnitOfWork()
+    first = await receive_lead(ReceiveLead(contact=ADA), uow)
+    second = await receive_lead(ReceiveLead(contact=ADA), uow)
+    assert first != second
+
+
+class ConflictingUnitOfWork(FakeUnitOfWork):
+    async def append(self, stream_id: str, envelopes: object, *, expected_version: int) -> None:
+        raise ConcurrencyError(stream_id, expected_version, 2)
+
+
+async def test_a_failed_append_reaches_the_caller_and_commits_nothing() -> None:
+    uow = ConflictingUnitOfWork()
+    with pytest.raises(ConcurrencyError):
+        await receive_lead(ReceiveLead(contact=ADA), uow)
+    assert uow.commits == 0
+    assert uow.streams == {}
