@@ -31,12 +31,11 @@ def free_port() -> int:
 async def running_server(app: FastAPI) -> AsyncIterator[str]:
     """Serve an ASGI app over real HTTP on loopback; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(DEADLINE):
-        while not server.started:
-            await asyncio.sleep(0.02)
+    await wait_until(lambda: server.started, what="server start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -44,24 +43,35 @@ async def running_server(app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
-async def wait_for(probe: Callable[[], Awaitable[T | None]], *, deadline: float = DEADLINE,
-                   what: str = "condition") -> T:
+async def wait_for(
+    probe: Callable[[], Awaitable[T | None]], *, deadline: float = DEADLINE, what: str = "condition"
+) -> T:
     """Poll probe until it returns something truthy; fail after the deadline."""
     try:
         async with asyncio.timeout(deadline):
-            while not (result := await probe()):
+            while not (result := await probe()):  # noqa: ASYNC110 (polls other processes)
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise AssertionError(f"timed out waiting for {what}") from None
     return result
 
 
-async def read_topic(transport: Transport, topic: str, count: int, *,
-                     group: str) -> list[Envelope]:
+async def wait_until(
+    predicate: Callable[[], bool], *, deadline: float = DEADLINE, what: str = "condition"
+) -> None:
+    """Poll a plain predicate until it holds; fail after the deadline."""
+
+    async def probe() -> bool:
+        return predicate()
+
+    await wait_for(probe, deadline=deadline, what=what)
+
+
+async def read_topic(transport: Transport, topic: str, count: int, *, group: str) -> list[Envelope]:
     """Read count events from a topic as a fresh consumer group."""
     source = transport.source(topics=[topic], group=group)
     await source.start()
-    registry, got = build_registry(), []
+    registry, got = build_registry(), list[Envelope]()
     try:
         async with asyncio.timeout(DEADLINE):
             while len(got) < count:

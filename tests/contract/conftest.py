@@ -13,10 +13,14 @@ from conveyor.events.transport import Transport
 from conveyor.events.transport.embedded import EmbeddedTransport
 from conveyor.events.transport.kafka import KafkaTransport
 
-DATABASES = [pytest.param("sqlite", id="sqlite"),
-             pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
-TRANSPORTS = [pytest.param("embedded", id="embedded"),
-              pytest.param("kafka", id="kafka", marks=pytest.mark.kafka)]
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+TRANSPORTS = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param("kafka", id="kafka", marks=pytest.mark.kafka),
+]
 
 
 @pytest.fixture(params=DATABASES)

@@ -13,14 +13,15 @@ from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.codec import WireMessage, encode
 from conveyor.events.consumer import Consumer
 from conveyor.events.transport import OutboundMessage, Transport
-from tests.support import wait_for
+from tests.support import wait_until
 
 effects = Table("effects", MetaData(), Column("event_id", String(36)), Column("rep", String(50)))
 
 
 def event(rep: str) -> Envelope:
-    return new_envelope(RepAvailabilityChanged(rep_id=rep, available=True), subject=rep,
-                        source="/test")
+    return new_envelope(
+        RepAvailabilityChanged(rep_id=rep, available=True), subject=rep, source="/test"
+    )
 
 
 async def record_effect(envelope: Envelope, conn: AsyncConnection) -> None:
@@ -28,7 +29,10 @@ async def record_effect(envelope: Envelope, conn: AsyncConnection) -> None:
 
 
 async def run_consumer(
-    transport: Transport, engine: AsyncEngine, topic: str, group: str,
+    transport: Transport,
+    engine: AsyncEngine,
+    topic: str,
+    group: str,
     messages: list[WireMessage],
     handlers: Mapping[str, Callable[[Envelope, AsyncConnection], Awaitable[None]]],
     done: Callable[[Consumer], bool],
@@ -41,12 +45,19 @@ async def run_consumer(
     await sink.publish([OutboundMessage(topic, m) for m in messages])
     source = transport.source(topics=[topic], group=group)
     await source.start()
-    consumer = Consumer(group=group, source=source, dead_letters=sink, engine=engine,
-                        registry=build_registry(), handlers=handlers, retry_delay=0.01)
+    consumer = Consumer(
+        group=group,
+        source=source,
+        dead_letters=sink,
+        engine=engine,
+        registry=build_registry(),
+        handlers=handlers,
+        retry_delay=0.01,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
-        await wait_for(lambda: asyncio.sleep(0, done(consumer)), what="consumer progress")
+        await wait_until(lambda: done(consumer), what="consumer progress")
     finally:
         stop.set()
         await task
@@ -78,9 +89,14 @@ async def test_the_same_event_delivered_twice_has_one_effect(
 ) -> None:
     twice = encode(event("rep-1"))
     consumer = await run_consumer(
-        transport, engine, f"{unique_name}.t", unique_name, [twice, twice],
+        transport,
+        engine,
+        f"{unique_name}.t",
+        unique_name,
+        [twice, twice],
         {RepAvailabilityChanged.event_type: record_effect},
-        lambda c: c.stats.handled + c.stats.duplicates == 2)
+        lambda c: c.stats.handled + c.stats.duplicates == 2,
+    )
     assert (consumer.stats.handled, consumer.stats.duplicates) == (1, 1)
     assert await count_effects(engine) == 1
 
@@ -88,11 +104,18 @@ async def test_the_same_event_delivered_twice_has_one_effect(
 async def test_a_malformed_message_is_dead_lettered_and_the_next_one_handled(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
-    poison = WireMessage(b"rep-1", b"{not json", (("ce_type", b"conveyor.rep.availability_changed"),))
+    poison_type = (("ce_type", b"conveyor.rep.availability_changed"),)
+    poison = WireMessage(b"rep-1", b"{not json", poison_type)
     good = encode(event("rep-2"))
     consumer = await run_consumer(
-        transport, engine, f"{unique_name}.t", unique_name, [poison, good],
-        {RepAvailabilityChanged.event_type: record_effect}, lambda c: c.stats.handled == 1)
+        transport,
+        engine,
+        f"{unique_name}.t",
+        unique_name,
+        [poison, good],
+        {RepAvailabilityChanged.event_type: record_effect},
+        lambda c: c.stats.handled == 1,
+    )
     assert consumer.stats.dead_lettered == 1
     assert await count_effects(engine) == 1
     [letter] = await dead_letters(transport, unique_name, 1)
@@ -112,9 +135,14 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_and_rolled_back(
             raise RuntimeError("cannot handle rep-1")
 
     consumer = await run_consumer(
-        transport, engine, f"{unique_name}.t", unique_name,
+        transport,
+        engine,
+        f"{unique_name}.t",
+        unique_name,
         [encode(event("rep-1")), encode(event("rep-2"))],
-        {RepAvailabilityChanged.event_type: fails_for_rep_1}, lambda c: c.stats.handled == 1)
+        {RepAvailabilityChanged.event_type: fails_for_rep_1},
+        lambda c: c.stats.handled == 1,
+    )
     assert consumer.stats.dead_lettered == 1
     async with engine.connect() as conn:
         assert [r.rep for r in await conn.execute(select(effects))] == ["rep-2"]
@@ -126,6 +154,12 @@ async def test_events_without_a_handler_are_passed_over(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
     consumer = await run_consumer(
-        transport, engine, f"{unique_name}.t", unique_name, [encode(event("rep-1"))], {},
-        lambda c: c.stats.ignored == 1)
+        transport,
+        engine,
+        f"{unique_name}.t",
+        unique_name,
+        [encode(event("rep-1"))],
+        {},
+        lambda c: c.stats.ignored == 1,
+    )
     assert consumer.stats.handled == 0 and await count_effects(engine) == 0

@@ -15,8 +15,9 @@ def change(rep: str, n: int) -> Envelope:
     return new_envelope(event, subject=rep, source="/test")
 
 
-async def append(engine: AsyncEngine, store: EventStore, rep: str, count: int, *,
-                 expected: int) -> None:
+async def append(
+    engine: AsyncEngine, store: EventStore, rep: str, count: int, *, expected: int
+) -> None:
     async with engine.begin() as conn:
         envelopes = [change(rep, expected + n) for n in range(count)]
         await store.append(conn, rep, envelopes, expected_version=expected)
@@ -62,18 +63,20 @@ async def test_two_writers_at_the_same_expected_version_exactly_one_wins(
 async def test_any_version_appends_at_the_end(engine: AsyncEngine, store: EventStore) -> None:
     await append(engine, store, "rep-1", 2, expected=0)
     async with engine.begin() as conn:
-        recorded = await store.append(conn, "rep-1", [change("rep-1", 9)],
-                                      expected_version=ANY_VERSION)
+        recorded = await store.append(
+            conn, "rep-1", [change("rep-1", 9)], expected_version=ANY_VERSION
+        )
     assert recorded[0].version == 3
 
 
-async def test_a_rolled_back_append_leaves_no_trace(
-    engine: AsyncEngine, store: EventStore
-) -> None:
-    with pytest.raises(RuntimeError, match="boom"):
+async def test_a_rolled_back_append_leaves_no_trace(engine: AsyncEngine, store: EventStore) -> None:
+    async def append_then_fail() -> None:
         async with engine.begin() as conn:
             await store.append(conn, "rep-1", [change("rep-1", 0)], expected_version=0)
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await append_then_fail()
     async with engine.connect() as conn:
         assert await store.read_stream(conn, "rep-1") == []
         assert await store.head(conn) == 0

@@ -10,9 +10,13 @@ DEADLINE = 60.0
 
 
 def messages(topic: str, keys: Sequence[str], per_key: int) -> list[OutboundMessage]:
-    return [OutboundMessage(topic, WireMessage(key.encode(), f"{key}:{n}".encode(),
-                                               (("h", key.encode()),)))
-            for n in range(per_key) for key in keys]
+    return [
+        OutboundMessage(
+            topic, WireMessage(key.encode(), f"{key}:{n}".encode(), (("h", key.encode()),))
+        )
+        for n in range(per_key)
+        for key in keys
+    ]
 
 
 async def publish(transport: Transport, batch: list[OutboundMessage]) -> None:
@@ -114,4 +118,5 @@ async def test_a_source_reads_several_topics(transport: Transport, unique_name: 
     finally:
         await source.stop()
     assert sorted((m.topic, m.message.value) for m in got) == sorted(
-        (t, f"k:{n}".encode()) for t in topics for n in range(2))
+        (t, f"k:{n}".encode()) for t in topics for n in range(2)
+    )

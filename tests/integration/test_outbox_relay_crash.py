@@ -31,19 +31,40 @@ async def append_events(engine: AsyncEngine, prefix: str, start: int, count: int
         for n in range(start, start + count):
             stream = f"{prefix}-{n % STREAMS}"
             change = RepAvailabilityChanged(rep_id=stream, available=True, reason=str(n))
-            await store.append(conn, stream, [new_envelope(change, subject=stream, source="/t")],
-                               expected_version=n // STREAMS)
+            await store.append(
+                conn,
+                stream,
+                [new_envelope(change, subject=stream, source="/t")],
+                expected_version=n // STREAMS,
+            )
 
 
 def start_relay(url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "conveyor.events.relay_cli", "--database-url", url,
-            "--bus", f"kafka://{bootstrap}", "--batch-size", "20", "--name", "relay"]
+    args = [
+        sys.executable,
+        "-m",
+        "conveyor.events.relay_cli",
+        "--database-url",
+        url,
+        "--bus",
+        f"kafka://{bootstrap}",
+        "--batch-size",
+        "20",
+        "--name",
+        "relay",
+    ]
     with log.open("ab") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=os.environ)
 
 
-async def consume(source: MessageSource, prefix: str, seen: list[tuple[str, int]], *,
-                  until: int, relay: subprocess.Popen[bytes]) -> None:
+async def consume(
+    source: MessageSource,
+    prefix: str,
+    seen: list[tuple[str, int]],
+    *,
+    until: int,
+    relay: subprocess.Popen[bytes],
+) -> None:
     registry = build_registry()
     async with asyncio.timeout(120):
         while len(set(seen)) < until:

@@ -39,16 +39,22 @@ async def inbox_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'router.db'}",
-                    bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}")
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'router.db'}",
+        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+    )
 
 
 @pytest.fixture
 async def router(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     await asyncio.to_thread(upgrade, settings.database_url, str(MIGRATIONS))
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://router") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://router"
+        ) as client,
+    ):
         yield client
 
 
@@ -58,8 +64,12 @@ async def publish_qualified(settings: Settings, lead_ids: list[str]) -> None:
     await sink.start()
     messages = []
     for lead_id in lead_ids:
-        lead = LeadSnapshot(lead_id=lead_id, source="web", channel="web_form",
-                            contact=Contact(name=f"Lead {lead_id}", email="x@example.com"))
+        lead = LeadSnapshot(
+            lead_id=lead_id,
+            source="web",
+            channel="web_form",
+            contact=Contact(name=f"Lead {lead_id}", email="x@example.com"),
+        )
         event = LeadQualified(lead_id=lead_id, lead=lead, score=80, temperature="hot")
         envelope = new_envelope(event, subject=lead_id, source="/conveyor/intake")
         messages.append(OutboundMessage(LEADS, encode(envelope)))
@@ -67,12 +77,19 @@ async def publish_qualified(settings: Settings, lead_ids: list[str]) -> None:
     await transport.close()
 
 
-async def register(router: httpx.AsyncClient, inbox_url: str, *rep_ids: str,
-                   role: str = "hunter") -> None:
+async def register(
+    router: httpx.AsyncClient, inbox_url: str, *rep_ids: str, role: str = "hunter"
+) -> None:
     for rep_id in rep_ids:
-        response = await router.post("/v1/reps", json={
-            "rep_id": rep_id, "name": rep_id.title(), "role": role,
-            "webhook_url": f"{inbox_url}/hooks/{rep_id}"})
+        response = await router.post(
+            "/v1/reps",
+            json={
+                "rep_id": rep_id,
+                "name": rep_id.title(),
+                "role": role,
+                "webhook_url": f"{inbox_url}/hooks/{rep_id}",
+            },
+        )
         assert response.status_code == 201, response.text
 
 
@@ -93,13 +110,21 @@ async def test_qualified_leads_go_round_robin_to_hunters_webhooks(
     await publish_qualified(settings, ["l1", "l2", "l3", "l4"])
     got = await received(inbox_url, 4)
     assert [(g["rep_id"], g["payload"]["lead_id"]) for g in got] == [
-        ("ana", "l1"), ("ben", "l2"), ("ana", "l3"), ("ben", "l4")]
+        ("ana", "l1"),
+        ("ben", "l2"),
+        ("ana", "l3"),
+        ("ben", "l4"),
+    ]
     assert len({g["webhook_id"] for g in got}) == 4
     assert got[0]["payload"]["explanation"].startswith("round robin")
     listed = (await router.get("/v1/assignments", params={"lead_id": "l1"})).json()
     assert listed[0]["rep_id"] == "ana"
-    assert await wait_for(lambda: _delivery(router, listed[0]["assignment_id"]),
-                          what="delivery recorded") == "delivered"
+    assert (
+        await wait_for(
+            lambda: _delivery(router, listed[0]["assignment_id"]), what="delivery recorded"
+        )
+        == "delivered"
+    )
 
 
 async def _delivery(router: httpx.AsyncClient, assignment_id: str) -> str | None:
@@ -174,8 +199,9 @@ async def test_read_models_rebuilt_from_the_log_equal_the_live_ones(
     engine = create_engine(settings.database_url)
     await wait_for(lambda: _all_delivered(engine), what="deliveries recorded")
     live = await _snapshot(engine)
-    replayed = await rebuild(engine, EventStore(build_registry()),
-                             [RepsProjection(), AssignmentsProjection()])
+    replayed = await rebuild(
+        engine, EventStore(build_registry()), [RepsProjection(), AssignmentsProjection()]
+    )
     assert replayed >= 2 + 3 + 3 + 1
     assert await _snapshot(engine) == live
     await engine.dispose()
@@ -189,5 +215,7 @@ async def _all_delivered(engine: AsyncEngine) -> bool:
 
 async def _snapshot(engine: AsyncEngine) -> dict[str, list[Any]]:
     async with engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in (await conn.execute(select(t))).all())
-                for t in (reps, pools, assignments)}
+        return {
+            t.name: sorted(tuple(r) for r in (await conn.execute(select(t))).all())
+            for t in (reps, pools, assignments)
+        }

@@ -5,8 +5,8 @@ import pytest
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
-from conveyor.events.registry import Registry, UnknownEventType
 from conveyor.events.model import Event
+from conveyor.events.registry import Registry, UnknownEventType
 
 SNAPSHOT = LeadSnapshot(
     lead_id="l1",
@@ -44,7 +44,7 @@ def test_a_current_version_payload_is_read_without_upcasting() -> None:
 
 
 def test_an_unknown_type_is_refused_by_name() -> None:
-    with pytest.raises(UnknownEventType, match="conveyor.nothing"):
+    with pytest.raises(UnknownEventType, match=r"conveyor\.nothing"):
         build_registry().decode("conveyor.nothing", 1, {})
 
 
