@@ -1,0 +1,155 @@
+"""The whole conveyor: intake, router and followup as real processes on real Kafka and
+PostgreSQL, and a real HTTP server as the reps' app."""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conveyor.devkit.processes import ServiceProcess, inbox, service
+from tests.support import free_port, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+LEADS = 200
+HUNTERS = ("hunter-ana", "hunter-ben", "hunter-cy")
+FARMERS = ("farmer-fay", "farmer-gus")
+
+
+@pytest.fixture(scope="module")
+def stack(
+    postgres_server: Any, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServiceProcess]]:
+    logs = tmp_path_factory.mktemp("e2e-logs")
+    suffix = uuid.uuid4().hex[:6]
+    env = {}
+    for name in ("intake", "router", "followup"):
+        env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = postgres_server.create_database(
+            f"e2e_{name}_{suffix}"
+        )
+        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+    procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
+    procs |= {
+        n: service(n, port=free_port(), env=env, log_dir=logs)
+        for n in ("intake", "router", "followup")
+    }
+    try:
+        for proc in procs.values():
+            proc.start()
+        for proc in procs.values():
+            proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.stop()
+
+
+def lead_body(n: int) -> dict[str, Any]:
+    return {
+        "contact": {
+            "name": f"Lead {n}",
+            "email": f"lead{n}@example.com",
+            "company": f"Company {n}",
+        },
+        "channel": "web_form",
+        "source": "e2e-website",
+        "source_ref": f"form-{n}",
+    }
+
+
+async def post_leads(intake_url: str, count: int) -> list[str]:
+    limit = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
+
+        async def post(n: int) -> str:
+            async with limit:
+                response = await client.post("/v1/leads", json=lead_body(n))
+            assert response.status_code == 202, response.text
+            return str(response.json()["lead_id"])
+
+        return await asyncio.gather(*(post(n) for n in range(count)))
+
+
+async def get_json(url: str, **params: str) -> Any:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(url, params=params)
+    response.raise_for_status()
+    return response.json()
+
+
+async def register_team(router_url: str, inbox_url: str) -> None:
+    async with httpx.AsyncClient(base_url=router_url, timeout=10) as client:
+        for rep_id in HUNTERS + FARMERS:
+            role = "hunter" if rep_id in HUNTERS else "farmer"
+            response = await client.post(
+                "/v1/reps",
+                json={
+                    "rep_id": rep_id,
+                    "name": rep_id,
+                    "role": role,
+                    "webhook_url": f"{inbox_url}/hooks/{rep_id}",
+                },
+            )
+            assert response.status_code == 201, response.text
+
+
+async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer_task(
+    stack: dict[str, ServiceProcess],
+) -> None:
+    intake, router, followup, rep_app = (
+        stack[n].url for n in ("intake", "router", "followup", "inbox")
+    )
+    await register_team(router, rep_app)
+    await wait_for(lambda: _farmers_enrolled(followup), what="farmers enrolled in followup")
+
+    posted = await post_leads(intake, LEADS)
+    received = await wait_for(
+        lambda: _received(rep_app, LEADS), deadline=180, what=f"{LEADS} webhooks"
+    )
+
+    per_lead = Counter(item["payload"]["lead_id"] for item in received)
+    assert set(per_lead) == set(posted)
+    assert set(per_lead.values()) == {1}, "a lead was delivered more than once"
+    assert len({item["webhook_id"] for item in received}) == LEADS
+    per_rep = Counter(item["rep_id"] for item in received)
+    assert sorted(per_rep.values()) == [66, 67, 67]
+    status = await get_json(f"{intake}/v1/leads/{posted[0]}")
+    assert status["status"] == "qualified"
+
+    offer = received[0]["payload"]
+    async with httpx.AsyncClient(timeout=10) as client:
+        won = await client.post(
+            offer["links"]["won"], json={"amount": "25000.00", "currency": "EUR"}
+        )
+    assert won.status_code == 201, won.text
+    tasks = await wait_for(lambda: _tasks(followup), what="a follow-up task")
+    account_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:account:{offer['lead_id']}"))
+    assert [(t["account_id"], t["kind"]) for t in tasks] == [(account_id, "onboarding_call")]
+    assert tasks[0]["farmer_id"] in FARMERS
+    account = await get_json(f"{followup}/v1/accounts/{account_id}")
+    assert account["hunter_id"] == offer["rep_id"]
+
+
+async def test_services_stop_gracefully_on_sigterm(stack: dict[str, ServiceProcess]) -> None:
+    for name in ("intake", "router", "followup"):
+        code = stack[name].stop()
+        assert code in (0, -15), f"{name} exited with {code}:\n{stack[name].log_tail()}"
+        assert "Application shutdown complete" in stack[name].log_tail(200)
+
+
+async def _farmers_enrolled(followup: str) -> bool:
+    farmers = await get_json(f"{followup}/v1/farmers")
+    return {f["farmer_id"] for f in farmers} == set(FARMERS)
+
+
+async def _received(rep_app: str, count: int) -> list[dict[str, Any]] | None:
+    got: list[dict[str, Any]] = await get_json(f"{rep_app}/received")
+    return got if len(got) >= count else None
+
+
+async def _tasks(followup: str) -> list[dict[str, Any]] | None:
+    tasks: list[dict[str, Any]] = await get_json(f"{followup}/v1/tasks")
+    return tasks or None
