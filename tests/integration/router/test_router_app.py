@@ -23,11 +23,11 @@ from conveyor.events.projection import rebuild
 from conveyor.events.store import EventStore, create_engine
 from conveyor.events.transport import OutboundMessage
 from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.router.adapters import MIGRATIONS
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
 from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
 from conveyor.router.config import Settings
 from conveyor.router.entrypoints.app import create_app
-from conveyor.router.entrypoints.cli import MIGRATIONS
 from tests.support import read_topic, running_server, wait_for
 
 

@@ -55,6 +55,7 @@ class Runtime:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._wakers: list[Waker] = []
+        self._closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._workers: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
 
     @property
@@ -79,6 +80,10 @@ class Runtime:
         self._wakers.append(waker)
         self._workers.append(work)
         return waker
+
+    def on_stop(self, close: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Close something (an HTTP client, say) when the runtime stops."""
+        self._closers.append(close)
 
     async def start(self) -> None:
         """Connect to the bus and start the relay and the consumers."""
@@ -107,6 +112,8 @@ class Runtime:
             await consumer.source.stop()
         if self._sink is not None:
             await self._sink.stop()
+        for close in self._closers:
+            await close()
         await self.transport.close()
         await self.engine.dispose()
 

@@ -12,16 +12,19 @@ from typing import Protocol
 import uvicorn
 from fastapi import FastAPI
 
-from conveyor.events.catalogue import build_registry
 from conveyor.events.migrate import upgrade
-from conveyor.events.projection import Projection, rebuild
-from conveyor.events.store import EventStore, create_engine
+from conveyor.events.projection import rebuild
+from conveyor.events.store import ensure_sqlite_folder
+from conveyor.events.web import RunningService
+
+log = logging.getLogger(__name__)
 
 
 class ServiceSettings(Protocol):
     """What the command line needs from a service's settings."""
 
     database_url: str
+    bus_url: str
     host: str
     port: int
 
@@ -29,17 +32,22 @@ class ServiceSettings(Protocol):
 def run(
     argv: Sequence[str] | None,
     *,
+    prog: str,
     settings: ServiceSettings,
     create_app: Callable[[], FastAPI],
+    build: Callable[[], RunningService],
     migrations: Path,
-    projections: Callable[[], Sequence[Projection]],
 ) -> None:
     """Parse argv and run the chosen command."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["migrate", "serve", "rebuild"])
+    parser = argparse.ArgumentParser(prog=prog)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("serve", help="migrate, then serve HTTP and run the workers")
+    commands.add_parser("rebuild", help="empty the read models and replay the log into them")
     command = parser.parse_args(argv).command
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    _ensure_sqlite_dir(settings.database_url)
+    for url in (settings.database_url, settings.bus_url):
+        ensure_sqlite_folder(url)
     if command in ("migrate", "serve"):
         upgrade(settings.database_url, str(migrations))
     if command == "serve":
@@ -51,18 +59,12 @@ def run(
             log_level="info",
         )
     elif command == "rebuild":
-        count = asyncio.run(_rebuild(settings.database_url, projections()))
-        print(f"replayed {count} events into the read models")
+        log.info("replayed %d events into the read models", asyncio.run(_rebuild(build())))
 
 
-async def _rebuild(url: str, projections: Sequence[Projection]) -> int:
-    engine = create_engine(url)
+async def _rebuild(service: RunningService) -> int:
+    runtime = service.runtime
     try:
-        return await rebuild(engine, EventStore(build_registry()), projections)
+        return await rebuild(runtime.engine, runtime.store, runtime.projections)
     finally:
-        await engine.dispose()
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite") and ":///" in url:
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        await runtime.stop()

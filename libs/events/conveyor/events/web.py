@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_RESPONSE: dict[str, Any] = {
+    "description": "A problem (RFC 9457): title, status, detail and, for invalid input, "
+    "errors with each field and the reason",
+    "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
+}
 
 
 class Problem(Exception):
@@ -86,6 +93,44 @@ def health_router(ready: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
         )
 
     return router
+
+
+class RunningService(Protocol):
+    """What the shared app and command line need from a bootstrapped service."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """The service's event runtime."""
+
+
+def service_app(
+    *, title: str, build: Callable[[], RunningService], routers: Sequence[APIRouter]
+) -> FastAPI:
+    """An app whose lifespan builds the service, starts its runtime and stops it gracefully."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = build()
+        await service.runtime.start()
+        app.state.service = service
+        try:
+            yield
+        finally:
+            await service.runtime.stop()
+
+    app = FastAPI(
+        title=title, version="0.1.0", lifespan=lifespan, responses={422: PROBLEM_RESPONSE}
+    )
+    install_problem_handlers(app)
+
+    async def ready() -> dict[str, str]:
+        service = getattr(app.state, "service", None)
+        return await service.runtime.ready() if service else {"runtime": "not started"}
+
+    app.include_router(health_router(ready))
+    for router in routers:
+        app.include_router(router)
+    return app
 
 
 def _field(location: Sequence[int | str]) -> str:

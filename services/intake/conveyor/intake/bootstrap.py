@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conveyor.events.projection import rebuild
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
@@ -36,11 +35,6 @@ class IntakeService:
     def status_url(self, lead_id: str) -> str:
         """Where a caller can follow the lead."""
         return f"{self.settings.public_url}/v1/leads/{lead_id}"
-
-    async def rebuild_read_models(self) -> int:
-        """Empty the read models and replay the whole log into them; return the event count."""
-        runtime = self.runtime
-        return await rebuild(runtime.engine, runtime.store, runtime.projections)
 
 
 def bootstrap(settings: Settings) -> IntakeService:

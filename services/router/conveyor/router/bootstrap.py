@@ -39,11 +39,6 @@ class RouterService:
             yield SqlUnitOfWork(conn, self.runtime)
         self.runtime.committed()
 
-    async def close(self) -> None:
-        """Stop the runtime and the HTTP client."""
-        await self.runtime.stop()
-        await self.client.aclose()
-
 
 def bootstrap(settings: Settings) -> RouterService:
     """Wire the router: SQL store, bus, projections, the lead consumer, webhook delivery."""
@@ -54,6 +49,7 @@ def bootstrap(settings: Settings) -> RouterService:
         projections=[RepsProjection(), AssignmentsProjection()],
     )
     client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
+    runtime.on_stop(client.aclose)
 
     async def on_lead_qualified(envelope: Envelope, conn: AsyncConnection) -> None:
         await route_lead(envelope, SqlUnitOfWork(conn, runtime), source=runtime.source)

@@ -1,6 +1,11 @@
 """The event store on SQLAlchemy 2 (async): PostgreSQL via asyncpg, SQLite via aiosqlite."""
 
-from conveyor.events.store.engine import create_engine, dialect_of, lock_log
+from conveyor.events.store.engine import (
+    create_engine,
+    dialect_of,
+    ensure_sqlite_folder,
+    lock_log,
+)
 from conveyor.events.store.positions import load_position, save_position
 from conveyor.events.store.schema import event_store_metadata, events_table, tracking_tables
 from conveyor.events.store.store import ANY_VERSION, ConcurrencyError, EventStore
@@ -11,6 +16,7 @@ __all__ = [
     "EventStore",
     "create_engine",
     "dialect_of",
+    "ensure_sqlite_folder",
     "event_store_metadata",
     "events_table",
     "load_position",

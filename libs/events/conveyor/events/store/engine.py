@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
@@ -13,6 +14,13 @@ LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
     """The SQL dialect name: 'postgresql' or 'sqlite'."""
     return engine_or_conn.dialect.name
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the parent folder of a SQLite database file; other URLs are left alone."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -1,25 +1,24 @@
-"""``conveyor-router migrate | serve | rebuild``."""
+"""``conveyor-router migrate | serve | rebuild``, configured by ``CONVEYOR_ROUTER_*``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from conveyor.events.service_cli import run
-from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
+from conveyor.router.adapters import MIGRATIONS
+from conveyor.router.bootstrap import bootstrap
 from conveyor.router.config import Settings
 from conveyor.router.entrypoints.app import create_app
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "adapters" / "migrations"
-
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point."""
+    """Entry point of ``conveyor-router`` and ``python -m conveyor.router``."""
     settings = Settings()
     run(
         argv,
+        prog="conveyor-router",
         settings=settings,
         create_app=lambda: create_app(settings),
+        build=lambda: bootstrap(settings),
         migrations=MIGRATIONS,
-        projections=lambda: [RepsProjection(), AssignmentsProjection()],
     )
