@@ -9,7 +9,7 @@ install:  ## create .venv and install the project with its dev tools
 	bash scripts/install.sh
 
 run: install  ## start the whole conveyor on this machine
-	$(BIN)/python -m conveyor.devkit.run
+	$(BIN)/python -m conveyor.devkit.run $(ARGS)
 
 test:  ## everything CI runs: setup, lint, types, import contracts, all tests
 	bash scripts/install.sh --test-deps

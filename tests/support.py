@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -11,6 +11,7 @@ from typing import TypeVar
 import uvicorn
 from fastapi import FastAPI
 
+from conveyor.devkit.local import free_port
 from conveyor.events import Envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.codec import decode
@@ -18,13 +19,6 @@ from conveyor.events.transport import Transport
 
 T = TypeVar("T")
 DEADLINE = 60.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager
@@ -80,3 +74,15 @@ async def read_topic(transport: Transport, topic: str, count: int, *, group: str
     finally:
         await source.stop()
     return got
+
+
+def poll(
+    probe: Callable[[], T | None], *, deadline: float = DEADLINE, what: str = "condition"
+) -> T:
+    """Call probe until it returns something truthy; fail after the deadline (sync tests)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if result := probe():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

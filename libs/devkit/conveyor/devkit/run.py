@@ -17,7 +17,7 @@ import httpx
 
 from conveyor.devkit.processes import ServiceProcess, inbox, service
 
-PORTS = {"intake": 8001, "router": 8002, "followup": 8003, "inbox": 8004}
+NAMES = ("intake", "router", "followup", "inbox")
 DEMO_TEAM = [
     ("hunter-ana", "Ana Hunter", "hunter"),
     ("hunter-ben", "Ben Hunter", "hunter"),
@@ -55,17 +55,26 @@ def register_demo_team(router_url: str, inbox_url: str) -> None:
             raise RuntimeError(f"registering {rep_id}: {response.status_code} {response.text}")
 
 
-def start_all(data_dir: Path) -> list[ServiceProcess]:
+def ports_from(base: int) -> dict[str, int]:
+    """Consecutive ports for intake, router, followup and the inbox."""
+    return {name: base + n for n, name in enumerate(NAMES)}
+
+
+def start_all(data_dir: Path, ports: dict[str, int]) -> list[ServiceProcess]:
     """Start inbox, intake, router and followup, and wait until each is ready."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env, logs = settings_env(data_dir.resolve()), data_dir / "logs"
-    procs = [inbox(port=PORTS["inbox"], log_dir=logs).start()]
-    procs += [
-        service(n, port=PORTS[n], env=env, log_dir=logs).start()
-        for n in ("intake", "router", "followup")
-    ]
-    for proc in procs:
-        proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
+    procs = [inbox(port=ports["inbox"], log_dir=logs)]
+    procs += [service(n, port=ports[n], env=env, log_dir=logs) for n in NAMES[:3]]
+    try:
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
+    except BaseException:
+        for proc in procs:
+            proc.stop()
+        raise
     return procs
 
 
@@ -74,28 +83,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("var"))
     parser.add_argument("--demo-lead", action="store_true", help="post one lead at start")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=8001,
+        help="intake's port; router, followup and the inbox take the next ones",
+    )
     args = parser.parse_args(argv)
-    procs = start_all(args.data_dir)
+    ports = ports_from(args.base_port)
+    procs = start_all(args.data_dir, ports)
     try:
         register_demo_team(procs[2].url, procs[0].url)
         if args.demo_lead:
             httpx.post(f"{procs[1].url}/v1/leads", json=DEMO_LEAD, timeout=10)
-        print(_banner(), flush=True)
+        print(_banner(ports, args.data_dir), flush=True)
         _wait_for_signal(procs)
     finally:
         for proc in reversed(procs):
             proc.stop()
 
 
-def _banner() -> str:
+def _banner(ports: dict[str, int], data_dir: Path) -> str:
+    url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     return (
-        f"\nConveyor is running (embedded mode, data in var/).\n"
-        f"  intake   http://127.0.0.1:{PORTS['intake']}/docs\n"
-        f"  router   http://127.0.0.1:{PORTS['router']}/docs\n"
-        f"  followup http://127.0.0.1:{PORTS['followup']}/docs\n"
-        f"  rep inbox http://127.0.0.1:{PORTS['inbox']}/  (open it, then post a lead:)\n"
-        f"  curl -X POST http://127.0.0.1:{PORTS['intake']}/v1/leads "
-        "-H 'content-type: application/json' "
+        f"\nConveyor is running (embedded mode, data in {data_dir}/).\n"
+        f"  intake    {url['intake']}/docs\n  router    {url['router']}/docs\n"
+        f"  followup  {url['followup']}/docs\n"
+        f"  rep inbox {url['inbox']}/  (open it, then post a lead:)\n"
+        f"  curl -X POST {url['intake']}/v1/leads -H 'content-type: application/json' "
         '-d \'{"contact": {"name": "Ada", "email": "ada@example.com"}}\'\n'
         "Ctrl-C stops everything."
     )

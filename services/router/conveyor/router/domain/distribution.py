@@ -21,5 +21,8 @@ def round_robin(rep_ids: Sequence[str], rotation: int) -> Pick | None:
         return None
     ordered = sorted(rep_ids)
     rep_id = ordered[rotation % len(ordered)]
-    why = f"round robin: turn {rotation} of {len(ordered)} eligible hunters"
+    why = (
+        f"round robin: {rep_id} is next, {rotation % len(ordered) + 1} of "
+        f"{len(ordered)} eligible hunters (turn {rotation})"
+    )
     return Pick(rep_id, rotation, why)
