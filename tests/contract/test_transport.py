@@ -2,9 +2,17 @@
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
 
 from conveyor.events.codec import WireMessage
+from conveyor.events.runtime import Runtime
+from conveyor.events.store import create_engine
 from conveyor.events.transport import InboundMessage, MessageSource, OutboundMessage, Transport
+from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.events.transport.kafka import KafkaTransport
+from tests.support import free_port
 
 DEADLINE = 60.0
 
@@ -120,3 +128,27 @@ async def test_a_source_reads_several_topics(transport: Transport, unique_name: 
     assert sorted((m.topic, m.message.value) for m in got) == sorted(
         (t, f"k:{n}".encode()) for t in topics for n in range(2)
     )
+
+
+async def test_ping_fails_when_the_bus_does_not_answer(tmp_path: Path) -> None:
+    unreachable: list[Transport] = [
+        KafkaTransport(f"127.0.0.1:{free_port()}"),
+        EmbeddedTransport.from_url(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/bus.db"),
+    ]
+    for transport in unreachable:
+        with pytest.raises(Exception):  # noqa: B017, PT011 (any connection error will do)
+            await transport.ping()
+        await transport.close()
+
+
+async def test_a_runtime_reports_what_is_not_ready(tmp_path: Path) -> None:
+    runtime = Runtime(
+        name="probe",
+        engine=create_engine(f"sqlite+aiosqlite:///{tmp_path}/x.db"),
+        transport=KafkaTransport(f"127.0.0.1:{free_port()}"),
+    )
+    checks = await runtime.ready()
+    await runtime.engine.dispose()
+    assert checks["database"] == "ok"
+    assert checks["bus"].startswith("failing")
+    assert checks["workers"] == "not running"
