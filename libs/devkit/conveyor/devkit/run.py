@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Sequence
@@ -32,13 +33,14 @@ DEMO_LEAD = {
 
 
 def settings_env(data_dir: Path) -> dict[str, str]:
-    """Environment that points every service at its SQLite file and the embedded bus."""
+    """Point every service at its SQLite file and the embedded bus, unless the environment
+    already names a database or bus (``CONVEYOR_ROUTER_BUS_URL=kafka://...``, say)."""
     bus = f"sqlite+aiosqlite:///{data_dir / 'bus.db'}"
     env: dict[str, str] = {}
     for name in ("intake", "router", "followup"):
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir}/{name}.db"
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus
-    return env
+    return {key: value for key, value in env.items() if key not in os.environ}
 
 
 def register_demo_team(router_url: str, inbox_url: str) -> None:
