@@ -9,8 +9,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import MetaData, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.catalogue.topics import dead_letter_topic
@@ -119,13 +120,10 @@ class Consumer:
 
     async def _apply(self, envelope: Envelope) -> None:
         async with self.engine.begin() as conn:
-            try:
-                async with conn.begin_nested():
-                    await conn.execute(
-                        insert(self.handled).values(consumer=self.group, event_id=envelope.id)
-                    )
-            except IntegrityError:
-                raise _Duplicate from None
+            if not await mark_handled(
+                conn, self.handled, consumer=self.group, event_id=envelope.id
+            ):
+                raise _Duplicate
             await self.handlers[envelope.type](envelope, conn)
         self.stats.handled += 1
         self.after_commit()
@@ -151,3 +149,13 @@ class Consumer:
         )
         letter = WireMessage(original.key, original.value, original.headers + extra)
         await self.dead_letters.publish([OutboundMessage(dead_letter_topic(self.group), letter)])
+
+
+async def mark_handled(
+    conn: AsyncConnection, table: Table, *, consumer: str, event_id: str
+) -> bool:
+    """Record the event as handled by the consumer; False if it already was."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table).values(consumer=consumer, event_id=event_id)
+    result = await conn.execute(statement.on_conflict_do_nothing())
+    return result.rowcount == 1

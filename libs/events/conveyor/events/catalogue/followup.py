@@ -45,6 +45,7 @@ class FollowUpScheduled(_FollowupEvent):
     kind: str
     due_on: date
     notes: str = ""
+    time_zone: str = "UTC"
 
 
 class FollowUpDue(_FollowupEvent):

@@ -67,6 +67,40 @@ class LeadRequalificationRequested(_LeadEvent):
     requested_by: str
 
 
+class _SourceEvent(Event):
+    topic: ClassVar[str] = LEADS
+    source_id: str
+
+
+class SourceRegistered(_SourceEvent):
+    """A website, call centre or partner may now post leads with its own API key.
+
+    key_hash is the SHA-256 of a random 256-bit key, never the key itself.
+    """
+
+    event_type: ClassVar[str] = "conveyor.source.registered"
+    name: str
+    channel: str
+    rate_limit_per_minute: int
+    key_id: str
+    key_hash: str
+
+
+class SourceKeyRotated(_SourceEvent):
+    """The source was given a new API key; the previous one no longer opens the door."""
+
+    event_type: ClassVar[str] = "conveyor.source.key_rotated"
+    key_id: str
+    key_hash: str
+
+
+class SourceRevoked(_SourceEvent):
+    """The source may no longer post or read leads."""
+
+    event_type: ClassVar[str] = "conveyor.source.revoked"
+    reason: str = ""
+
+
 def temperature_for(score: int) -> Temperature:
     """The temperature band a qualification score falls in."""
     if score >= 70:
@@ -89,6 +123,9 @@ def register(registry: Registry) -> None:
         LeadNurtured,
         LeadDisqualified,
         LeadRequalificationRequested,
+        SourceRegistered,
+        SourceKeyRotated,
+        SourceRevoked,
     ):
         registry.register(model)
     registry.upcaster(LeadQualified.event_type, 1)(upcast_lead_qualified_v1_v2)

@@ -29,7 +29,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writes(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, **kwargs)
 
 
 async def lock_log(conn: AsyncConnection) -> None:

@@ -60,14 +60,11 @@ class EventStore:
             raise ConcurrencyError(stream_id, expected_version, current)
         rows = [_row(env, stream_id, current + n) for n, env in enumerate(envelopes, 1)]
         try:
-            async with conn.begin_nested():
-                result = await conn.execute(
-                    insert(self.table).returning(
-                        self.table.c.position, sort_by_parameter_order=True
-                    ),
-                    rows,
-                )
-        except IntegrityError as exc:
+            result = await conn.execute(
+                insert(self.table).returning(self.table.c.position, sort_by_parameter_order=True),
+                rows,
+            )
+        except IntegrityError as exc:  # the transaction is spoilt: the caller rolls back
             raise ConcurrencyError(stream_id, expected_version, None) from exc
         positions = [r.position for r in result]
         return [
