@@ -7,7 +7,7 @@ import pytest
 
 from conveyor.followup.config import Settings
 
-from .harness import Followup, Router, router_on, running
+from .harness import Followup, ManualClock, Router, router_on, running, utc
 
 
 @pytest.fixture
@@ -19,8 +19,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def followup(settings: Settings) -> AsyncIterator[Followup]:
-    async with running(settings) as app:
+def clock() -> ManualClock:
+    return ManualClock(utc("2025-03-07T16:00:00"))
+
+
+@pytest.fixture
+async def followup(settings: Settings, clock: ManualClock) -> AsyncIterator[Followup]:
+    async with running(settings, clock) as app:
         yield app
 
 

@@ -25,6 +25,7 @@ from conveyor.followup.adapters import MIGRATIONS
 from conveyor.followup.bootstrap import FollowupService
 from conveyor.followup.config import Settings
 from conveyor.followup.entrypoints.app import create_app
+from conveyor.followup.service_layer.ports import Clock
 
 DEADLINE = 20.0
 POLL_INTERVAL = 0.05
@@ -51,10 +52,10 @@ class Followup:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Followup]:
+async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Followup]:
     """Migrate, start the app's lifespan and hand out a client; stop it all afterwards."""
     await asyncio.to_thread(upgrade, settings.database_url, MIGRATIONS)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://followup") as client:
@@ -136,6 +137,19 @@ async def router_on(bus_url: str) -> AsyncIterator[Router]:
 def _envelope(event: Event, subject: str) -> Envelope:
     assert event.topic in (REPS, ASSIGNMENTS)
     return new_envelope(event, subject=subject, source=ROUTER)
+
+
+class ManualClock:
+    """A clock that stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
 
 
 def utc(text: str) -> datetime:

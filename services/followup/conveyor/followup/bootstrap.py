@@ -12,26 +12,36 @@ from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
+from conveyor.followup.adapters.clocks import ShiftedClock, SystemClock
 from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
 from conveyor.followup.adapters.projections import read_models
+from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.service_layer import handlers
+from conveyor.followup.service_layer.ports import Clock
+from conveyor.followup.service_layer.scheduler import Scheduler
 
 CONSUMER_GROUP = "conveyor.followup"
 
 
 @dataclass
 class FollowupService:
-    """Followup wired up: its settings, its event runtime and its read models."""
+    """Followup wired up: its settings, its event runtime, read models and scheduler."""
 
     settings: Settings
     runtime: Runtime
     read_models: ReadModels
+    scheduler: Scheduler
 
 
-def bootstrap(settings: Settings) -> FollowupService:
-    """Build followup's runtime, subscribe its handlers and open its read models."""
+def clock_for(settings: Settings) -> Clock:
+    """The system clock, or one started at clock_start when that is set."""
+    return ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupService:
+    """Build followup's runtime, subscribe its handlers, open its read models, run timers."""
     runtime = Runtime(
         name="followup",
         engine=create_engine(settings.database_url),
@@ -53,4 +63,15 @@ def bootstrap(settings: Settings) -> FollowupService:
     runtime.subscribe(
         Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS], handlers=subscribed)
     )
-    return FollowupService(settings, runtime, ReadModels(runtime.engine))
+    scheduler = Scheduler(
+        engine=runtime.engine,
+        store=runtime.store,
+        writer=runtime.writer,
+        timers=SqlTimerStore(),
+        clock=clock or clock_for(settings),
+        source=runtime.source,
+        committed=runtime.committed,
+        poll_seconds=settings.timer_poll_seconds,
+    )
+    scheduler.waker = runtime.add_worker(scheduler.run)
+    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler)

@@ -1,5 +1,7 @@
 """Followup settings, from CONVEYOR_FOLLOWUP_* environment variables."""
 
+from datetime import datetime
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,3 +16,5 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8003
     first_task_days: int = Field(default=2, ge=0)
+    timer_poll_seconds: float = Field(default=1.0, gt=0)
+    clock_start: datetime | None = None

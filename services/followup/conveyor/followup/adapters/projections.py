@@ -8,12 +8,18 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
-from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled, FollowUpScheduled
+from conveyor.events.catalogue.followup import (
+    AccountHandedOver,
+    FarmerEnrolled,
+    FollowUpDue,
+    FollowUpScheduled,
+)
 from conveyor.events.codec import format_time
 from conveyor.events.projection import Projection
 from conveyor.followup.adapters.tables import accounts, farmers, tasks
+from conveyor.followup.adapters.timers import TimersProjection
 
-OPEN = "open"
+OPEN, DUE = "open", "due"
 
 
 class FarmersProjection:
@@ -39,21 +45,24 @@ class PortfolioProjection:
 
     tables: Sequence[Table] = (accounts, tasks)
     handles: frozenset[str] = frozenset(
-        {AccountHandedOver.event_type, FollowUpScheduled.event_type}
+        {AccountHandedOver.event_type, FollowUpScheduled.event_type, FollowUpDue.event_type}
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add the account handed over, or the task scheduled."""
+        """Add the account handed over or the task scheduled; mark a task due."""
         event = recorded.envelope.data
         if isinstance(event, AccountHandedOver):
             await conn.execute(insert(accounts).values(_account_row(event, recorded)))
         elif isinstance(event, FollowUpScheduled):
             await conn.execute(insert(tasks).values(_task_row(event)))
+        elif isinstance(event, FollowUpDue):
+            where = (tasks.c.task_id == event.task_id) & (tasks.c.status == OPEN)
+            await conn.execute(update(tasks).where(where).values(status=DUE))
 
 
 def read_models() -> list[Projection]:
     """Every projection followup keeps, in the order they are applied."""
-    return [FarmersProjection(), PortfolioProjection()]
+    return [FarmersProjection(), PortfolioProjection(), TimersProjection()]
 
 
 def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, object]:

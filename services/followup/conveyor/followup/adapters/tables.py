@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from conveyor.events.store import event_store_metadata
 
@@ -37,4 +37,18 @@ tasks = Table(
     Column("due_on", String(10), nullable=False),
     Column("status", String(20), nullable=False),
     Column("notes", Text, nullable=False),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("timer_id", String(200), primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("stream_id", String(200), nullable=False),
+    Column("due_at", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("correlation_id", String(36), nullable=False),
+    Column("causation_id", String(36), nullable=True),
+    Index("ix_timers_status_due_at", "status", "due_at"),
 )

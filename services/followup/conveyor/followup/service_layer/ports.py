@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
 from conveyor.followup.domain.handover import FarmerLoad
+from conveyor.followup.domain.timers import Timer
 
 
 class FarmerLoads(abc.ABC):
@@ -41,3 +43,30 @@ class StreamWriter(Protocol):
     ) -> Sequence[Recorded]:
         """Append envelopes to a stream that must be at expected_version (0: new)."""
         ...
+
+
+class Clock(Protocol):
+    """Tells the time.
+
+    Contract: returns an aware moment; successive calls never go backwards.
+    """
+
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+        ...
+
+
+class TimerStore(abc.ABC):
+    """Reads the timers that followup's log started and has not yet ended.
+
+    Contract: reads inside the caller's transaction; a timer ended by an event appended
+    earlier in that transaction is no longer pending.
+    """
+
+    @abc.abstractmethod
+    async def due(self, conn: AsyncConnection, now: datetime, *, limit: int) -> list[Timer]:
+        """Pending timers due at or before now, earliest first."""
+
+    @abc.abstractmethod
+    async def is_pending(self, conn: AsyncConnection, timer_id: str) -> bool:
+        """Whether the timer exists and has not been ended."""

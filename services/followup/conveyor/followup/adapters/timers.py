@@ -1,0 +1,90 @@
+"""Timers as a read model of followup's log, and the query the scheduler runs over it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, Table, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events import Recorded
+from conveyor.followup.adapters.tables import timers
+from conveyor.followup.domain.timers import Timer
+from conveyor.followup.service_layer.ports import TimerStore
+from conveyor.followup.service_layer.timers import (
+    ENDING_TYPES,
+    STARTING_TYPES,
+    timers_ended_by,
+    timers_started_by,
+)
+
+PENDING, ENDED = "pending", "ended"
+MOMENT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as sortable UTC text, to the second."""
+    return moment.astimezone(UTC).strftime(MOMENT)
+
+
+class TimersProjection:
+    """Pending and ended timers: started and ended by events, so they rebuild from the log."""
+
+    tables: Sequence[Table] = (timers,)
+    handles: frozenset[str] = STARTING_TYPES | ENDING_TYPES
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Start the timers an event starts; end the ones it ends."""
+        for timer in timers_started_by(recorded):
+            await conn.execute(insert(timers).values(_row(timer)))
+        ended = timers_ended_by(recorded.envelope.data)
+        if ended:
+            where = and_(timers.c.timer_id.in_(ended), timers.c.status == PENDING)
+            await conn.execute(update(timers).where(where).values(status=ENDED))
+
+
+class SqlTimerStore(TimerStore):
+    """Reads the timers read model in the caller's transaction."""
+
+    async def due(self, conn: AsyncConnection, now: datetime, *, limit: int) -> list[Timer]:
+        """Pending timers due at or before now, earliest first."""
+        query = (
+            select(timers)
+            .where(timers.c.status == PENDING, timers.c.due_at <= moment_text(now))
+            .order_by(timers.c.due_at, timers.c.timer_id)
+            .limit(limit)
+        )
+        return [_timer(row) for row in await conn.execute(query)]
+
+    async def is_pending(self, conn: AsyncConnection, timer_id: str) -> bool:
+        """Whether the timer exists and has not been ended."""
+        query = select(timers.c.status).where(timers.c.timer_id == timer_id)
+        return (await conn.execute(query)).scalar() == PENDING
+
+
+def _row(timer: Timer) -> dict[str, object]:
+    return {
+        "timer_id": timer.timer_id,
+        "kind": timer.kind,
+        "stream_id": timer.stream_id,
+        "due_at": moment_text(timer.due_at),
+        "payload": json.dumps(timer.payload, sort_keys=True),
+        "status": PENDING,
+        "correlation_id": timer.correlation_id,
+        "causation_id": timer.causation_id,
+    }
+
+
+def _timer(row: Row[Any]) -> Timer:
+    return Timer(
+        timer_id=row.timer_id,
+        kind=row.kind,
+        stream_id=row.stream_id,
+        due_at=datetime.strptime(row.due_at, MOMENT).replace(tzinfo=UTC),
+        payload=json.loads(row.payload),
+        correlation_id=row.correlation_id,
+        causation_id=row.causation_id,
+    )

@@ -1,0 +1,32 @@
+"""Timers: work that falls due at a moment, kept until the moment comes and it is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+TASK_DUE = "task_due"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Something to do at due_at (UTC) on a stream, with what the firing needs to know."""
+
+    timer_id: str
+    kind: str
+    stream_id: str
+    due_at: datetime
+    payload: dict[str, str] = field(default_factory=dict)
+    correlation_id: str = ""
+    causation_id: str | None = None
+
+
+def start_of_day(day: date, time_zone: str) -> datetime:
+    """The first moment of a calendar day in a time zone, in UTC."""
+    return datetime.combine(day, time.min, ZoneInfo(time_zone)).astimezone(UTC)
+
+
+def task_due_timer_id(task_id: str) -> str:
+    """The id of the timer that marks a task due."""
+    return f"{TASK_DUE}:{task_id}"

@@ -1,0 +1,99 @@
+"""The scheduler: fires due timers, each by appending its events in the transaction that
+ends it, so a timer fires once even across crashes and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.store import ConcurrencyError, EventStore
+from conveyor.events.waker import Waker
+from conveyor.followup.domain.timers import Timer
+from conveyor.followup.service_layer.ports import Clock, StreamWriter, TimerStore
+from conveyor.followup.service_layer.timers import fire
+
+log = logging.getLogger(__name__)
+
+
+class TimerNotEnded(RuntimeError):
+    """The events of a firing did not end their timer (a bug: it would fire forever)."""
+
+
+class Scheduler:
+    """A worker that fires every pending timer whose moment has come."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        store: EventStore,
+        writer: StreamWriter,
+        timers: TimerStore,
+        clock: Clock,
+        source: str,
+        committed: Callable[[], None],
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.engine, self.store, self.writer, self.timers = engine, store, writer, timers
+        self.clock, self.source, self.committed = clock, source, committed
+        self.poll_seconds = poll_seconds
+        self.waker = Waker()
+        self.fired = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire due timers until stop is set; woken by commits, else every poll_seconds."""
+        while not stop.is_set():
+            try:
+                await self.fire_due()
+            except Exception:
+                log.exception("firing timers failed; retrying")
+            await self.waker.wait(stop, self.poll_seconds)
+
+    async def fire_due(self, *, limit: int = 100) -> int:
+        """Fire the timers due by now; return how many this call fired."""
+        async with self.engine.connect() as conn:
+            due = await self.timers.due(conn, self.clock.now(), limit=limit)
+        fired = [timer for timer in due if await self._fire(timer)]
+        if fired:
+            self.committed()
+        self.fired += len(fired)
+        return len(fired)
+
+    async def _fire(self, timer: Timer) -> bool:
+        try:
+            async with self.engine.begin() as conn:
+                if not await self.timers.is_pending(conn, timer.timer_id):
+                    return False
+                version = await self.store.stream_version(conn, timer.stream_id)
+                envelopes = self._envelopes(timer)
+                await self.writer.append(conn, timer.stream_id, envelopes, expected_version=version)
+                await self._check_ended(conn, timer)
+        except ConcurrencyError:
+            log.info("timer %s: its stream moved on; trying again later", timer.timer_id)
+            return False
+        return True
+
+    def _envelopes(self, timer: Timer) -> Sequence[Envelope]:
+        now = self.clock.now()
+        return [
+            dataclasses.replace(
+                new_envelope(
+                    event,
+                    subject=timer.stream_id,
+                    source=self.source,
+                    correlation_id=timer.correlation_id or None,
+                    now=now,
+                ),
+                causation_id=timer.causation_id,
+            )
+            for event in fire(timer)
+        ]
+
+    async def _check_ended(self, conn: AsyncConnection, timer: Timer) -> None:
+        if await self.timers.is_pending(conn, timer.timer_id):
+            raise TimerNotEnded(f"firing {timer.timer_id} did not end it")

@@ -1,0 +1,79 @@
+"""Timers survive the end of the process: a followup killed before its tasks fall due
+fires them, once each, when it starts again later."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from conveyor.devkit.processes import ServiceProcess, service
+from conveyor.events.store import create_engine
+from conveyor.followup.adapters.tables import metadata
+from tests.support import free_port, poll
+
+from .harness import router_on, utc
+
+pytestmark = pytest.mark.e2e
+events = metadata.tables["events"]
+FRIDAY_AFTERNOON = utc("2025-03-07T15:30:00")
+
+
+def followup_process(tmp_path: Path, *, clock_start: str) -> ServiceProcess:
+    env = {
+        "CONVEYOR_FOLLOWUP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'followup.db'}",
+        "CONVEYOR_FOLLOWUP_BUS_URL": f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        "CONVEYOR_FOLLOWUP_CLOCK_START": clock_start,
+        "CONVEYOR_FOLLOWUP_TIMER_POLL_SECONDS": "0.2",
+    }
+    return service("followup", port=free_port(), env=env, log_dir=tmp_path / "logs")
+
+
+@pytest.fixture
+def first_run(tmp_path: Path) -> Iterator[ServiceProcess]:
+    with followup_process(tmp_path, clock_start="2025-03-07T16:00:00Z") as proc:
+        yield proc.start().wait_ready()
+
+
+def tasks(proc: ServiceProcess) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = httpx.get(f"{proc.url}/v1/tasks", timeout=10).json()
+    return found
+
+
+async def test_a_task_planned_before_a_kill_falls_due_once_after_the_restart(
+    first_run: ServiceProcess, tmp_path: Path
+) -> None:
+    bus_url = f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}"
+    async with router_on(bus_url) as router:
+        await router.register("f-1")
+        await router.win("lead-1", won_at=FRIDAY_AFTERNOON)
+    [task] = poll(lambda: tasks(first_run) or None, what="the onboarding task")
+    assert task["status"] == "open"
+    assert first_run.process is not None
+    first_run.process.kill()
+    first_run.process.wait()
+    with followup_process(tmp_path, clock_start="2025-03-11T08:00:00Z") as second_run:
+        second_run.start().wait_ready()
+        due = poll(
+            lambda: [t for t in tasks(second_run) if t["status"] == "due"], what="the task due"
+        )
+        assert [t["task_id"] for t in due] == [task["task_id"]]
+    assert await logged_types(tmp_path / "followup.db") == [
+        "conveyor.farmer.enrolled",
+        "conveyor.account.handed_over",
+        "conveyor.followup.scheduled",
+        "conveyor.followup.due",
+    ]
+
+
+async def logged_types(database: Path) -> list[str]:
+    """The types of the events in a followup database's log, in order."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with engine.connect() as conn:
+            query = select(events.c.event_type).order_by(events.c.position)
+            return list((await conn.execute(query)).scalars())
+    finally:
+        await engine.dispose()

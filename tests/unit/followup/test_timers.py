@@ -1,0 +1,49 @@
+"""Timers: when a task falls due, and what ends its timer."""
+
+from datetime import date
+
+from conveyor.events import new_envelope
+from conveyor.events.catalogue.followup import FollowUpCompleted, FollowUpDue, FollowUpScheduled
+from conveyor.events.model import Recorded
+from conveyor.followup.domain.timers import TASK_DUE, start_of_day
+from conveyor.followup.service_layer.timers import fire, timers_ended_by, timers_started_by
+
+from .fakes import moment
+
+
+def scheduled(time_zone: str) -> Recorded:
+    event = FollowUpScheduled(
+        task_id="t-1",
+        account_id="a-1",
+        farmer_id="f-1",
+        kind="onboarding_call",
+        due_on=date(2025, 3, 11),
+        time_zone=time_zone,
+    )
+    return Recorded(new_envelope(event, subject="a-1", source="/conveyor/followup"), "a-1", 2, 9)
+
+
+def test_a_day_starts_at_local_midnight() -> None:
+    assert start_of_day(date(2025, 3, 11), "Europe/Berlin") == moment("2025-03-10T23:00:00")
+    assert start_of_day(date(2025, 7, 1), "America/New_York") == moment("2025-07-01T04:00:00")
+
+
+def test_a_scheduled_task_starts_a_timer_at_the_start_of_its_day_in_its_time_zone() -> None:
+    recorded = scheduled("Europe/Berlin")
+    [timer] = timers_started_by(recorded)
+    assert (timer.kind, timer.stream_id) == (TASK_DUE, "a-1")
+    assert timer.due_at == moment("2025-03-10T23:00:00")
+    assert timer.causation_id == recorded.envelope.id
+
+
+def test_the_firing_of_a_task_timer_ends_it() -> None:
+    [timer] = timers_started_by(scheduled("UTC"))
+    [fired] = fire(timer)
+    assert fired == FollowUpDue(task_id="t-1", account_id="a-1")
+    assert timers_ended_by(fired) == [timer.timer_id]
+
+
+def test_completing_a_task_ends_its_timer() -> None:
+    [timer] = timers_started_by(scheduled("UTC"))
+    done = FollowUpCompleted(task_id="t-1", account_id="a-1", outcome="no_need_now")
+    assert timers_ended_by(done) == [timer.timer_id]
