@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 BIN := .venv/bin
 
-.PHONY: install run test lint fmt types contracts unit clean
+.PHONY: install run test bench lint fmt types contracts unit clean
 
 install:  ## create .venv and install the project with its dev tools
 	bash scripts/install.sh
@@ -15,6 +15,9 @@ test:  ## everything CI runs: setup, lint, types, import contracts, all tests
 	bash scripts/install.sh --test-deps
 	$(MAKE) --no-print-directory lint types contracts
 	$(BIN)/pytest
+
+bench: install  ## the benchmarks (bench/README.md); ARGS="--quick" for a smoke run
+	$(BIN)/python -m bench $(ARGS)
 
 lint:
 	$(BIN)/ruff check .

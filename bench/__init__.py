@@ -1,0 +1,1 @@
+"""Conveyor's benchmarks: one command, a Markdown and JSON report (see bench/README.md)."""

@@ -1,0 +1,81 @@
+"""Benchmark results and their Markdown and JSON reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Measurement:
+    """One figure: what was measured, its value and unit, and its baseline if any."""
+
+    scenario: str
+    name: str
+    value: float
+    unit: str
+    baseline_name: str | None = None
+    baseline_value: float | None = None
+    target: str | None = None
+    notes: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """Ours over the baseline."""
+        if self.baseline_value in (None, 0):
+            return None
+        return self.value / float(self.baseline_value)
+
+
+@dataclass
+class Report:
+    """Everything one run measured, and where."""
+
+    machine: dict[str, Any]
+    settings: dict[str, Any]
+    measurements: list[Measurement] = field(default_factory=list)
+
+    def add(self, measurement: Measurement) -> None:
+        """Record a figure."""
+        self.measurements.append(measurement)
+
+    def write(self, directory: Path) -> tuple[Path, Path]:
+        """Write report.md and report.json into directory."""
+        directory.mkdir(parents=True, exist_ok=True)
+        data = {
+            "machine": self.machine,
+            "settings": self.settings,
+            "measurements": [{**asdict(m), "ratio": m.ratio} for m in self.measurements],
+        }
+        json_path, md_path = directory / "report.json", directory / "report.md"
+        json_path.write_text(json.dumps(data, indent=2) + "\n")
+        md_path.write_text(self.markdown())
+        return md_path, json_path
+
+    def markdown(self) -> str:
+        """The report as a Markdown page."""
+        lines = ["# Conveyor benchmark report", "", "## Machine", ""]
+        lines += [f"- {key}: {value}" for key, value in self.machine.items()]
+        lines += ["", "## Settings", ""]
+        lines += [f"- {key}: {value}" for key, value in self.settings.items()]
+        lines += [
+            "",
+            "## Figures",
+            "",
+            "| scenario | measurement | value | baseline | baseline value | ratio | target |",
+            "| --- | --- | ---: | --- | ---: | ---: | --- |",
+        ]
+        lines += [_row(m) for m in self.measurements]
+        notes = [f"- **{m.scenario} / {m.name}**: {m.notes}" for m in self.measurements if m.notes]
+        return "\n".join(lines + (["", "## Notes", "", *notes] if notes else [])) + "\n"
+
+
+def _row(m: Measurement) -> str:
+    base = "" if m.baseline_value is None else f"{m.baseline_value:,.1f} {m.unit}"
+    ratio = "" if m.ratio is None else f"{m.ratio:.2f}"
+    return (
+        f"| {m.scenario} | {m.name} | {m.value:,.1f} {m.unit} | {m.baseline_name or ''} "
+        f"| {base} | {ratio} | {m.target or ''} |"
+    )

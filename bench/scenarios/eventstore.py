@@ -1,0 +1,188 @@
+"""Event store appends: ours (SQLAlchemy, asyncpg) next to raw asyncpg inserts into the same
+table shape and next to the `eventsourcing` library, all on the same PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from sqlalchemy.engine import make_url
+
+from bench.report import Measurement
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.router import RepAvailabilityChanged
+from conveyor.events.codec import dump_data
+from conveyor.events.store import EventStore, create_engine, event_store_metadata
+
+BATCH = 100
+COLUMNS = (
+    "event_id",
+    "stream_id",
+    "version",
+    "event_type",
+    "schema_version",
+    "data",
+    "source",
+    "time",
+    "correlation_id",
+    "causation_id",
+)
+
+
+def envelope(stream: str, n: int) -> Envelope:
+    """One small event, as a service would append it."""
+    change = RepAvailabilityChanged(rep_id=stream, available=n % 2 == 0, reason=f"change {n}")
+    return new_envelope(change, subject=stream, source="/bench")
+
+
+async def ours_single(url: str, count: int, writers: int) -> float:
+    """Single-event transactions from concurrent writers, each on its own streams."""
+    engine, store = await _prepared(url)
+
+    async def writer(w: int) -> None:
+        for n in range(count // writers):
+            stream = f"w{w}-s{n // 10}"
+            async with engine.begin() as conn:
+                await store.append(conn, stream, [envelope(stream, n)], expected_version=n % 10)
+
+    elapsed = await _timed(lambda: asyncio.gather(*(writer(w) for w in range(writers))))
+    await engine.dispose()
+    return count / elapsed
+
+
+async def ours_batched(url: str, count: int) -> float:
+    """BATCH events per transaction, one stream per batch."""
+    engine, store = await _prepared(url)
+
+    async def write() -> None:
+        for b in range(count // BATCH):
+            stream = f"b{b}"
+            async with engine.begin() as conn:
+                await store.append(
+                    conn, stream, [envelope(stream, n) for n in range(BATCH)], expected_version=0
+                )
+
+    elapsed = await _timed(write)
+    await engine.dispose()
+    return count / elapsed
+
+
+async def raw_asyncpg(url: str, count: int, batch: int) -> float:
+    """Plain INSERTs of the same rows into the same table shape, batch rows per transaction."""
+    engine, _ = await _prepared(url)
+    await engine.dispose()
+    conn = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
+    sql = (
+        f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "
+        f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+    )
+
+    async def write() -> None:
+        for b in range(count // batch):
+            rows = [_raw_row(envelope(f"r{b}", n), f"r{b}", n + 1) for n in range(batch)]
+            async with conn.transaction():
+                await conn.executemany(sql, rows)
+
+    elapsed = await _timed(write)
+    await conn.close()
+    return count / elapsed
+
+
+def eventsourcing_appends(url: str, count: int, batch: int) -> float:
+    """The eventsourcing library's PostgreSQL recorder, batch events per insert_events call."""
+    parsed = make_url(url)
+    datastore = PostgresDatastore(
+        dbname=parsed.database or "postgres",
+        host=parsed.host or "",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or "",
+        pool_size=1,
+    )
+    recorder = PostgresApplicationRecorder(datastore)
+    recorder.create_table()
+    started = time.perf_counter()
+    for _ in range(count // batch):
+        stream = uuid.uuid4()
+        recorder.insert_events(
+            [
+                StoredEvent(
+                    stream, n + 1, "bench:Changed", dump_data(envelope("x", n).data).encode()
+                )
+                for n in range(batch)
+            ]
+        )
+    elapsed = time.perf_counter() - started
+    datastore.close()
+    return count / elapsed
+
+
+async def measure(new_database: Callable[[str], str], *, quick: bool) -> list[Measurement]:
+    """Every variant on a fresh database of its own."""
+    singles, batched = (200, 1_000) if quick else (5_000, 50_000)
+    ours_1 = await ours_single(new_database("es_ours_1"), singles, 1)
+    ours_8 = await ours_single(new_database("es_ours_8"), singles, 8)
+    ours_b = await ours_batched(new_database("es_ours_b"), batched)
+    raw_1 = await raw_asyncpg(new_database("es_raw_1"), singles, 1)
+    raw_b = await raw_asyncpg(new_database("es_raw_b"), batched, BATCH)
+    evs_1 = await asyncio.to_thread(eventsourcing_appends, new_database("es_lib_1"), singles, 1)
+    evs_b = await asyncio.to_thread(eventsourcing_appends, new_database("es_lib_b"), batched, BATCH)
+    return [
+        _m("single appends/s, 1 writer", ours_1, "raw asyncpg insert", raw_1, "≥ 3,000"),
+        _m("single appends/s, 1 writer (vs eventsourcing)", ours_1, "eventsourcing 9.5", evs_1),
+        _m("single appends/s, 8 writers", ours_8, "raw asyncpg insert, 1 writer", raw_1, "≥ 3,000"),
+        _m(
+            f"batched appends/s ({BATCH} per transaction)",
+            ours_b,
+            "raw asyncpg executemany",
+            raw_b,
+            "≥ 20,000",
+        ),
+        _m(
+            f"batched appends/s ({BATCH} per transaction, vs eventsourcing)",
+            ours_b,
+            "eventsourcing 9.5",
+            evs_b,
+        ),
+    ]
+
+
+def _m(
+    name: str, value: float, base: str, base_value: float, target: str | None = None
+) -> Measurement:
+    return Measurement("event store", name, value, "events/s", base, base_value, target)
+
+
+async def _prepared(url: str) -> tuple[Any, EventStore]:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(event_store_metadata().create_all)
+    return engine, EventStore(build_registry())
+
+
+async def _timed(work: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await work()
+    return time.perf_counter() - started
+
+
+def _raw_row(env: Envelope, stream: str, version: int) -> tuple[Any, ...]:
+    return (
+        env.id,
+        stream,
+        version,
+        env.type,
+        env.schema_version,
+        dump_data(env.data),
+        env.source,
+        env.time.isoformat(),
+        env.correlation_id,
+        env.causation_id,
+    )

@@ -1,0 +1,38 @@
+"""The benchmark command, at tiny sizes, so it cannot rot (speed is not asserted here)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_quick_benchmark_writes_a_well_formed_report(
+    postgres_server: Any, tmp_path: Path
+) -> None:
+    env = {**os.environ, "CONVEYOR_BENCH_POSTGRES_URL": postgres_server.url()}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {"cores", "cpu", "memory_gib", "date"} <= set(report["machine"])
+    scenarios = {m["scenario"] for m in report["measurements"]}
+    assert scenarios == {"event store", "rebuild"}
+    for measurement in report["measurements"]:
+        assert measurement["value"] > 0, measurement
+        assert measurement["unit"]
+    markdown = (tmp_path / "report.md").read_text()
+    assert markdown.startswith("# Conveyor benchmark report")
+    assert markdown.count("\n| ") == len(report["measurements"]) + 2
