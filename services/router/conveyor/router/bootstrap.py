@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,30 +18,40 @@ from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
+from conveyor.router.adapters.retry import UnroutableRetry
+from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.config import Settings
-from conveyor.router.service_layer.handlers import route_lead
+from conveyor.router.service_layer.ports import Clock
+from conveyor.router.service_layer.routing import route_lead
 
 CONSUMER_GROUP = "conveyor.router"
 
 
 @dataclass
 class RouterService:
-    """The router's runtime, its HTTP client for webhooks, and a unit of work factory."""
+    """The router's runtime, HTTP client, clock, routing state and unit of work factory."""
 
     settings: Settings
     runtime: Runtime
     client: httpx.AsyncClient
+    clock: Clock
+    cache: RoutingStateCache
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
         """A unit of work committed on success; the relay is woken after the commit."""
         async with self.runtime.engine.begin() as conn:
-            yield SqlUnitOfWork(conn, self.runtime)
+            yield SqlUnitOfWork(conn, self.runtime, self.cache)
         self.runtime.committed()
 
 
-def bootstrap(settings: Settings) -> RouterService:
+def system_clock() -> datetime:
+    """The time now, in UTC."""
+    return datetime.now(UTC)
+
+
+def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     """Wire the router: SQL store, bus, projections, the lead consumer, webhook delivery."""
     runtime = Runtime(
         name="router",
@@ -50,9 +61,12 @@ def bootstrap(settings: Settings) -> RouterService:
     )
     client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
     runtime.on_stop(client.aclose)
+    cache = RoutingStateCache(runtime.store)
+    service = RouterService(settings, runtime, client, clock, cache)
 
     async def on_lead_qualified(envelope: Envelope, conn: AsyncConnection) -> None:
-        await route_lead(envelope, SqlUnitOfWork(conn, runtime), source=runtime.source)
+        uow = SqlUnitOfWork(conn, runtime, cache)
+        await route_lead(envelope, uow, source=runtime.source, now=clock())
 
     runtime.subscribe(
         Subscription(
@@ -63,4 +77,12 @@ def bootstrap(settings: Settings) -> RouterService:
     )
     delivery = WebhookDelivery(runtime=runtime, client=client, base_url=settings.base_url)
     delivery.waker = runtime.add_worker(delivery.run)
-    return RouterService(settings, runtime, client)
+    retry = UnroutableRetry(
+        cache=cache,
+        unit_of_work=service.unit_of_work,
+        clock=clock,
+        source=runtime.source,
+        interval=settings.retry_interval,
+    )
+    retry.waker = runtime.add_worker(retry.run)
+    return service

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     port: int = 8002
     public_url: str = ""
     webhook_timeout: float = 5.0
+    retry_interval: float = 30.0
 
     @property
     def base_url(self) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.model import Event
@@ -30,10 +32,13 @@ class RepRegistered(_RepEvent):
     webhook_url: str | None = None
     time_zone: str = "UTC"
     active: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """Routing settings: territories, segments, product_lines, languages, working_hours
+    ({"mon": [["09:00", "17:00"]], ...}), capacity ({per_day, per_week, max_open}), weight."""
 
 
 class RepUpdated(_RepEvent):
-    """Some of a rep's settings changed."""
+    """Some of a rep's settings changed (any RepRegistered field or settings key)."""
 
     event_type: ClassVar[str] = "conveyor.rep.updated"
     changes: dict[str, Any]
@@ -48,13 +53,53 @@ class RepAvailabilityChanged(_RepEvent):
     until: datetime | None = None
 
 
+class RepAbsenceScheduled(_RepEvent):
+    """The rep will be away (whole or partial days): no leads from starts_at to ends_at."""
+
+    event_type: ClassVar[str] = "conveyor.rep.absence_scheduled"
+    absence_id: str
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = ""
+
+
+class RepAbsenceCancelled(_RepEvent):
+    """A scheduled absence was called off."""
+
+    event_type: ClassVar[str] = "conveyor.rep.absence_cancelled"
+    absence_id: str
+
+
+class RoutingPolicyDrafted(Event):
+    """A version of the routing policy was drafted: stored, simulated, not yet in force."""
+
+    topic: ClassVar[str] = REPS
+    event_type: ClassVar[str] = "conveyor.routing_policy.drafted"
+    policy_version: int
+    rules: tuple[dict[str, Any], ...]
+    fallback: dict[str, Any] = Field(default_factory=dict)
+
+
 class RoutingPolicyPublished(Event):
-    """A version of the routing policy was published."""
+    """A version of the routing policy was published; it is in force from effective_at
+    (None: from the moment of publishing)."""
 
     topic: ClassVar[str] = REPS
     event_type: ClassVar[str] = "conveyor.routing_policy.published"
     policy_version: int
     rules: tuple[dict[str, Any], ...]
+    fallback: dict[str, Any] = Field(default_factory=dict)
+    effective_at: datetime | None = None
+
+
+class RoutingPolicyRolledBack(Event):
+    """The policy in force went back to an earlier version."""
+
+    topic: ClassVar[str] = REPS
+    event_type: ClassVar[str] = "conveyor.routing_policy.rolled_back"
+    policy_version: int
+    from_version: int
+    effective_at: datetime
 
 
 class _AssignmentEvent(Event):
@@ -75,6 +120,14 @@ class LeadAssigned(_AssignmentEvent):
     rotation: int
     sla_due: datetime | None = None
     lead: LeadSnapshot
+    strategy: str = "round_robin"
+    counters_before: dict[str, int] = Field(default_factory=dict)
+    counters_after: dict[str, int] = Field(default_factory=dict)
+    floor_after: int | None = None
+    decision: dict[str, Any] = Field(default_factory=dict)
+    """The whole explanation: rules matched and missed, candidates and exclusions, tie-break."""
+    decided_at: datetime | None = None
+    key_account: dict[str, Any] | None = None
 
 
 class LeadAccepted(_AssignmentEvent):
@@ -126,6 +179,9 @@ class LeadUnroutable(_AssignmentEvent):
     event_type: ClassVar[str] = "conveyor.lead.unroutable"
     reason: str
     lead: LeadSnapshot
+    policy_version: int = 0
+    decision: dict[str, Any] = Field(default_factory=dict)
+    decided_at: datetime | None = None
 
 
 class DealWon(_AssignmentEvent):
@@ -177,7 +233,11 @@ def register(registry: Registry) -> None:
         RepRegistered,
         RepUpdated,
         RepAvailabilityChanged,
+        RepAbsenceScheduled,
+        RepAbsenceCancelled,
+        RoutingPolicyDrafted,
         RoutingPolicyPublished,
+        RoutingPolicyRolledBack,
         LeadAssigned,
         LeadAccepted,
         LeadDeclined,

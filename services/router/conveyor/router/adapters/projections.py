@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+import json
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
@@ -10,7 +13,9 @@ from conveyor.events.catalogue.router import (
     DealWon,
     LeadAssigned,
     LeadUnroutable,
+    RepAvailabilityChanged,
     RepRegistered,
+    RepUpdated,
     WebhookDelivered,
     WebhookDeliveryFailed,
 )
@@ -19,26 +24,40 @@ from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
 
 
 class RepsProjection:
-    """Reps as registered."""
+    """Reps with their current settings and availability."""
 
     tables = (reps,)
-    handles = frozenset({RepRegistered.event_type})
+    handles = frozenset(
+        {RepRegistered.event_type, RepUpdated.event_type, RepAvailabilityChanged.event_type}
+    )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Insert the rep."""
-        rep = recorded.envelope.data
-        assert isinstance(rep, RepRegistered)
-        await conn.execute(
-            insert(reps).values(
-                rep_id=rep.rep_id,
-                name=rep.name,
-                role=rep.role,
-                pools=",".join(rep.pools),
-                webhook_url=rep.webhook_url,
-                time_zone=rep.time_zone,
-                active=rep.active,
-            )
-        )
+        """Insert or change the rep."""
+        data = recorded.envelope.data
+        if isinstance(data, RepRegistered):
+            await conn.execute(insert(reps).values(**_rep_row(data.model_dump())))
+        elif isinstance(data, RepUpdated):
+            await self._update(conn, data)
+        elif isinstance(data, RepAvailabilityChanged):
+            query = update(reps).where(reps.c.rep_id == data.rep_id)
+            await conn.execute(query.values(available=data.available))
+
+    async def _update(self, conn: AsyncConnection, data: RepUpdated) -> None:
+        query = select(reps.c.settings).where(reps.c.rep_id == data.rep_id)
+        settings = json.loads((await conn.execute(query)).scalar() or "{}")
+        changes = dict(data.changes)
+        settings.update(changes.pop("settings", {}))
+        row = _rep_row({**changes, "settings": settings})
+        await conn.execute(update(reps).where(reps.c.rep_id == data.rep_id).values(**row))
+
+
+def _rep_row(fields: dict[str, Any]) -> dict[str, Any]:
+    row = {k: v for k, v in fields.items() if k in reps.c and k != "settings"}
+    if "pools" in row:
+        row["pools"] = ",".join(row["pools"])
+    if "settings" in fields:
+        row["settings"] = json.dumps(fields["settings"], sort_keys=True)
+    return row
 
 
 class AssignmentsProjection:
@@ -59,6 +78,7 @@ class AssignmentsProjection:
         """Dispatch on the event's type."""
         data, at = recorded.envelope.data, format_time(recorded.envelope.time)
         if isinstance(data, LeadAssigned):
+            await conn.execute(delete(unroutable).where(unroutable.c.lead_id == data.lead_id))
             await self._assigned(data, at, conn)
         elif isinstance(data, LeadUnroutable):
             await conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -10,11 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from conveyor.router.adapters.tables import assignments, reps
 
 
-async def list_reps(engine: AsyncEngine) -> list[dict[str, Any]]:
-    """Every registered rep."""
+async def list_reps(engine: AsyncEngine, rep_id: str | None = None) -> list[dict[str, Any]]:
+    """Every registered rep (or the one named), settings decoded."""
+    query = select(reps).order_by(reps.c.rep_id)
+    if rep_id is not None:
+        query = query.where(reps.c.rep_id == rep_id)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(reps).order_by(reps.c.rep_id))).mappings().all()
-    return [{**row, "pools": row["pools"].split(",")} for row in rows]
+        rows = (await conn.execute(query)).mappings().all()
+    return [
+        {**row, "pools": row["pools"].split(","), "settings": json.loads(row["settings"])}
+        for row in rows
+    ]
 
 
 async def find_assignments(engine: AsyncEngine, **filters: str) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The router's database: the event store plus its read models."""
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, true
 
 from conveyor.events.store import event_store_metadata
 
@@ -16,6 +16,8 @@ reps = Table(
     Column("webhook_url", Text, nullable=True),
     Column("time_zone", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("settings", Text, nullable=False, server_default="{}"),
+    Column("available", Boolean, nullable=False, server_default=true()),
 )
 
 pools = Table(

@@ -9,16 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
 from conveyor.events.runtime import Runtime
-from conveyor.router.adapters.tables import assignments, pools, reps
+from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.tables import assignments, reps
 from conveyor.router.domain.assignment import Assignment
+from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.ports import RepView, UnitOfWork
 
 
 class SqlUnitOfWork(UnitOfWork):
     """Works inside a connection whose transaction the caller owns."""
 
-    def __init__(self, conn: AsyncConnection, runtime: Runtime) -> None:
+    def __init__(
+        self, conn: AsyncConnection, runtime: Runtime, cache: RoutingStateCache | None = None
+    ) -> None:
         self.conn, self.runtime = conn, runtime
+        self.cache = cache or RoutingStateCache(runtime.store)
 
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
@@ -30,16 +35,8 @@ class SqlUnitOfWork(UnitOfWork):
     async def stream(self, stream_id: str) -> list[Recorded]:
         return await self.runtime.store.read_stream(self.conn, stream_id)
 
-    async def eligible_hunters(self, pool: str) -> list[str]:
-        query = select(reps.c.rep_id, reps.c.pools).where(
-            reps.c.role == "hunter", reps.c.active.is_(True)
-        )
-        rows = await self.conn.execute(query)
-        return [row.rep_id for row in rows if pool in row.pools.split(",")]
-
-    async def next_rotation(self, pool: str) -> int:
-        query = select(pools.c.rotation).where(pools.c.pool == pool).with_for_update()
-        return int((await self.conn.execute(query)).scalar() or 0)
+    async def routing_state(self) -> RoutingState:
+        return await self.cache.caught_up(self.conn)
 
     async def rep(self, rep_id: str) -> RepView | None:
         row = (await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))).first()

@@ -1,28 +1,131 @@
-"""Distribution of leads inside a pool."""
+"""Distribution inside a target: who is eligible, and who of them is next."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from conveyor.router.domain.decision import Attempt, Candidate
+from conveyor.router.domain.eligibility import exclusion
+from conveyor.router.domain.fields import field_value
+from conveyor.router.domain.policy import Rule
+from conveyor.router.domain.reps import Rep
+from conveyor.router.domain.state import RoutingState
+
+DIRECT = "direct"  # the "pool" of an offer to a named rep: no shared counters
+LABELS = {
+    "round_robin": "round robin",
+    "weighted_round_robin": "weighted round robin",
+    "least_loaded": "least loaded",
+}
 
 
-@dataclass(frozen=True)
-class Pick:
-    """The rep chosen, the rotation counter used, and why."""
-
-    rep_id: str
-    rotation: int
-    explanation: str
-
-
-def round_robin(rep_ids: Sequence[str], rotation: int) -> Pick | None:
-    """Take the next rep in a stable order; None when the pool has nobody eligible."""
-    if not rep_ids:
-        return None
-    ordered = sorted(rep_ids)
-    rep_id = ordered[rotation % len(ordered)]
-    why = (
-        f"round robin: {rep_id} is next, {rotation % len(ordered) + 1} of "
-        f"{len(ordered)} eligible hunters (turn {rotation})"
+def pick(
+    rule: Rule,
+    lead: Mapping[str, Any],
+    state: RoutingState,
+    now: datetime,
+    *,
+    relaxed: bool = False,
+) -> Attempt:
+    """Try the rule's target: consider its reps, exclude the ineligible, choose the next."""
+    members, pool, missing = _members(rule, lead, state)
+    label = LABELS[rule.strategy]
+    if missing:
+        return Attempt(rule.target, pool, rule.strategy, (), summary=missing)
+    judged = [_candidate(rep, rule, lead, state, now, relaxed) for rep in members]
+    counters = _counters(state, pool, [c.rep_id for c in judged if c.excluded is None])
+    candidates = tuple(replace(c, counter=counters.get(c.rep_id)) for c in judged)
+    eligible = [c for c in candidates if c.excluded is None]
+    if not eligible:
+        return Attempt(rule.target, pool, rule.strategy, candidates, summary=_none(rule, pool))
+    chosen, tie = _choose(rule.strategy, eligible)
+    advance = None
+    if pool != DIRECT:
+        weight = state.reps[chosen.rep_id].weight if rule.strategy != "round_robin" else 1
+        passes = {c.rep_id: c.counter or 0 for c in eligible}
+        advance = state.pool(pool).advance(chosen.rep_id, weight, passes)
+    words = (
+        f"{label}: {chosen.rep_id} is next in {_where(pool, rule)}, "
+        f"{len(eligible)} of {len(candidates)} eligible"
     )
-    return Pick(rep_id, rotation, why)
+    return Attempt(rule.target, pool, rule.strategy, candidates, chosen.rep_id, tie, advance, words)
+
+
+def _members(
+    rule: Rule, lead: Mapping[str, Any], state: RoutingState
+) -> tuple[list[Rep], str, str]:
+    """The reps of the target, the counters' pool, and why there are none (if so)."""
+    if rule.key_account_owner:
+        owner = field_value(lead, "key_account.owner")
+        rep = state.reps.get(str(owner)) if owner else None
+        missing = (
+            "" if rep else ("no key account matched" if not owner else f"owner {owner} unknown")
+        )
+        return ([rep] if rep else []), DIRECT, missing
+    if rule.rep is not None:
+        rep = state.reps.get(rule.rep)
+        return ([rep] if rep else []), DIRECT, "" if rep else f"rep {rule.rep} is not registered"
+    pool = rule.pool or ""
+    members = sorted(
+        (
+            r
+            for r in state.reps.values()
+            if r.role in rule.roles and (pool == "*" or pool in r.pools)
+        ),
+        key=lambda r: r.rep_id,
+    )
+    if not any(r.active for r in members):
+        return [], pool, f"no active {'/'.join(rule.roles)} in {_where(pool, rule)}"
+    return members, pool, ""
+
+
+def _candidate(
+    rep: Rep,
+    rule: Rule,
+    lead: Mapping[str, Any],
+    state: RoutingState,
+    now: datetime,
+    relaxed: bool,
+) -> Candidate:
+    load = state.load(rep.rep_id)
+    if relaxed:
+        why = exclusion(rep, load, now, lead=lead, match_rep={}) if not rep.active else None
+        why = why or (
+            f"absent until {a.ends_at.isoformat()}" if (a := rep.absence_at(now)) else None
+        )
+    else:
+        why = exclusion(rep, load, now, lead=lead, match_rep=rule.match_rep)
+    return Candidate(rep.rep_id, why, None, len(load.open_leads))
+
+
+def _counters(state: RoutingState, pool: str, eligible: list[str]) -> dict[str, int]:
+    return {} if pool == DIRECT else state.pool(pool).levelled(eligible)
+
+
+def _choose(strategy: str, eligible: Sequence[Candidate]) -> tuple[Candidate, str]:
+    """The next rep, and how a tie (if any) was broken."""
+
+    def key(c: Candidate) -> tuple[int, int, str]:
+        first = c.open_leads if strategy == "least_loaded" else 0
+        return first, c.counter or 0, c.rep_id
+
+    ranked = sorted(eligible, key=key)
+    best = ranked[0]
+    tied = [c.rep_id for c in ranked if key(c)[:2] == key(best)[:2]]
+    if len(tied) < 2:
+        return best, ""
+    measure = "open leads and counter" if strategy == "least_loaded" else "counter"
+    return best, f"tie on {measure} between {', '.join(tied)}: lowest rep id first"
+
+
+def _none(rule: Rule, pool: str) -> str:
+    return f"no eligible {'/'.join(rule.roles)} in {_where(pool, rule)}"
+
+
+def _where(pool: str, rule: Rule) -> str:
+    if pool == DIRECT:
+        return rule.target
+    return "every pool" if pool == "*" else f"pool {pool}"

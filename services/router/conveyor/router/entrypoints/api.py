@@ -1,35 +1,28 @@
-"""The router's HTTP API: reps and assignments."""
+"""The router's HTTP API for reps: register, change, availability and absences."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
-from conveyor.router.adapters.queries import find_assignments, list_reps
-from conveyor.router.bootstrap import RouterService
-from conveyor.router.domain.assignment import AssignmentError
-from conveyor.router.entrypoints.schemas import AssignmentOut, DealWonIn, RepIn, RepOut
-from conveyor.router.service_layer.handlers import (
-    NotFound,
+from conveyor.router.adapters.queries import list_reps
+from conveyor.router.entrypoints.deps import ServiceDep, run
+from conveyor.router.entrypoints.rep_settings import AbsenceIn, AvailabilityIn, as_utc
+from conveyor.router.entrypoints.schemas import RepIn, RepOut, RepPatch
+from conveyor.router.service_layer import handlers
+from conveyor.router.service_layer.commands import (
+    CancelAbsence,
+    ChangeAvailability,
     RegisterRep,
-    ReportWon,
-    register_rep,
-    report_won,
+    ScheduleAbsence,
+    UpdateRep,
 )
 
-
-def get_service(request: Request) -> RouterService:
-    """The router service the app's lifespan built."""
-    service: RouterService = request.app.state.service
-    return service
-
-
-ServiceDep = Annotated[RouterService, Depends(get_service)]
 reps_api = APIRouter(prefix="/v1/reps", tags=["reps"])
-assignments_api = APIRouter(prefix="/v1/assignments", tags=["assignments"])
 
 
 @reps_api.post("", status_code=201, response_model=RepOut)
@@ -42,13 +35,15 @@ async def post_rep(body: RepIn, service: ServiceDep) -> RepOut:
         pools=tuple(body.pools),
         time_zone=body.time_zone,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        active=body.active,
+        settings=body.settings(),
     )
     try:
         async with service.unit_of_work() as uow:
-            await register_rep(cmd, uow, source=service.runtime.source)
+            await handlers.register_rep(cmd, uow, source=service.runtime.source)
     except ConcurrencyError:
         raise Problem(409, "Rep already registered", f"rep {body.rep_id!r} exists") from None
-    return RepOut(**{**cmd.__dict__, "pools": list(cmd.pools), "active": True})
+    return await get_rep(body.rep_id, service)
 
 
 @reps_api.get("", response_model=list[RepOut])
@@ -57,35 +52,55 @@ async def get_reps(service: ServiceDep) -> list[RepOut]:
     return [RepOut(**row) for row in await list_reps(service.runtime.engine)]
 
 
-@assignments_api.get("", response_model=list[AssignmentOut])
-async def get_assignments(
-    service: ServiceDep, lead_id: str | None = None, rep_id: str | None = None
-) -> list[AssignmentOut]:
-    """Assignments, filtered by lead or rep."""
-    filters = {k: v for k, v in {"lead_id": lead_id, "rep_id": rep_id}.items() if v}
-    return [
-        AssignmentOut(**row) for row in await find_assignments(service.runtime.engine, **filters)
-    ]
-
-
-@assignments_api.get("/{assignment_id}", response_model=AssignmentOut)
-async def get_assignment(assignment_id: str, service: ServiceDep) -> AssignmentOut:
-    """One assignment."""
-    rows = await find_assignments(service.runtime.engine, assignment_id=assignment_id)
+@reps_api.get("/{rep_id}", response_model=RepOut)
+async def get_rep(rep_id: str, service: ServiceDep) -> RepOut:
+    """One rep with their settings."""
+    rows = await list_reps(service.runtime.engine, rep_id=rep_id)
     if not rows:
-        raise Problem(404, "Assignment not found", f"no assignment {assignment_id}")
-    return AssignmentOut(**rows[0])
+        raise Problem(404, "Not found", f"no rep {rep_id}")
+    return RepOut(**rows[0])
 
 
-@assignments_api.post("/{assignment_id}/won", status_code=201, response_model=AssignmentOut)
-async def post_won(assignment_id: str, body: DealWonIn, service: ServiceDep) -> AssignmentOut:
-    """Report the first deal won; followup hands the account to a farmer."""
-    cmd = ReportWon(assignment_id=assignment_id, amount=body.amount, currency=body.currency)
-    try:
-        async with service.unit_of_work() as uow:
-            await report_won(cmd, uow, source=service.runtime.source)
-    except NotFound as exc:
-        raise Problem(404, "Assignment not found", str(exc)) from None
-    except (AssignmentError, ConcurrencyError) as exc:
-        raise Problem(409, "Assignment already closed", str(exc)) from None
-    return await get_assignment(assignment_id, service)
+@reps_api.patch("/{rep_id}", response_model=RepOut)
+async def patch_rep(rep_id: str, body: RepPatch, service: ServiceDep) -> RepOut:
+    """Change some of a rep's fields or settings; the change is a RepUpdated event."""
+    changes: dict[str, Any] = body.model_dump(
+        mode="json", exclude_unset=True, exclude={*body.settings(), "capacity", "weight"}
+    )
+    if settings := body.settings():
+        changes["settings"] = settings
+    if not changes:
+        raise Problem(422, "Nothing to change", errors=[{"field": "body", "reason": "empty"}])
+    cmd = UpdateRep(rep_id=rep_id, changes=changes)
+    await run(service, lambda uow: handlers.update_rep(cmd, uow, **_ctx(service)))
+    return await get_rep(rep_id, service)
+
+
+@reps_api.post("/{rep_id}/availability", response_model=RepOut)
+async def post_availability(rep_id: str, body: AvailabilityIn, service: ServiceDep) -> RepOut:
+    """Make a rep available or unavailable now (RepAvailabilityChanged)."""
+    cmd = ChangeAvailability(rep_id, body.available, body.reason)
+    await run(service, lambda uow: handlers.change_availability(cmd, uow, **_ctx(service)))
+    return await get_rep(rep_id, service)
+
+
+@reps_api.post("/{rep_id}/absences", status_code=201)
+async def post_absence(rep_id: str, body: AbsenceIn, service: ServiceDep) -> dict[str, str]:
+    """Schedule an absence, whole or partial days (RepAbsenceScheduled)."""
+    absence_id = body.absence_id or str(uuid.uuid4())
+    cmd = ScheduleAbsence(
+        rep_id, absence_id, as_utc(body.starts_at), as_utc(body.ends_at), body.reason
+    )
+    await run(service, lambda uow: handlers.schedule_absence(cmd, uow, **_ctx(service)))
+    return {"absence_id": absence_id}
+
+
+@reps_api.delete("/{rep_id}/absences/{absence_id}", status_code=204)
+async def delete_absence(rep_id: str, absence_id: str, service: ServiceDep) -> None:
+    """Call off an absence (RepAbsenceCancelled)."""
+    cmd = CancelAbsence(rep_id, absence_id)
+    await run(service, lambda uow: handlers.cancel_absence(cmd, uow, **_ctx(service)))
+
+
+def _ctx(service: Any) -> dict[str, Any]:
+    return {"source": service.runtime.source, "now": service.clock()}

@@ -5,15 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from conveyor.events.web import service_app
-from conveyor.router.bootstrap import bootstrap
+from conveyor.router.bootstrap import bootstrap, system_clock
 from conveyor.router.config import Settings
-from conveyor.router.entrypoints.api import assignments_api, reps_api
+from conveyor.router.entrypoints.api import reps_api
+from conveyor.router.entrypoints.assignments import assignments_api
+from conveyor.router.entrypoints.routing_api import routing_api
+from conveyor.router.service_layer.ports import Clock
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     """An app whose lifespan starts the router's runtime and stops it gracefully."""
     return service_app(
         title="Conveyor router",
-        build=lambda: bootstrap(settings or Settings()),
-        routers=[reps_api, assignments_api],
+        build=lambda: bootstrap(settings or Settings(), clock),
+        routers=[reps_api, assignments_api, routing_api],
     )

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
 
 from conveyor.events.catalogue.router import Role
+from conveyor.router.entrypoints.rep_settings import RepSettingsIn
 
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
 RepId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,100}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PoolName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
 
 
-class RepIn(BaseModel):
+class RepIn(RepSettingsIn):
     """A rep to register."""
 
     rep_id: RepId
@@ -22,7 +34,19 @@ class RepIn(BaseModel):
     role: Role
     pools: list[PoolName] = Field(default_factory=lambda: ["default"], min_length=1)
     webhook_url: AnyHttpUrl | None = None
-    time_zone: str = "UTC"
+    time_zone: TimeZone = "UTC"
+    active: bool = True
+
+
+class RepPatch(RepSettingsIn):
+    """Changes to a rep: only the fields given change."""
+
+    name: Name | None = None
+    role: Role | None = None
+    pools: list[PoolName] | None = Field(default=None, min_length=1)
+    webhook_url: AnyHttpUrl | None = None
+    time_zone: TimeZone | None = None
+    active: bool | None = None
 
 
 class RepOut(BaseModel):
@@ -35,6 +59,8 @@ class RepOut(BaseModel):
     webhook_url: str | None
     time_zone: str
     active: bool
+    available: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)
 
 
 class AssignmentOut(BaseModel):

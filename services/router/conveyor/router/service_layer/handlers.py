@@ -1,105 +1,91 @@
-"""Router use cases: register reps, route qualified leads, record won deals."""
+"""Router use cases around reps and deals: register and change reps, record won deals."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 
-from conveyor.events import Envelope, new_envelope
-from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events import Event, new_envelope
 from conveyor.events.catalogue.router import (
     DealWon,
     LeadAssigned,
-    LeadUnroutable,
+    RepAbsenceCancelled,
+    RepAbsenceScheduled,
+    RepAvailabilityChanged,
     RepRegistered,
-    Role,
+    RepUpdated,
 )
 from conveyor.router.domain.assignment import Assignment
-from conveyor.router.domain.distribution import round_robin
+from conveyor.router.service_layer.commands import (
+    CancelAbsence,
+    ChangeAvailability,
+    RegisterRep,
+    ReportWon,
+    ScheduleAbsence,
+    UpdateRep,
+)
 from conveyor.router.service_layer.ports import UnitOfWork
-
-DEFAULT_POOL = "default"
-POLICY_VERSION = 0  # the built-in policy: one pool, round robin over its hunters
 
 
 class NotFound(LookupError):
     """The thing the command names does not exist."""
 
 
-@dataclass(frozen=True)
-class RegisterRep:
-    """Register a rep (hunter, farmer or team lead) with their app's webhook."""
-
-    rep_id: str
-    name: str
-    role: Role
-    pools: tuple[str, ...] = (DEFAULT_POOL,)
-    webhook_url: str | None = None
-    time_zone: str = "UTC"
-
-
-@dataclass(frozen=True)
-class ReportWon:
-    """The rep closed the first deal on an assignment."""
-
-    assignment_id: str
-    amount: Decimal
-    currency: str
-
-
 async def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, source: str) -> None:
     """Record RepRegistered; a rep id that exists raises ConcurrencyError."""
-    event = RepRegistered(
-        rep_id=cmd.rep_id,
-        name=cmd.name,
-        role=cmd.role,
-        pools=cmd.pools,
-        webhook_url=cmd.webhook_url,
-        time_zone=cmd.time_zone,
-    )
+    event = RepRegistered(**cmd.__dict__)
     await uow.append(
         cmd.rep_id, [new_envelope(event, subject=cmd.rep_id, source=source)], expected_version=0
     )
 
 
-async def route_lead(envelope: Envelope, uow: UnitOfWork, *, source: str) -> None:
-    """Offer a target lead to the next hunter of the pool, or mark it unroutable."""
-    qualified = envelope.data
-    assert isinstance(qualified, LeadQualified)
-    if await uow.stream(qualified.lead_id):
-        return  # routed already; requalification comes with its own command
-    pick = round_robin(
-        await uow.eligible_hunters(DEFAULT_POOL), await uow.next_rotation(DEFAULT_POOL)
-    )
-    decision: LeadAssigned | LeadUnroutable
-    if pick is None:
-        decision = LeadUnroutable(
-            lead_id=qualified.lead_id,
-            lead=qualified.lead,
-            reason=f"no active hunter in pool {DEFAULT_POOL!r}",
-        )
-    else:
-        decision = LeadAssigned(
-            lead_id=qualified.lead_id,
-            assignment_id=_assignment_id(envelope),
-            rep_id=pick.rep_id,
-            pool=DEFAULT_POOL,
-            rule="default",
-            policy_version=POLICY_VERSION,
-            explanation=pick.explanation,
-            rotation=pick.rotation,
-            lead=qualified.lead,
-        )
-    await uow.append(
-        qualified.lead_id,
-        [new_envelope(decision, subject=qualified.lead_id, source=source, caused_by=envelope)],
-        expected_version=0,
-    )
+async def update_rep(cmd: UpdateRep, uow: UnitOfWork, *, source: str, now: datetime) -> None:
+    """Record RepUpdated for a registered rep."""
+    await _append_to_rep(cmd.rep_id, RepUpdated(**cmd.__dict__), uow, source=source, now=now)
 
 
-async def report_won(cmd: ReportWon, uow: UnitOfWork, *, source: str) -> DealWon:
+async def change_availability(
+    cmd: ChangeAvailability, uow: UnitOfWork, *, source: str, now: datetime
+) -> None:
+    """Record RepAvailabilityChanged for a registered rep."""
+    event = RepAvailabilityChanged(**cmd.__dict__)
+    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+
+
+async def schedule_absence(
+    cmd: ScheduleAbsence, uow: UnitOfWork, *, source: str, now: datetime
+) -> None:
+    """Record RepAbsenceScheduled for a registered rep."""
+    event = RepAbsenceScheduled(**cmd.__dict__)
+    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+
+
+async def cancel_absence(
+    cmd: CancelAbsence, uow: UnitOfWork, *, source: str, now: datetime
+) -> None:
+    """Record RepAbsenceCancelled for an absence the rep has."""
+    history = await uow.stream(cmd.rep_id)
+    known = {
+        r.envelope.data.absence_id
+        for r in history
+        if isinstance(r.envelope.data, RepAbsenceScheduled)
+    }
+    if cmd.absence_id not in known:
+        raise NotFound(f"rep {cmd.rep_id} has no absence {cmd.absence_id}")
+    event = RepAbsenceCancelled(**cmd.__dict__)
+    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+
+
+async def _append_to_rep(
+    rep_id: str, event: Event, uow: UnitOfWork, *, source: str, now: datetime
+) -> None:
+    history = await uow.stream(rep_id)
+    if not history:
+        raise NotFound(f"no rep {rep_id}")
+    envelope = new_envelope(event, subject=rep_id, source=source, now=now)
+    await uow.append(rep_id, [envelope], expected_version=history[-1].version)
+
+
+async def report_won(cmd: ReportWon, uow: UnitOfWork, *, source: str, now: datetime) -> DealWon:
     """Record DealWon for an open assignment."""
     assignment = await _open_assignment(cmd.assignment_id, uow)
     history = await uow.stream(assignment.lead_id)
@@ -115,13 +101,13 @@ async def report_won(cmd: ReportWon, uow: UnitOfWork, *, source: str) -> DealWon
         rep_id=assignment.rep_id,
         amount=cmd.amount,
         currency=cmd.currency,
-        won_at=datetime.now(UTC),
+        won_at=now,
         lead=offer.lead,
     )
     cause = history[-1].envelope
     await uow.append(
         assignment.lead_id,
-        [new_envelope(won, subject=assignment.lead_id, source=source, caused_by=cause)],
+        [new_envelope(won, subject=assignment.lead_id, source=source, caused_by=cause, now=now)],
         expected_version=history[-1].version,
     )
     return won
@@ -133,7 +119,3 @@ async def _open_assignment(assignment_id: str, uow: UnitOfWork) -> Assignment:
         raise NotFound(f"no assignment {assignment_id}")
     assignment.check_can_close()
     return assignment
-
-
-def _assignment_id(cause: Envelope) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:assignment:{cause.id}"))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from conveyor.events import Envelope, Recorded
 from conveyor.router.domain.assignment import Assignment
+from conveyor.router.domain.state import RoutingState
+
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,10 @@ class UnitOfWork(abc.ABC):
         """Every event of a stream."""
 
     @abc.abstractmethod
-    async def eligible_hunters(self, pool: str) -> list[str]:
-        """Ids of the active hunters of a pool."""
-
-    @abc.abstractmethod
-    async def next_rotation(self, pool: str) -> int:
-        """The pool's round-robin counter, locked for this transaction."""
+    async def routing_state(self) -> RoutingState:
+        """The routing state folded from every committed event of the log, held for this
+        transaction: no other routing decision commits until this one does. Call it before
+        appending, and do not change it: the next call folds what this one appends."""
 
     @abc.abstractmethod
     async def rep(self, rep_id: str) -> RepView | None:

@@ -1,0 +1,78 @@
+"""Who may take a lead now: active, available, present, at work, in scope, under every cap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from conveyor.router.domain.fields import field_value, values_of
+from conveyor.router.domain.load import RepLoad
+from conveyor.router.domain.reps import Rep
+
+
+def exclusion(
+    rep: Rep,
+    load: RepLoad,
+    now: datetime,
+    *,
+    lead: Mapping[str, Any],
+    match_rep: Mapping[str, str],
+) -> str | None:
+    """Why the rep cannot take the lead now, or None when they can."""
+    return (
+        _presence(rep, now)
+        or _hours(rep, now)
+        or _scope(rep, lead, match_rep)
+        or capacity_reached(rep, load, now)
+    )
+
+
+def _presence(rep: Rep, now: datetime) -> str | None:
+    if not rep.active:
+        return "inactive"
+    if not rep.available:
+        return "unavailable"
+    if (absence := rep.absence_at(now)) is not None:
+        reason = f" ({absence.reason})" if absence.reason else ""
+        return f"absent until {absence.ends_at.isoformat()}{reason}"
+    return None
+
+
+def _hours(rep: Rep, now: datetime) -> str | None:
+    if rep.working_at(now):
+        return None
+    local = rep.local(now)
+    return f"outside working hours ({local:%a %H:%M} {rep.time_zone})"
+
+
+def _scope(rep: Rep, lead: Mapping[str, Any], match_rep: Mapping[str, str]) -> str | None:
+    for attribute, path in match_rep.items():
+        wanted = values_of(field_value(lead, path))
+        held: tuple[str, ...] = getattr(rep, attribute)
+        if not any(_covers(entry, value) for entry in held for value in wanted):
+            shown = ", ".join(wanted) or "none"
+            return f"not in {attribute} ({path}={shown}; rep has [{', '.join(held)}])"
+    return None
+
+
+def _covers(entry: str, value: str) -> bool:
+    """A rep's entry covers a lead value exactly, or as a prefix when it ends in '*'."""
+    entry, value = entry.casefold(), value.casefold()
+    return value.startswith(entry[:-1]) if entry.endswith("*") else entry == value
+
+
+def capacity_reached(rep: Rep, load: RepLoad, now: datetime) -> str | None:
+    """Which cap the rep has reached, or None."""
+    cap = rep.capacity
+    if cap.max_open is not None and len(load.open_leads) >= cap.max_open:
+        return f"open leads cap reached ({len(load.open_leads)}/{cap.max_open})"
+    day = rep.day_start(now)
+    today = load.offered_between(day, day + timedelta(days=1))
+    if cap.per_day is not None and today >= cap.per_day:
+        return f"daily cap reached ({today}/{cap.per_day})"
+    week = rep.week_start(now)
+    this_week = load.offered_between(week, week + timedelta(days=7))
+    if cap.per_week is not None and this_week >= cap.per_week:
+        return f"weekly cap reached ({this_week}/{cap.per_week})"
+    return None

@@ -1,0 +1,75 @@
+"""Everything routing depends on, folded from the router's own log, in log order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from conveyor.router.domain.fairness import Advance, PoolCounters
+from conveyor.router.domain.load import RepLoad
+from conveyor.router.domain.policy import PolicyBook
+from conveyor.router.domain.reps import Absence, Rep
+
+
+@dataclass
+class RoutingState:
+    """Reps, their loads, the pools' fairness counters, the policies and the waiting leads."""
+
+    reps: dict[str, Rep] = field(default_factory=dict)
+    loads: dict[str, RepLoad] = field(default_factory=dict)
+    counters: dict[str, PoolCounters] = field(default_factory=dict)
+    policies: PolicyBook = field(default_factory=PolicyBook)
+    holder: dict[str, str] = field(default_factory=dict)
+    unroutable: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def load(self, rep_id: str) -> RepLoad:
+        """The rep's load (empty for a rep with no leads yet)."""
+        return self.loads.setdefault(rep_id, RepLoad())
+
+    def pool(self, name: str) -> PoolCounters:
+        """The pool's counters (fresh for a pool with no turns yet)."""
+        return self.counters.setdefault(name, PoolCounters())
+
+    def add_rep(self, rep: Rep) -> None:
+        """A rep joined."""
+        self.reps[rep.rep_id] = rep
+
+    def change_rep(self, rep_id: str, changes: Mapping[str, Any]) -> None:
+        """Some of a rep's settings changed."""
+        self.reps[rep_id] = self.reps[rep_id].changed(changes)
+
+    def set_available(self, rep_id: str, available: bool) -> None:
+        """The rep became available or unavailable."""
+        self.reps[rep_id] = replace(self.reps[rep_id], available=available)
+
+    def add_absence(self, rep_id: str, absence: Absence) -> None:
+        """An absence was scheduled."""
+        rep = self.reps[rep_id]
+        self.reps[rep_id] = replace(rep, absences=(*rep.absences, absence))
+
+    def cancel_absence(self, rep_id: str, absence_id: str) -> None:
+        """An absence was cancelled."""
+        rep = self.reps[rep_id]
+        kept = tuple(a for a in rep.absences if a.absence_id != absence_id)
+        self.reps[rep_id] = replace(rep, absences=kept)
+
+    def assign(
+        self, lead_id: str, rep_id: str, at: datetime, *, pool: str, advance: Advance | None
+    ) -> None:
+        """The lead was offered to a rep; counters move as the assignment recorded."""
+        self.unroutable.pop(lead_id, None)
+        self.load(rep_id).offer(lead_id, at)
+        self.holder[lead_id] = rep_id
+        if advance is not None:
+            self.pool(pool).apply(advance)
+
+    def close(self, lead_id: str) -> None:
+        """The lead is no longer open for its rep."""
+        if (rep_id := self.holder.get(lead_id)) is not None:
+            self.load(rep_id).close(lead_id)
+
+    def park(self, lead_id: str, lead: Mapping[str, Any]) -> None:
+        """No rep could take the lead; it waits for capacity."""
+        self.unroutable[lead_id] = lead

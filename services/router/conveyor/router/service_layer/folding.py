@@ -1,0 +1,127 @@
+"""Folding the router's own events into the routing state, in log order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conveyor.events import Envelope
+from conveyor.events.catalogue.router import (
+    DealLost,
+    DealWon,
+    LeadAccepted,
+    LeadAssigned,
+    LeadDeclined,
+    LeadReassigned,
+    LeadUnroutable,
+    RepAbsenceCancelled,
+    RepAbsenceScheduled,
+    RepAvailabilityChanged,
+    RepRegistered,
+    RepUpdated,
+    RoutingPolicyDrafted,
+    RoutingPolicyPublished,
+    RoutingPolicyRolledBack,
+)
+from conveyor.router.domain.distribution import DIRECT
+from conveyor.router.domain.fairness import STRIDE, Advance
+from conveyor.router.domain.policy import Activation, policy_from_dict
+from conveyor.router.domain.reps import Absence, Rep
+from conveyor.router.domain.state import RoutingState
+
+Fold = Callable[[RoutingState, Any, Envelope], None]
+
+
+def fold(state: RoutingState, envelope: Envelope) -> None:
+    """Apply one of the router's events to the state (events routing ignores pass by)."""
+    step = _FOLDS.get(type(envelope.data))
+    if step is not None:
+        step(state, envelope.data, envelope)
+
+
+def _registered(state: RoutingState, event: RepRegistered, _: Envelope) -> None:
+    rep = Rep(
+        rep_id=event.rep_id,
+        name=event.name,
+        role=event.role,
+        pools=event.pools,
+        webhook_url=event.webhook_url,
+        time_zone=event.time_zone,
+        active=event.active,
+    )
+    state.add_rep(rep.changed(event.settings))
+
+
+def _updated(state: RoutingState, event: RepUpdated, _: Envelope) -> None:
+    if event.rep_id in state.reps:
+        state.change_rep(event.rep_id, {**event.changes.get("settings", {}), **event.changes})
+
+
+def _availability(state: RoutingState, event: RepAvailabilityChanged, _: Envelope) -> None:
+    state.set_available(event.rep_id, event.available)
+
+
+def _absent(state: RoutingState, event: RepAbsenceScheduled, _: Envelope) -> None:
+    absence = Absence(event.absence_id, event.starts_at, event.ends_at, event.reason)
+    state.add_absence(event.rep_id, absence)
+
+
+def _present(state: RoutingState, event: RepAbsenceCancelled, _: Envelope) -> None:
+    state.cancel_absence(event.rep_id, event.absence_id)
+
+
+def _drafted(state: RoutingState, event: RoutingPolicyDrafted, _: Envelope) -> None:
+    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
+
+
+def _published(state: RoutingState, event: RoutingPolicyPublished, env: Envelope) -> None:
+    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
+    effective = event.effective_at or env.time
+    state.policies.activate(Activation(effective, event.policy_version))
+
+
+def _rolled_back(state: RoutingState, event: RoutingPolicyRolledBack, _: Envelope) -> None:
+    state.policies.activate(Activation(event.effective_at, event.policy_version, "rolled_back"))
+
+
+def _assigned(state: RoutingState, event: LeadAssigned, env: Envelope) -> None:
+    at = event.decided_at or env.time
+    state.assign(event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event))
+
+
+def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
+    """The counters the assignment recorded (skeleton-era offers: one plain turn)."""
+    if event.pool == DIRECT:
+        return None
+    if event.counters_after:
+        floor = event.floor_after if event.floor_after is not None else 0
+        return Advance(event.counters_before, event.counters_after, 0, floor, event.rotation)
+    start = state.pool(event.pool).levelled([event.rep_id])[event.rep_id]
+    return Advance({}, {event.rep_id: start + STRIDE}, 0, start, event.rotation)
+
+
+def _unroutable(state: RoutingState, event: LeadUnroutable, _: Envelope) -> None:
+    state.park(event.lead_id, event.lead.model_dump(mode="json"))
+
+
+def _closed(state: RoutingState, event: Any, _: Envelope) -> None:
+    state.close(event.lead_id)
+
+
+_FOLDS: dict[type, Fold] = {
+    RepRegistered: _registered,
+    RepUpdated: _updated,
+    RepAvailabilityChanged: _availability,
+    RepAbsenceScheduled: _absent,
+    RepAbsenceCancelled: _present,
+    RoutingPolicyDrafted: _drafted,
+    RoutingPolicyPublished: _published,
+    RoutingPolicyRolledBack: _rolled_back,
+    LeadAssigned: _assigned,
+    LeadUnroutable: _unroutable,
+    LeadAccepted: _closed,
+    LeadDeclined: _closed,
+    LeadReassigned: _closed,
+    DealWon: _closed,
+    DealLost: _closed,
+}

@@ -1,0 +1,98 @@
+"""Routing use cases: route a qualified lead, and retry the leads that found nobody."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
+from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.router.domain.decision import Decision
+from conveyor.router.domain.engine import decide
+from conveyor.router.service_layer.ports import UnitOfWork
+
+
+async def route_lead(envelope: Envelope, uow: UnitOfWork, *, source: str, now: datetime) -> None:
+    """Offer a target lead to a rep by the policy in force, or record it unroutable."""
+    qualified = envelope.data
+    assert isinstance(qualified, LeadQualified)
+    if await uow.stream(qualified.lead_id):
+        return  # routed already; requalification comes with its own command
+    state = await uow.routing_state()
+    lead = lead_fields(qualified.lead)
+    decision = decide(lead, state, now)
+    event = decision_event(
+        decision, qualified.lead, assignment_id=_assignment_id(envelope), now=now
+    )
+    await uow.append(
+        qualified.lead_id,
+        [
+            new_envelope(
+                event, subject=qualified.lead_id, source=source, caused_by=envelope, now=now
+            )
+        ],
+        expected_version=0,
+    )
+
+
+async def retry_unroutable(uow: UnitOfWork, *, source: str, now: datetime) -> str | None:
+    """Offer the oldest waiting lead that a rep can now take; return its id (None: none can)."""
+    state = await uow.routing_state()
+    for lead_id, lead in list(state.unroutable.items()):
+        decision = decide(lead, state, now)
+        if decision.rep_id is None:
+            continue
+        history = await uow.stream(lead_id)
+        cause = history[-1].envelope
+        snapshot = LeadSnapshot.model_validate(lead)
+        event = decision_event(decision, snapshot, assignment_id=_assignment_id(cause), now=now)
+        envelope = new_envelope(event, subject=lead_id, source=source, caused_by=cause, now=now)
+        await uow.append(lead_id, [envelope], expected_version=history[-1].version)
+        return lead_id
+    return None
+
+
+def lead_fields(snapshot: LeadSnapshot) -> dict[str, Any]:
+    """The lead as the rules see it: every snapshot field, custom fields included."""
+    return snapshot.model_dump(mode="json")
+
+
+def decision_event(
+    decision: Decision, lead: LeadSnapshot, *, assignment_id: str, now: datetime
+) -> LeadAssigned | LeadUnroutable:
+    """The event that records a decision with its whole explanation."""
+    chosen = decision.chosen
+    if chosen is None or chosen.rep_id is None:
+        return LeadUnroutable(
+            lead_id=lead.lead_id,
+            lead=lead,
+            reason=decision.explanation,
+            policy_version=decision.policy_version,
+            decision=decision.trace(),
+            decided_at=now,
+        )
+    advance = chosen.advance
+    return LeadAssigned(
+        lead_id=lead.lead_id,
+        assignment_id=assignment_id,
+        rep_id=chosen.rep_id,
+        pool=chosen.pool,
+        rule=decision.rule or "",
+        policy_version=decision.policy_version,
+        explanation=decision.explanation,
+        rotation=advance.turn if advance else 0,
+        lead=lead,
+        strategy=chosen.strategy,
+        counters_before=advance.before if advance else {},
+        counters_after=advance.after if advance else {},
+        floor_after=advance.floor_after if advance else None,
+        decision=decision.trace(),
+        decided_at=now,
+    )
+
+
+def _assignment_id(cause: Envelope) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:assignment:{cause.id}"))
