@@ -16,6 +16,7 @@ from tests.support import free_port, wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 LEADS = 200
 HUNTERS = ("hunter-ana", "hunter-ben", "hunter-cy")
+ADMIN_TOKEN = uuid.uuid4().hex
 FARMERS = ("farmer-fay", "farmer-gus")
 
 
@@ -31,6 +32,7 @@ def stack(
             f"e2e_{name}_{suffix}"
         )
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+    env["CONVEYOR_INTAKE_ADMIN_TOKEN"] = ADMIN_TOKEN
     procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
     procs |= {
         n: service(n, port=free_port(), env=env, log_dir=logs)
@@ -55,14 +57,27 @@ def lead_body(n: int) -> dict[str, Any]:
             "company": f"Company {n}",
         },
         "channel": "web_form",
-        "source": "e2e-website",
         "source_ref": f"form-{n}",
     }
 
 
-async def post_leads(intake_url: str, count: int) -> list[str]:
+async def register_source(intake_url: str) -> str:
+    """Register the e2e website as a source through intake's admin API; return its key."""
+    body = {"source_id": "e2e-website", "name": "E2E website", "channel": "web_form"}
+    async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+        response = await client.post(
+            "/v1/sources",
+            json={**body, "rate_limit_per_minute": 100_000},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["api_key"])
+
+
+async def post_leads(intake_url: str, count: int, key: str) -> list[str]:
     limit = asyncio.Semaphore(16)
-    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as client:
+    auth = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30, headers=auth) as client:
 
         async def post(n: int) -> str:
             async with limit:
@@ -73,9 +88,9 @@ async def post_leads(intake_url: str, count: int) -> list[str]:
         return await asyncio.gather(*(post(n) for n in range(count)))
 
 
-async def get_json(url: str, **params: str) -> Any:
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(url, params=params)
+async def get_json(url: str, headers: dict[str, str] | None = None) -> Any:
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        response = await client.get(url)
     response.raise_for_status()
     return response.json()
 
@@ -105,7 +120,8 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     await register_team(router, rep_app)
     await wait_for(lambda: _farmers_enrolled(followup), what="farmers enrolled in followup")
 
-    posted = await post_leads(intake, LEADS)
+    key = await register_source(intake)
+    posted = await post_leads(intake, LEADS, key)
     received = await wait_for(
         lambda: _received(rep_app, LEADS), deadline=180, what=f"{LEADS} webhooks"
     )
@@ -116,7 +132,9 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     assert len({item["webhook_id"] for item in received}) == LEADS
     per_rep = Counter(item["rep_id"] for item in received)
     assert sorted(per_rep.values()) == [66, 67, 67]
-    status = await get_json(f"{intake}/v1/leads/{posted[0]}")
+    status = await get_json(
+        f"{intake}/v1/leads/{posted[0]}", headers={"Authorization": f"Bearer {key}"}
+    )
     assert status["status"] == "qualified"
 
     offer = received[0]["payload"]

@@ -78,7 +78,9 @@ def test_make_run_serves_the_readme_example_from_intake_to_a_farmer_task(
         banner = read_until(run, "Ctrl-C stops everything")
         assert f"http://127.0.0.1:{base}/docs" in banner
         curl = readme_curl_example().replace("127.0.0.1:8001", f"127.0.0.1:{base}")
-        posted = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True)
+        posted = subprocess.run(
+            ["bash", "-c", curl], cwd=tmp_path, capture_output=True, text=True, check=True
+        )
         lead_id = re.search(r'"lead_id":"([^"]+)"', posted.stdout)
         assert lead_id, posted.stdout
         received = poll(lambda: listed(f"{inbox}/received"), what="the lead in the inbox")

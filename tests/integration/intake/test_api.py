@@ -8,14 +8,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
-    client: httpx.AsyncClient,
+    website: httpx.AsyncClient,
 ) -> None:
-    posted = await client.post("/v1/leads", json=lead_body())
+    posted = await website.post("/v1/leads", json=lead_body())
     assert posted.status_code == 202
     receipt = posted.json()
     assert receipt["status_url"] == f"{PUBLIC_URL}/v1/leads/{receipt['lead_id']}"
     assert posted.headers["location"] == receipt["status_url"]
-    status = await client.get(receipt["status_url"])
+    status = await website.get(receipt["status_url"])
     assert status.status_code == 200
     assert status.json() == {
         "lead_id": receipt["lead_id"],
@@ -32,33 +32,39 @@ async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
     }
 
 
-async def test_a_lead_with_only_a_name_and_phone_is_accepted(client: httpx.AsyncClient) -> None:
-    posted = await client.post("/v1/leads", json={"contact": {"name": "Bo", "phone": "+1 555"}})
+async def test_a_lead_with_only_a_name_and_phone_comes_in_on_its_sources_channel(
+    website: httpx.AsyncClient,
+) -> None:
+    posted = await website.post("/v1/leads", json={"contact": {"name": "Bo", "phone": "+1 555"}})
     assert posted.status_code == 202
-    status = (await client.get(posted.json()["status_url"])).json()
-    assert (status["channel"], status["source"], status["temperature"]) == ("api", "api", "cold")
+    status = (await website.get(posted.json()["status_url"])).json()
+    assert (status["channel"], status["source"], status["temperature"]) == (
+        "web_form",
+        "website",
+        "cold",
+    )
 
 
 async def test_a_lead_without_a_name_is_a_problem_naming_contact_name(
-    client: httpx.AsyncClient,
+    website: httpx.AsyncClient,
 ) -> None:
-    response = await client.post("/v1/leads", json=lead_body(contact={"email": "a@example.com"}))
+    response = await website.post("/v1/leads", json=lead_body(contact={"email": "a@example.com"}))
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     assert [e["field"] for e in response.json()["errors"]] == ["contact.name"]
 
 
-async def test_a_blank_name_is_a_problem_naming_contact_name(client: httpx.AsyncClient) -> None:
+async def test_a_blank_name_is_a_problem_naming_contact_name(website: httpx.AsyncClient) -> None:
     body = lead_body(contact={"name": "   ", "email": "a@example.com"})
-    response = await client.post("/v1/leads", json=body)
+    response = await website.post("/v1/leads", json=body)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["contact.name"]
 
 
 async def test_a_lead_without_email_or_phone_is_a_problem_naming_contact(
-    client: httpx.AsyncClient,
+    website: httpx.AsyncClient,
 ) -> None:
-    response = await client.post("/v1/leads", json=lead_body(contact={"name": "Ada"}))
+    response = await website.post("/v1/leads", json=lead_body(contact={"name": "Ada"}))
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["errors"] == [
@@ -66,20 +72,20 @@ async def test_a_lead_without_email_or_phone_is_a_problem_naming_contact(
     ]
 
 
-async def test_a_blank_email_is_a_problem_naming_contact_email(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/leads", json=lead_body(contact={"name": "A", "email": " "}))
+async def test_a_blank_email_is_a_problem_naming_contact_email(website: httpx.AsyncClient) -> None:
+    response = await website.post("/v1/leads", json=lead_body(contact={"name": "A", "email": " "}))
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["contact.email"]
 
 
-async def test_an_unknown_channel_is_a_problem_naming_channel(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/leads", json=lead_body(channel="pigeon"))
+async def test_an_unknown_channel_is_a_problem_naming_channel(website: httpx.AsyncClient) -> None:
+    response = await website.post("/v1/leads", json=lead_body(channel="pigeon"))
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["channel"]
 
 
-async def test_an_unknown_lead_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/leads/no-such-lead")
+async def test_an_unknown_lead_is_a_404_problem(website: httpx.AsyncClient) -> None:
+    response = await website.get("/v1/leads/no-such-lead")
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["title"] == "Lead not found"

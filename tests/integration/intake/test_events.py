@@ -7,7 +7,7 @@ from sqlalchemy import Row, select, update
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue import LEADS
-from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
+from conveyor.events.catalogue.intake import LeadQualified, LeadReceived, SourceRegistered
 from conveyor.events.store import create_engine
 from conveyor.events.transport.embedded import EmbeddedTransport
 from conveyor.intake.adapters.tables import leads
@@ -38,10 +38,11 @@ async def lead_rows(database_url: str) -> list[Row[object]]:
 
 
 async def test_received_then_qualified_reach_the_bus_in_order(
-    client: httpx.AsyncClient, settings: Settings, unique_name: str
+    website: httpx.AsyncClient, settings: Settings, unique_name: str
 ) -> None:
-    lead_id = (await client.post("/v1/leads", json=lead_body())).json()["lead_id"]
-    received, qualified = await read_leads_topic(settings.bus_url, 2, unique_name)
+    lead_id = (await website.post("/v1/leads", json=lead_body())).json()["lead_id"]
+    registered, received, qualified = await read_leads_topic(settings.bus_url, 3, unique_name)
+    assert isinstance(registered.data, SourceRegistered)
     assert isinstance(received.data, LeadReceived)
     assert isinstance(qualified.data, LeadQualified)
     assert received.subject == qualified.subject == lead_id
@@ -51,11 +52,11 @@ async def test_received_then_qualified_reach_the_bus_in_order(
 
 
 async def test_rebuilding_the_read_model_gives_the_live_rows(
-    client: httpx.AsyncClient, settings: Settings, intake_env: None
+    website: httpx.AsyncClient, settings: Settings, intake_env: None
 ) -> None:
     for name in ("Ada", "Bo", "Cy"):
         body = lead_body(contact={"name": name, "phone": "+1 555"})
-        assert (await client.post("/v1/leads", json=body)).status_code == 202
+        assert (await website.post("/v1/leads", json=body)).status_code == 202
     live = await lead_rows(settings.database_url)
     engine = create_engine(settings.database_url)
     async with engine.begin() as conn:

@@ -4,17 +4,20 @@ from collections.abc import Sequence
 
 from conveyor.events import Envelope
 from conveyor.events.store import ConcurrencyError
+from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
-    """Streams in a dict; appends become visible only on commit."""
+    """Streams and replies in dicts; appends and replies become visible only on commit."""
 
     def __init__(self) -> None:
         self.source = "/conveyor/intake-test"
         self.streams: dict[str, list[Envelope]] = {}
+        self.replies: dict[tuple[str, str], StoredReply] = {}
         self.commits = 0
         self._pending: list[tuple[str, list[Envelope]]] = []
+        self._pending_replies: list[StoredReply] = []
 
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
@@ -24,11 +27,26 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             raise ConcurrencyError(stream_id, expected_version, current)
         self._pending.append((stream_id, list(envelopes)))
 
+    async def read(self, stream_id: str) -> list[Envelope]:
+        return list(self.streams.get(stream_id, []))
+
+    async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
+        return self.replies.get((source_id, key))
+
+    async def remember_reply(self, reply: StoredReply) -> None:
+        if (reply.source_id, reply.key) in self.replies:
+            raise ReplyAlreadyStored(reply.key)
+        self._pending_replies.append(reply)
+
     async def commit(self) -> None:
         for stream_id, envelopes in self._pending:
             self.streams.setdefault(stream_id, []).extend(envelopes)
+        for reply in self._pending_replies:
+            self.replies[(reply.source_id, reply.key)] = reply
         self._pending.clear()
+        self._pending_replies.clear()
         self.commits += 1
 
     async def rollback(self) -> None:
         self._pending.clear()
+        self._pending_replies.clear()

@@ -15,7 +15,7 @@ ADA = Contact("Ada Lovelace", email="ada@example.com", company="Analytical Ltd")
 
 async def test_a_received_lead_gets_a_new_stream_of_received_then_qualified() -> None:
     uow = FakeUnitOfWork()
-    lead_id = await receive_lead(ReceiveLead(contact=ADA, channel="web_form"), uow)
+    lead_id = (await receive_lead(ReceiveLead(contact=ADA, channel="web_form"), uow)).lead_id
     received, qualified = uow.streams[lead_id]
     assert isinstance(received.data, LeadReceived)
     assert isinstance(qualified.data, LeadQualified)
@@ -31,7 +31,7 @@ async def test_both_events_are_committed_together_once() -> None:
 
 async def test_qualified_is_caused_by_received_and_shares_its_correlation() -> None:
     uow = FakeUnitOfWork()
-    received, qualified = uow.streams[await receive_lead(ReceiveLead(contact=ADA), uow)]
+    received, qualified = uow.streams[(await receive_lead(ReceiveLead(contact=ADA), uow)).lead_id]
     assert qualified.causation_id == received.id
     assert qualified.correlation_id == received.correlation_id
 
@@ -39,7 +39,7 @@ async def test_qualified_is_caused_by_received_and_shares_its_correlation() -> N
 async def test_the_verdict_carries_score_temperature_and_reasons() -> None:
     uow = FakeUnitOfWork()
     command = ReceiveLead(contact=ADA, interest=Interest(product_lines=("engines",)))
-    _, qualified = uow.streams[await receive_lead(command, uow)]
+    _, qualified = uow.streams[(await receive_lead(command, uow)).lead_id]
     assert isinstance(qualified.data, LeadQualified)
     assert (qualified.data.score, qualified.data.temperature) == (70, "hot")
     assert "names a company" in qualified.data.reasons
@@ -48,7 +48,7 @@ async def test_the_verdict_carries_score_temperature_and_reasons() -> None:
 async def test_an_email_only_lead_is_warm() -> None:
     uow = FakeUnitOfWork()
     command = ReceiveLead(contact=Contact("Ada", email="ada@example.com"))
-    _, qualified = uow.streams[await receive_lead(command, uow)]
+    _, qualified = uow.streams[(await receive_lead(command, uow)).lead_id]
     assert isinstance(qualified.data, LeadQualified)
     assert (qualified.data.score, qualified.data.temperature) == (40, "warm")
 
@@ -63,7 +63,7 @@ async def test_the_snapshot_carries_the_lead_as_it_arrived() -> None:
         interest=Interest(product_lines=("engines",)),
         utm={"a": "b"},
     )
-    lead_id = await receive_lead(command, uow)
+    lead_id = (await receive_lead(command, uow)).lead_id
     received = uow.streams[lead_id][0].data
     assert isinstance(received, LeadReceived)
     assert received.lead.lead_id == lead_id
@@ -82,8 +82,8 @@ async def test_the_snapshot_carries_the_lead_as_it_arrived() -> None:
 
 async def test_every_lead_gets_its_own_id() -> None:
     uow = FakeUnitOfWork()
-    first = await receive_lead(ReceiveLead(contact=ADA), uow)
-    second = await receive_lead(ReceiveLead(contact=ADA), uow)
+    first = (await receive_lead(ReceiveLead(contact=ADA), uow)).lead_id
+    second = (await receive_lead(ReceiveLead(contact=ADA), uow)).lead_id
     assert first != second
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import signal
 import time
 from collections.abc import Sequence
@@ -28,19 +29,37 @@ DEMO_LEAD = {
     "contact": {"name": "Grace Hopper", "email": "grace@example.com", "company": "Cobol Systems"},
     "interest": {"product_lines": ["compilers"]},
     "channel": "web_form",
-    "source": "demo-website",
 }
+DEMO_SOURCE = {"source_id": "demo-website", "name": "Demo website", "channel": "web_form"}
+KEY_FILE = "demo-source.key"
+ADMIN_TOKEN_VARIABLE = "CONVEYOR_INTAKE_ADMIN_TOKEN"
 
 
 def settings_env(data_dir: Path) -> dict[str, str]:
-    """Point every service at its SQLite file and the embedded bus, unless the environment
-    already names a database or bus (``CONVEYOR_ROUTER_BUS_URL=kafka://...``, say)."""
+    """Point every service at its SQLite file and the embedded bus, and give intake a fresh
+    admin token, unless the environment already names them (``..._BUS_URL=kafka://...``)."""
     bus = f"sqlite+aiosqlite:///{data_dir / 'bus.db'}"
     env: dict[str, str] = {}
     for name in ("intake", "router", "followup"):
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir}/{name}.db"
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus
+    env[ADMIN_TOKEN_VARIABLE] = secrets.token_urlsafe(24)
     return {key: value for key, value in env.items() if key not in os.environ}
+
+
+def register_demo_source(intake_url: str, admin_token: str, data_dir: Path) -> str:
+    """Register the demo website as a source (or give it a new key if it exists), write its
+    API key to ``<data dir>/demo-source.key`` and return it."""
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    response = httpx.post(f"{intake_url}/v1/sources", json=DEMO_SOURCE, headers=admin, timeout=10)
+    if response.status_code == 409:
+        url = f"{intake_url}/v1/sources/{DEMO_SOURCE['source_id']}/key"
+        response = httpx.post(url, headers=admin, timeout=10)
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"registering the demo source: {response.status_code} {response.text}")
+    key = str(response.json()["api_key"])
+    (data_dir / KEY_FILE).write_text(key + "\n")
+    return key
 
 
 def register_demo_team(router_url: str, inbox_url: str) -> None:
@@ -62,10 +81,9 @@ def ports_from(base: int) -> dict[str, int]:
     return {name: base + n for n, name in enumerate(NAMES)}
 
 
-def start_all(data_dir: Path, ports: dict[str, int]) -> list[ServiceProcess]:
+def start_all(data_dir: Path, ports: dict[str, int], env: dict[str, str]) -> list[ServiceProcess]:
     """Start inbox, intake, router and followup, and wait until each is ready."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env, logs = settings_env(data_dir.resolve()), data_dir / "logs"
+    logs = data_dir / "logs"
     procs = [inbox(port=ports["inbox"], log_dir=logs)]
     procs += [service(n, port=ports[n], env=env, log_dir=logs) for n in NAMES[:3]]
     try:
@@ -93,11 +111,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     ports = ports_from(args.base_port)
-    procs = start_all(args.data_dir, ports)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    env = settings_env(args.data_dir.resolve())
+    admin_token = os.environ.get(ADMIN_TOKEN_VARIABLE) or env[ADMIN_TOKEN_VARIABLE]
+    procs = start_all(args.data_dir, ports, env)
     try:
         register_demo_team(procs[2].url, procs[0].url)
+        key = register_demo_source(procs[1].url, admin_token, args.data_dir)
         if args.demo_lead:
-            httpx.post(f"{procs[1].url}/v1/leads", json=DEMO_LEAD, timeout=10)
+            auth = {"Authorization": f"Bearer {key}"}
+            httpx.post(f"{procs[1].url}/v1/leads", json=DEMO_LEAD, headers=auth, timeout=10)
         print(_banner(ports, args.data_dir), flush=True)
         _wait_for_signal(procs)
     finally:
@@ -111,8 +134,10 @@ def _banner(ports: dict[str, int], data_dir: Path) -> str:
         f"\nConveyor is running (embedded mode, data in {data_dir}/).\n"
         f"  intake    {url['intake']}/docs\n  router    {url['router']}/docs\n"
         f"  followup  {url['followup']}/docs\n"
-        f"  rep inbox {url['inbox']}/  (open it, then post a lead:)\n"
+        f"  rep inbox {url['inbox']}/  (open it, then post a lead as the demo website,\n"
+        f"            whose API key is in {data_dir / KEY_FILE}:)\n"
         f"  curl -X POST {url['intake']}/v1/leads -H 'content-type: application/json' "
+        f'-H "Authorization: Bearer $(cat {data_dir / KEY_FILE})" '
         '-d \'{"contact": {"name": "Ada", "email": "ada@example.com"}}\'\n'
         "Ctrl-C stops everything."
     )

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.intake.adapters import queries
 from conveyor.intake.adapters.projections import LeadStatusProjection
+from conveyor.intake.adapters.rate_limit import SqlRateLimiter
+from conveyor.intake.adapters.source_projection import SourcesProjection
 from conveyor.intake.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.intake.config import Settings
-from conveyor.intake.service_layer import handlers
-from conveyor.intake.service_layer.commands import ReceiveLead
+from conveyor.intake.domain.source import IssuedKey, key_id_of
+from conveyor.intake.service_layer import handlers, sources
+from conveyor.intake.service_layer.access import (
+    ADMIN,
+    Caller,
+    NotAuthenticated,
+    is_admin_token,
+    source_caller,
+)
+from conveyor.intake.service_layer.commands import (
+    ReceiveLead,
+    RegisterSource,
+    RevokeSource,
+    RotateSourceKey,
+)
+from conveyor.intake.service_layer.handlers import Receipt
 
 
 @dataclass(frozen=True)
@@ -23,18 +42,56 @@ class IntakeService:
 
     settings: Settings
     runtime: Runtime
+    limiter: SqlRateLimiter
 
-    async def receive_lead(self, cmd: ReceiveLead) -> str:
-        """Handle ReceiveLead in a SQL unit of work; return the new lead's id once committed."""
+    async def receive_lead(self, cmd: ReceiveLead) -> Receipt:
+        """Handle ReceiveLead in a SQL unit of work; answer once committed."""
         return await handlers.receive_lead(cmd, SqlUnitOfWork(self.runtime))
+
+    async def register_source(self, cmd: RegisterSource) -> IssuedKey:
+        """Register a source; return its first key."""
+        return await sources.register_source(cmd, SqlUnitOfWork(self.runtime))
+
+    async def rotate_source_key(self, cmd: RotateSourceKey) -> IssuedKey:
+        """Give a source a new key; return it."""
+        return await sources.rotate_source_key(cmd, SqlUnitOfWork(self.runtime))
+
+    async def revoke_source(self, cmd: RevokeSource) -> None:
+        """Revoke a source."""
+        await sources.revoke_source(cmd, SqlUnitOfWork(self.runtime))
+
+    async def authenticate(self, credential: str) -> Caller:
+        """The administrator or the source a credential belongs to; NotAuthenticated else."""
+        if is_admin_token(credential, self.settings.admin_token):
+            return ADMIN
+        key_id = key_id_of(credential)
+        if key_id is None:
+            raise NotAuthenticated("The API key is not known.")
+        return source_caller(credential, await queries.source_by_key_id(self.engine, key_id))
+
+    async def admit(self, caller: Caller) -> float | None:
+        """Count a source's request; None if allowed, else seconds to wait (Retry-After)."""
+        if caller.source_id is None:
+            return None
+        limit = caller.rate_limit_per_minute
+        return await self.limiter.hit(caller.source_id, limit=limit, now=time.time())
 
     async def lead_status(self, lead_id: str) -> Mapping[str, Any] | None:
         """The lead's read-model row, or None if unknown."""
-        return await queries.lead_status(self.runtime.engine, lead_id)
+        return await queries.lead_status(self.engine, lead_id)
+
+    async def sources(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Registered sources (or one), without their key hashes."""
+        return await queries.source_rows(self.engine, source_id)
 
     def status_url(self, lead_id: str) -> str:
         """Where a caller can follow the lead."""
         return f"{self.settings.public_url}/v1/leads/{lead_id}"
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database engine."""
+        return self.runtime.engine
 
 
 def bootstrap(settings: Settings) -> IntakeService:
@@ -43,6 +100,6 @@ def bootstrap(settings: Settings) -> IntakeService:
         name="intake",
         engine=create_engine(settings.database_url),
         transport=transport_from_url(settings.bus_url),
-        projections=[LeadStatusProjection()],
+        projections=[LeadStatusProjection(), SourcesProjection()],
     )
-    return IntakeService(settings=settings, runtime=runtime)
+    return IntakeService(settings=settings, runtime=runtime, limiter=SqlRateLimiter(runtime.engine))

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     public_url: str = ""
+    admin_token: str = ""
+    """The administrator's bearer token for /v1/sources; empty turns the admin API off."""
 
     @model_validator(mode="after")
     def _derive_public_url(self) -> Self:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
 
 from conveyor.events.store import event_store_metadata
 
@@ -27,3 +27,38 @@ leads = Table(
     Column("position", Position, nullable=False),
 )
 """One row per lead: who it is and how far intake got with it (received, qualified)."""
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("rate_limit_per_minute", Integer, nullable=False),
+    Column("key_id", String(12), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("registered_at", String(40), nullable=False),
+    Column("position", Position, nullable=False),
+)
+"""One row per registered source: its channel, rate limit, current key id and hash."""
+
+idempotency_replies = Table(
+    "idempotency_replies",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("lead_id", String(36), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+"""The reply to each request under an Idempotency-Key, stored with the lead it created."""
+
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+"""Requests per source in the current minute, shared by every replica (not a projection)."""

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from conveyor.events import Envelope
+from conveyor.events.codec import format_time
 from conveyor.events.runtime import Runtime
+from conveyor.intake.adapters.tables import idempotency_replies
+from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -45,6 +51,37 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         await self.runtime.writer.append(
             self._connection(), stream_id, envelopes, expected_version=expected_version
         )
+
+    async def read(self, stream_id: str) -> list[Envelope]:
+        """Every committed event of a stream, read in this transaction."""
+        recorded = await self.runtime.store.read_stream(self._connection(), stream_id)
+        return [item.envelope for item in recorded]
+
+    async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
+        """The stored reply under a source's key, if any."""
+        table = idempotency_replies
+        query = select(table).where(table.c.source_id == source_id)
+        row = (
+            await self._connection().execute(query.where(table.c.idempotency_key == key))
+        ).first()
+        if row is None:
+            return None
+        return StoredReply(row.source_id, row.idempotency_key, row.fingerprint, row.lead_id)
+
+    async def remember_reply(self, reply: StoredReply) -> None:
+        """Insert the reply in this transaction; ReplyAlreadyStored if the key is taken."""
+        row = {
+            "source_id": reply.source_id,
+            "idempotency_key": reply.key,
+            "fingerprint": reply.fingerprint,
+            "lead_id": reply.lead_id,
+            "created_at": format_time(datetime.now(UTC)),
+        }
+        try:
+            async with self._connection().begin_nested():
+                await self._connection().execute(insert(idempotency_replies).values(**row))
+        except IntegrityError as exc:
+            raise ReplyAlreadyStored(reply.key) from exc
 
     async def commit(self) -> None:
         """Commit the transaction, then wake the relay so it publishes now."""

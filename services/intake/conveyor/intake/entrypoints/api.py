@@ -1,46 +1,66 @@
-"""``/v1/leads``: submit a lead, then follow it."""
+"""``/v1/leads``: a source submits a lead, then follows it."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Header, Response
 
-from conveyor.events.web import Problem
-from conveyor.intake.bootstrap import IntakeService
+from conveyor.events.web import PROBLEM_RESPONSE, Problem
+from conveyor.intake.entrypoints.auth import CallerDep, ServiceDep, SourceDep
 from conveyor.intake.entrypoints.schemas import LeadIn, LeadReceipt, LeadStatus, to_command
+from conveyor.intake.service_layer.access import Caller
+from conveyor.intake.service_layer.idempotency import IdempotencyKey
 
-router = APIRouter(prefix="/v1/leads", tags=["leads"])
-
-
-def service_of(app: FastAPI) -> IntakeService:
-    """The service the app's lifespan bootstrapped (503 before it did)."""
-    service = getattr(app.state, "service", None)
-    if not isinstance(service, IntakeService):
-        raise Problem(503, "Intake is not started")
-    return service
-
-
-def get_service(request: Request) -> IntakeService:
-    """The service behind the request's app."""
-    return service_of(request.app)
-
-
-ServiceDep = Annotated[IntakeService, Depends(get_service)]
+router = APIRouter(
+    prefix="/v1/leads",
+    tags=["leads"],
+    responses={status: PROBLEM_RESPONSE for status in (401, 403, 404, 409, 429)},
+)
+IdempotencyHeader = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 
 
 @router.post("", status_code=202)
-async def submit_lead(body: LeadIn, service: ServiceDep, response: Response) -> LeadReceipt:
-    """Accept a lead; answers once it is stored, with the URL to follow it at."""
-    lead_id = await service.receive_lead(to_command(body))
-    response.headers["Location"] = service.status_url(lead_id)
-    return LeadReceipt(lead_id=lead_id, status_url=service.status_url(lead_id))
+async def submit_lead(
+    body: LeadIn,
+    source: SourceDep,
+    service: ServiceDep,
+    response: Response,
+    idempotency_key: IdempotencyHeader = None,
+) -> LeadReceipt:
+    """Accept a lead as the calling source; answers once it is stored."""
+    claimed_as(body, source)
+    receipt = await service.receive_lead(
+        to_command(body, source, fingerprint(body, idempotency_key))
+    )
+    response.headers["Location"] = service.status_url(receipt.lead_id)
+    if receipt.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return LeadReceipt(lead_id=receipt.lead_id, status_url=service.status_url(receipt.lead_id))
 
 
 @router.get("/{lead_id}")
-async def read_lead(lead_id: str, service: ServiceDep) -> LeadStatus:
-    """What intake knows about a lead (404 if it knows nothing)."""
+async def read_lead(lead_id: str, caller: CallerDep, service: ServiceDep) -> LeadStatus:
+    """What intake knows about a lead; 404 unless it is the caller's own (or the admin's)."""
     row = await service.lead_status(lead_id)
-    if row is None:
-        raise Problem(404, "Lead not found", f"Intake has no lead {lead_id!r}.")
+    if row is None or not (caller.is_admin or row["source"] == caller.source_id):
+        raise Problem(404, "Lead not found", f"Intake has no lead {lead_id!r} for you.")
     return LeadStatus.model_validate(row)
+
+
+def claimed_as(body: LeadIn, source: Caller) -> None:
+    """403 if the body claims to come from another source than the key's."""
+    if body.source is not None and body.source != source.source_id:
+        detail = f"This API key posts as {source.source_id!r}, not {body.source!r}."
+        raise Problem(403, "A key can only post as its own source", detail)
+
+
+def fingerprint(body: LeadIn, key: str | None) -> IdempotencyKey | None:
+    """The Idempotency-Key with a fingerprint of the body as validated (None without a key)."""
+    if key is None:
+        return None
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    return IdempotencyKey(key=key, fingerprint=digest)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from conveyor.events.web import Problem, problem_response, service_app
+from conveyor.events.web import service_app
 from conveyor.intake.bootstrap import bootstrap
 from conveyor.intake.config import Settings
-from conveyor.intake.domain.lead import InvalidLead
-from conveyor.intake.entrypoints import api
+from conveyor.intake.entrypoints import api, problems, sources_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -17,13 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = service_app(
         title="Conveyor intake",
         build=lambda: bootstrap(settings or Settings()),
-        routers=[api.router],
+        routers=[api.router, sources_api.router],
     )
-    app.add_exception_handler(InvalidLead, _on_invalid_lead)
+    problems.install(app)
     return app
-
-
-async def _on_invalid_lead(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InvalidLead)
-    errors = [{"field": exc.field, "reason": exc.reason}]
-    return problem_response(request, Problem(422, "The lead is not valid", str(exc), errors=errors))

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from conveyor.intake.domain.lead import Contact, Interest, Location
+from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.commands import ReceiveLead
+from conveyor.intake.service_layer.idempotency import IdempotencyKey
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Channel = Literal["web_form", "call_centre", "import", "api", "chat", "social", "partner"]
@@ -53,8 +55,8 @@ class LeadIn(_Body):
     location: LocationIn = Field(default_factory=LocationIn)
     interest: InterestIn = Field(default_factory=InterestIn)
     consent: bool = False
-    source: Text = "api"
-    channel: Channel = "api"
+    source: Text | None = None
+    channel: Channel | None = None
     source_ref: Text | None = None
     utm: dict[str, str] = Field(default_factory=dict)
     custom: dict[str, str] = Field(default_factory=dict)
@@ -83,17 +85,20 @@ class LeadStatus(BaseModel):
     received_at: str
 
 
-def to_command(body: LeadIn) -> ReceiveLead:
-    """The ReceiveLead a request asks for."""
+def to_command(
+    body: LeadIn, source: Caller, idempotency: IdempotencyKey | None = None
+) -> ReceiveLead:
+    """The ReceiveLead a source's request asks for (its channel unless the body names one)."""
     interest = body.interest.model_dump()
     return ReceiveLead(
         contact=Contact(**body.contact.model_dump()),
-        source=body.source,
-        channel=body.channel,
+        source=source.source_id or "",
+        channel=body.channel or source.channel,
         location=Location(**body.location.model_dump()),
         interest=Interest(**{**interest, "product_lines": tuple(body.interest.product_lines)}),
         consent=body.consent,
         source_ref=body.source_ref,
         utm=body.utm,
         custom=body.custom,
+        idempotency=idempotency,
     )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from conveyor.intake.domain.lead import Contact, Interest, Location
+from conveyor.intake.service_layer.idempotency import IdempotencyKey
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,29 @@ class ReceiveLead:
     source_ref: str | None = None
     utm: Mapping[str, str] = field(default_factory=dict)
     custom: Mapping[str, str] = field(default_factory=dict)
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class RegisterSource:
+    """Let a new website, call centre or partner post leads under its own key."""
+
+    source_id: str
+    name: str
+    channel: str
+    rate_limit_per_minute: int
+
+
+@dataclass(frozen=True)
+class RotateSourceKey:
+    """Give a source a new API key; the old one stops working."""
+
+    source_id: str
+
+
+@dataclass(frozen=True)
+class RevokeSource:
+    """Shut a source out for good."""
+
+    source_id: str
+    reason: str = ""

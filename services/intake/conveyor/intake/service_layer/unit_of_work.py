@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from conveyor.events import Envelope
+from conveyor.intake.service_layer.idempotency import StoredReply
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -36,6 +37,18 @@ class AbstractUnitOfWork(abc.ABC):
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
     ) -> None:
         """Append to a stream that must be at expected_version (0: a new stream)."""
+
+    @abc.abstractmethod
+    async def read(self, stream_id: str) -> list[Envelope]:
+        """Every committed event of a stream, in order (empty for a new stream)."""
+
+    @abc.abstractmethod
+    async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
+        """The reply stored under a source's Idempotency-Key, if any."""
+
+    @abc.abstractmethod
+    async def remember_reply(self, reply: StoredReply) -> None:
+        """Store a reply with this transaction; ReplyAlreadyStored if the key is taken."""
 
     @abc.abstractmethod
     async def commit(self) -> None:

@@ -1,0 +1,64 @@
+"""Who is calling: ``Authorization: Bearer <source API key | admin token>``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from conveyor.events.web import Problem
+from conveyor.intake.bootstrap import IntakeService
+from conveyor.intake.entrypoints.problems import HeaderedProblem
+from conveyor.intake.service_layer.access import Caller, NotAuthenticated
+
+
+def service_of(app: FastAPI) -> IntakeService:
+    """The service the app's lifespan bootstrapped (503 before it did)."""
+    service = getattr(app.state, "service", None)
+    if not isinstance(service, IntakeService):
+        raise Problem(503, "Intake is not started")
+    return service
+
+
+def get_service(request: Request) -> IntakeService:
+    """The service behind the request's app."""
+    return service_of(request.app)
+
+
+ServiceDep = Annotated[IntakeService, Depends(get_service)]
+
+
+async def get_caller(request: Request, service: ServiceDep) -> Caller:
+    """The caller named by the bearer credential (401 if missing, unknown or revoked)."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer <API key>'.")
+    return await service.authenticate(credential.strip())
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_source(caller: CallerDep, service: ServiceDep) -> Caller:
+    """A source within its rate limit (403 for the admin token, 429 over the limit)."""
+    if caller.is_admin:
+        raise Problem(403, "Only a source can do this", "Use the source's API key.")
+    retry_after = await service.admit(caller)
+    if retry_after is not None:
+        headers = {"Retry-After": str(int(retry_after))}
+        detail = f"At most {caller.rate_limit_per_minute} requests a minute for this source."
+        raise HeaderedProblem(429, "Too many requests", detail, headers=headers)
+    return caller
+
+
+SourceDep = Annotated[Caller, Depends(get_source)]
+
+
+def get_admin(caller: CallerDep) -> Caller:
+    """The administrator (403 for a source key)."""
+    if not caller.is_admin:
+        raise Problem(403, "Only the administrator can do this")
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(get_admin)]
