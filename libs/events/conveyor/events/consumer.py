@@ -8,14 +8,17 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from conveyor.events import logs
 from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.codec import MalformedMessage, WireMessage, decode, event_type_of
+from conveyor.events.metrics import Metrics
 from conveyor.events.model import Envelope
 from conveyor.events.registry import Registry
 from conveyor.events.store.schema import tracking_tables
@@ -60,11 +63,13 @@ class Consumer:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         after_commit: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.group, self.source, self.dead_letters = group, source, dead_letters
         self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
         self.max_attempts, self.retry_delay = max_attempts, retry_delay
         self.after_commit = after_commit
+        self.metrics = metrics
         _, self.handled = tracking_tables(MetaData())
         self.stats = ConsumerStats()
 
@@ -94,14 +99,15 @@ class Consumer:
     async def _handle(self, inbound: InboundMessage) -> None:
         event_type = event_type_of(inbound.message)
         if event_type is not None and event_type not in self.handlers:
-            self.stats.ignored += 1
+            self._count("ignored")
             return
         try:
             envelope = decode(inbound.message, self.registry)
         except MalformedMessage as exc:
             await self._dead_letter(inbound, f"malformed: {exc}")
             return
-        await self._apply_with_retries(inbound, envelope)
+        with logs.context(correlation=envelope.correlation_id, about=envelope.subject):
+            await self._apply_with_retries(inbound, envelope)
 
     async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:
         for attempt in range(1, self.max_attempts + 1):
@@ -109,7 +115,7 @@ class Consumer:
                 await self._apply(envelope)
                 return
             except _Duplicate:
-                self.stats.duplicates += 1
+                self._count("duplicates")
                 return
             except Exception as exc:
                 log.warning("%s: %s failed (attempt %d): %r", self.group, envelope.id, attempt, exc)
@@ -125,11 +131,23 @@ class Consumer:
             ):
                 raise _Duplicate
             await self.handlers[envelope.type](envelope, conn)
-        self.stats.handled += 1
+        self._count("handled")
+        self._observe_age(envelope)
         self.after_commit()
 
+    def _count(self, outcome: str) -> None:
+        setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+        if self.metrics is not None:
+            label = "duplicate" if outcome == "duplicates" else outcome
+            self.metrics.consumer_messages.labels(self.metrics.service, self.group, label).inc()
+
+    def _observe_age(self, envelope: Envelope) -> None:
+        if self.metrics is not None:
+            age = (datetime.now(UTC) - envelope.time).total_seconds()
+            self.metrics.event_age.labels(self.metrics.service, self.group).observe(max(age, 0))
+
     async def _dead_letter(self, inbound: InboundMessage, reason: str) -> None:
-        self.stats.dead_lettered += 1
+        self._count("dead_lettered")
         self.stats.last_errors.append(reason)
         log.error(
             "%s: dead-lettering %s[%d]@%d: %s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -10,6 +11,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 SPECVERSION = "1.0"
+current_correlation: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 DATACONTENTTYPE = "application/json"
 
 
@@ -61,7 +63,12 @@ def new_envelope(
 ) -> Envelope:
     """Wrap an event in a fresh envelope; correlation flows from the causing event."""
     event_id = str(uuid.uuid4())
-    correlation = correlation_id or (caused_by.correlation_id if caused_by else event_id)
+    correlation = (
+        correlation_id
+        or (caused_by.correlation_id if caused_by else None)
+        or current_correlation.get()
+        or event_id
+    )
     return Envelope(
         id=event_id,
         source=source,

@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conveyor.events.metrics import Metrics
 from conveyor.events.store.positions import load_position, save_position
 from conveyor.events.store.store import EventStore
 from conveyor.events.transport.base import MessageSink, OutboundMessage
@@ -30,10 +31,12 @@ class OutboxRelay:
         name: str = "outbox",
         batch_size: int = 500,
         idle_wait: float = 0.5,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine, self.store, self.sink, self.name = engine, store, sink, name
         self.batch_size, self.idle_wait = batch_size, idle_wait
         self._waker = Waker()
+        self.metrics = metrics
 
     def wake(self) -> None:
         """Tell the relay that new events were committed."""
@@ -63,6 +66,9 @@ class OutboxRelay:
         )
         async with self.engine.begin() as conn:
             await save_position(conn, self.name, batch[-1][0])
+        if self.metrics is not None:
+            for _, event_type, message in batch:
+                self.metrics.published(event_type, message)
         return len(batch)
 
     async def backlog(self) -> int:

@@ -16,6 +16,7 @@ from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.consumer import Consumer, Handler
+from conveyor.events.metrics import Metrics
 from conveyor.events.outbox import OutboxRelay
 from conveyor.events.projection import EventWriter, Projection
 from conveyor.events.registry import Registry
@@ -48,6 +49,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.store = EventStore(self.registry)
+        self.metrics = Metrics(self.name)
         self.writer = EventWriter(self.store, self.projections)
         self.consumers: list[Consumer] = []
         self._sink: MessageSink | None = None
@@ -98,6 +100,7 @@ class Runtime:
             sink=self._sink,
             name=f"{self.name}.outbox",
             idle_wait=0.2,
+            metrics=self.metrics,
         )
         self._tasks.append(asyncio.create_task(self._relay.run(self._stop)))
         for subscription in self.subscriptions:
@@ -131,6 +134,15 @@ class Runtime:
         """Events stored but not yet published."""
         return await self._relay.backlog() if self._relay else 0
 
+    async def refresh_metrics(self) -> None:
+        """Bring the gauges (outbox backlog, consumer lag) up to date, e.g. before a scrape."""
+        self.metrics.outbox_backlog.labels(self.name).set(await self.backlog())
+        for consumer in self.consumers:
+            for (topic, partition), lag in (await consumer.source.lag()).items():
+                self.metrics.consumer_lag.labels(
+                    self.name, consumer.group, topic, str(partition)
+                ).set(lag)
+
     async def _start_consumer(self, subscription: Subscription, sink: MessageSink) -> None:
         source = self.transport.source(topics=subscription.topics, group=subscription.group)
         await source.start()
@@ -142,6 +154,7 @@ class Runtime:
             registry=self.registry,
             handlers=subscription.handlers,
             after_commit=self.committed,
+            metrics=self.metrics,
         )
         self.consumers.append(consumer)
         self._tasks.append(asyncio.create_task(consumer.run(self._stop)))

@@ -12,6 +12,7 @@ from typing import Protocol
 import uvicorn
 from fastapi import FastAPI
 
+from conveyor.events.logs import configure_logging
 from conveyor.events.migrate import upgrade
 from conveyor.events.projection import rebuild
 from conveyor.events.store import ensure_sqlite_folder
@@ -45,7 +46,7 @@ def run(
     commands.add_parser("serve", help="migrate, then serve HTTP and run the workers")
     commands.add_parser("rebuild", help="empty the read models and replay the log into them")
     command = parser.parse_args(argv).command
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(prog)
     for url in (settings.database_url, settings.bus_url):
         ensure_sqlite_folder(url)
     if command in ("migrate", "serve"):
@@ -56,7 +57,7 @@ def run(
             host=settings.host,
             port=settings.port,
             timeout_graceful_shutdown=10,
-            log_level="info",
+            log_config=None,
         )
     elif command == "rebuild":
         log.info("replayed %d events into the read models", asyncio.run(_rebuild(build())))

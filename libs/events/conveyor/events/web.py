@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
+from conveyor.events import logs
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError
 
@@ -128,9 +132,49 @@ def service_app(
         return await service.runtime.ready() if service else {"runtime": "not started"}
 
     app.include_router(health_router(ready))
+    app.include_router(metrics_router(lambda: getattr(app.state, "service", None)))
     for router in routers:
         app.include_router(router)
+    instrument(app)
     return app
+
+
+def metrics_router(service: Callable[[], RunningService | None]) -> APIRouter:
+    """/metrics in the Prometheus text format."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        running = service()
+        if running is None:
+            return Response(status_code=503)
+        await running.runtime.refresh_metrics()
+        body = generate_latest(running.runtime.metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def instrument(app: FastAPI) -> None:
+    """Count and time every request by method, route template and status."""
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        with logs.context(correlation=correlation):
+            response = await call_next(request)
+        response.headers["x-correlation-id"] = correlation
+        service = getattr(app.state, "service", None)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        if service is not None and route != "/metrics":
+            metrics = service.runtime.metrics
+            labels = (metrics.service, request.method, route)
+            metrics.http_requests.labels(*labels, str(response.status_code)).inc()
+            metrics.http_duration.labels(*labels).observe(time.perf_counter() - started)
+        return response
 
 
 def _field(location: Sequence[int | str]) -> str:

@@ -67,6 +67,10 @@ class MessageSource(abc.ABC):
     async def commit(self, messages: Sequence[InboundMessage]) -> None:
         """Record that these messages (and all before them in their partitions) are done."""
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Messages not yet fetched, per (topic, partition) this member reads."""
+        return {}
+
     @abc.abstractmethod
     async def rewind(self) -> None:
         """Go back to the committed offsets: what was fetched since is fetched again."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     or_,
     select,
@@ -152,6 +153,22 @@ class EmbeddedSource(MessageSource):
 
     async def rewind(self) -> None:
         self._positions = await self._committed()
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        m = self._t.messages
+        async with self._t.engine.connect() as conn:
+            return {
+                (topic, 0): int(
+                    (
+                        await conn.execute(
+                            select(func.count())
+                            .where(m.c.topic == topic)
+                            .where(m.c.offset > self._positions.get(topic, 0))
+                        )
+                    ).scalar_one()
+                )
+                for topic in self._topics
+            }
 
     async def _read(self, limit: int) -> list[InboundMessage]:
         m = self._t.messages

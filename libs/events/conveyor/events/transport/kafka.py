@@ -96,6 +96,14 @@ class KafkaSource(MessageSource):
     async def rewind(self) -> None:
         await self._consumer.seek_to_committed()
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        lags = {}
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is not None:
+                lags[(tp.topic, tp.partition)] = max(end - await self._consumer.position(tp), 0)
+        return lags
+
 
 class KafkaTransport(Transport):
     """Sinks and sources on one Kafka cluster."""

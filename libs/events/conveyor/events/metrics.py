@@ -1,0 +1,95 @@
+"""Prometheus metrics of one service, in a registry of its own (nothing global)."""
+
+from __future__ import annotations
+
+import json
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from conveyor.events.codec import WireMessage
+
+LEAD_RECEIVED = "conveyor.lead.received"
+
+LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    300,
+    3600,
+    86400,
+)
+
+
+class Metrics:
+    """The metrics every service exposes on /metrics."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.http_requests = Counter(
+            "conveyor_http_requests",
+            "HTTP requests served",
+            ["service", "method", "route", "status"],
+            registry=r,
+        )
+        self.http_duration = Histogram(
+            "conveyor_http_request_duration_seconds",
+            "Time to serve an HTTP request",
+            ["service", "method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.events_appended = Counter(
+            "conveyor_events_appended",
+            "Events committed to the service's log (counted as the outbox publishes them)",
+            ["service", "type"],
+            registry=r,
+        )
+        self.leads_received = Counter(
+            "conveyor_leads_received", "Leads accepted by intake", ["source", "channel"], registry=r
+        )
+        self.outbox_backlog = Gauge(
+            "conveyor_outbox_backlog",
+            "Events stored but not yet published",
+            ["service"],
+            registry=r,
+        )
+        self.consumer_messages = Counter(
+            "conveyor_consumer_messages",
+            "Messages consumed, by outcome",
+            ["service", "group", "outcome"],
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "conveyor_consumer_lag",
+            "Messages on the bus not yet consumed by the group",
+            ["service", "group", "topic", "partition"],
+            registry=r,
+        )
+        self.event_age = Histogram(
+            "conveyor_consumer_event_age_seconds",
+            "Time from an event's creation to its handling by a consumer group",
+            ["service", "group"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+
+    def published(self, event_type: str, message: WireMessage) -> None:
+        """Count an event the outbox published (and the lead's source for LeadReceived)."""
+        self.events_appended.labels(self.service, event_type).inc()
+        if event_type == LEAD_RECEIVED:
+            lead = json.loads(message.value).get("lead", {})
+            self.leads_received.labels(lead.get("source", ""), lead.get("channel", "")).inc()
