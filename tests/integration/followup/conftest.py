@@ -7,7 +7,7 @@ import pytest
 
 from conveyor.followup.config import Settings
 
-from .harness import Followup, ManualClock, Router, router_on, running, utc
+from .harness import ADMIN_TOKEN, Followup, ManualClock, Router, router_on, running, utc
 
 
 @pytest.fixture
@@ -15,6 +15,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'followup.db'}",
         bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        admin_token=ADMIN_TOKEN,
     )
 
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue import ASSIGNMENTS, FOLLOWUPS, REPS, build_registry
 from conveyor.events.catalogue.router import DealWon, RepRegistered, Role
-from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.catalogue.values import Contact, Interest, LeadSnapshot, Location
 from conveyor.events.codec import decode, encode
 from conveyor.events.migrate import upgrade
 from conveyor.events.transport import OutboundMessage
@@ -27,6 +27,8 @@ from conveyor.followup.config import Settings
 from conveyor.followup.entrypoints.app import create_app
 from conveyor.followup.service_layer.ports import Clock
 
+ADMIN_TOKEN = "back-office-secret"
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 DEADLINE = 20.0
 POLL_INTERVAL = 0.05
 ROUTER = "/conveyor/router"
@@ -88,13 +90,26 @@ class Router:
         event = RepRegistered(rep_id=rep_id, name=f"Rep {rep_id}", role=role)
         return await self.deliver(_envelope(event, rep_id))
 
-    async def win(self, lead_id: str, *, won_at: datetime, hunter_id: str = "h-1") -> Envelope:
-        """The hunter closed the first deal on a lead."""
+    async def win(
+        self,
+        lead_id: str,
+        *,
+        won_at: datetime,
+        hunter_id: str = "h-1",
+        company: str | None = None,
+        location: Location | None = None,
+        interest: Interest | None = None,
+        custom: dict[str, str] | None = None,
+    ) -> Envelope:
+        """The hunter closed the first deal on a lead (a client of its own unless company)."""
         lead = LeadSnapshot(
             lead_id=lead_id,
             source="web",
             channel="form",
-            contact=Contact(name="Ann", company="Acme"),
+            contact=Contact(name="Ann", company=company or f"Acme {lead_id}"),
+            location=location or Location(),
+            interest=interest or Interest(),
+            custom=custom or {},
         )
         deal = DealWon(
             lead_id=lead_id,

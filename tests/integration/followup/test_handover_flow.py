@@ -48,9 +48,8 @@ async def test_the_onboarding_call_is_planned_two_business_days_after_the_deal(
         "h-7",
         "f-1",
     )
-    assert await followup.get("/v1/farmers") == [
-        {"farmer_id": "f-1", "name": "Rep f-1", "portfolio_size": 1}
-    ]
+    [farmer] = await followup.get("/v1/farmers")
+    assert (farmer["farmer_id"], farmer["name"], farmer["portfolio_size"]) == ("f-1", "Rep f-1", 1)
 
 
 async def test_a_deal_delivered_twice_gives_one_account_and_one_task(

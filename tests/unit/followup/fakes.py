@@ -38,11 +38,15 @@ class FakeWriter:
 class FakeFarmerLoads(FarmerLoads):
     """A fixed list of farmers."""
 
-    def __init__(self, *farmers: FarmerLoad) -> None:
+    def __init__(self, *farmers: FarmerLoad, clients: dict[str, str] | None = None) -> None:
         self.farmers = list(farmers)
+        self.clients = dict(clients or {})
 
     async def enrolled(self, conn: AsyncConnection) -> list[FarmerLoad]:
         return list(self.farmers)
+
+    async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
+        return self.clients.get(client_key)
 
 
 class Relay:

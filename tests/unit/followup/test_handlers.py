@@ -1,5 +1,6 @@
 """Followup's handlers, on fakes of its ports."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import cast
@@ -99,7 +100,34 @@ async def test_a_won_deal_goes_to_the_least_loaded_farmer(writer: FakeWriter, re
         hunter_id="hunter-1",
         farmer_id="f-2",
         reason="least loaded farmer (1 account)",
+        rule="least_loaded",
+        reasons=("least loaded farmer (1 account)",),
+        client_key="company:acme",
+        company="Acme",
     )
+
+
+async def test_a_client_with_a_farmer_already_goes_to_that_farmer(
+    writer: FakeWriter, relay: Relay
+) -> None:
+    farmers = FakeFarmerLoads(FarmerLoad("f-1", 9), FarmerLoad("f-2", 0))
+    farmers.clients["company:acme"] = "f-1"
+    deps = dataclasses.replace(dependencies(writer, relay), farmers=farmers)
+    await hand_over_account(won("lead-2"), NO_CONNECTION, deps=deps)
+    handed, _ = [e.data for e in writer.streams[account_id_for("lead-2")]]
+    assert isinstance(handed, AccountHandedOver)
+    assert (handed.farmer_id, handed.rule) == ("f-1", "existing_farmer")
+
+
+async def test_the_default_cap_applies_to_farmers_without_their_own(
+    writer: FakeWriter, relay: Relay
+) -> None:
+    deps = dependencies(writer, relay, FarmerLoad("f-1", 2), FarmerLoad("f-2", 5, cap=10))
+    deps = dataclasses.replace(deps, default_cap=2)
+    await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
+    handed, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
+    assert isinstance(handed, AccountHandedOver)
+    assert handed.farmer_id == "f-2"
 
 
 async def test_the_onboarding_call_is_due_two_business_days_after_the_deal(

@@ -3,6 +3,8 @@
 import uuid
 
 from conveyor.followup.domain.handover import (
+    LEAST_LOADED,
+    NONE,
     UNASSIGNED,
     FarmerLoad,
     Handover,
@@ -28,11 +30,14 @@ def test_nobody_is_chosen_when_no_farmer_is_enrolled() -> None:
 
 def test_the_handover_says_why_the_farmer_was_chosen() -> None:
     handover = hand_over([FarmerLoad("a", 3), FarmerLoad("b", 4)])
-    assert handover == Handover("a", "least loaded farmer (3 accounts)")
+    reason = "least loaded farmer (3 accounts)"
+    assert handover == Handover("a", reason, LEAST_LOADED, (reason,))
 
 
 def test_without_farmers_the_account_is_visibly_unassigned() -> None:
-    assert hand_over([]) == Handover(UNASSIGNED, "no farmer enrolled")
+    assert hand_over([]) == Handover(
+        UNASSIGNED, "no farmer enrolled", NONE, ("no farmer enrolled",)
+    )
 
 
 def test_every_deal_on_one_lead_names_the_same_account() -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
@@ -21,6 +25,10 @@ from conveyor.followup.config import Settings
 from conveyor.followup.service_layer import handlers
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.scheduler import Scheduler
+from conveyor.followup.service_layer.streams import Streams
+
+C = TypeVar("C")
+CommandHandler = Callable[[C, AsyncConnection, Streams], Awaitable[None]]
 
 CONSUMER_GROUP = "conveyor.followup"
 
@@ -33,6 +41,13 @@ class FollowupService:
     runtime: Runtime
     read_models: ReadModels
     scheduler: Scheduler
+    streams: Streams
+
+    async def execute(self, handler: CommandHandler[C], command: C) -> None:
+        """Run a command's handler in one transaction; wake the workers after the commit."""
+        async with self.runtime.engine.begin() as conn:
+            await handler(command, conn, self.streams)
+        self.runtime.committed()
 
 
 def clock_for(settings: Settings) -> Clock:
@@ -55,6 +70,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         first_task_days=settings.first_task_days,
         committed=runtime.committed,
         new_task_id=lambda: str(uuid.uuid4()),
+        default_cap=settings.default_portfolio_cap,
     )
     subscribed: dict[str, Handler] = {
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
@@ -63,15 +79,17 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     runtime.subscribe(
         Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS], handlers=subscribed)
     )
+    clock = clock or clock_for(settings)
+    streams = Streams(runtime.store, runtime.writer, runtime.source, clock.now)
     scheduler = Scheduler(
         engine=runtime.engine,
         store=runtime.store,
         writer=runtime.writer,
         timers=SqlTimerStore(),
-        clock=clock or clock_for(settings),
+        clock=clock,
         source=runtime.source,
         committed=runtime.committed,
         poll_seconds=settings.timer_poll_seconds,
     )
     scheduler.waker = runtime.add_worker(scheduler.run)
-    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler)
+    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, streams)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,3 +18,5 @@ class Settings(BaseSettings):
     first_task_days: int = Field(default=2, ge=0)
     timer_poll_seconds: float = Field(default=1.0, gt=0)
     clock_start: datetime | None = None
+    admin_token: SecretStr | None = None
+    default_portfolio_cap: int | None = Field(default=None, ge=0)

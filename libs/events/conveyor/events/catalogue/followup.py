@@ -22,6 +22,23 @@ class FarmerEnrolled(_FollowupEvent):
     farmer_id: str
     name: str
     webhook_url: str | None = None
+    territories: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    product_lines: tuple[str, ...] = ()
+    time_zone: str = "UTC"
+    team_lead_id: str | None = None
+
+
+class FarmerPortfolioChanged(_FollowupEvent):
+    """The rules of a farmer's portfolio were set: what they take, how many, who leads them."""
+
+    event_type: ClassVar[str] = "conveyor.farmer.portfolio_changed"
+    farmer_id: str
+    territories: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    product_lines: tuple[str, ...] = ()
+    cap: int | None = None
+    team_lead_id: str | None = None
 
 
 class AccountHandedOver(_FollowupEvent):
@@ -33,6 +50,10 @@ class AccountHandedOver(_FollowupEvent):
     hunter_id: str
     farmer_id: str
     reason: str
+    rule: str = ""
+    reasons: tuple[str, ...] = ()
+    client_key: str | None = None
+    company: str | None = None
 
 
 class FollowUpScheduled(_FollowupEvent):
@@ -111,6 +132,7 @@ def register(registry: Registry) -> None:
     """Add followup's events to a registry."""
     for model in (
         FarmerEnrolled,
+        FarmerPortfolioChanged,
         AccountHandedOver,
         FollowUpScheduled,
         FollowUpDue,

@@ -1,19 +1,44 @@
-"""The farmer-load read port over the farmers read model."""
+"""The farmer-load read port over the farmers and accounts read models."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+from typing import Any
+
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.followup.adapters.tables import farmers
+from conveyor.followup.adapters.tables import accounts, farmers
 from conveyor.followup.domain.handover import FarmerLoad
 from conveyor.followup.service_layer.ports import FarmerLoads
 
 
 class SqlFarmerLoads(FarmerLoads):
-    """Reads portfolio sizes from the farmers table in the caller's transaction."""
+    """Reads portfolios from the read models in the caller's transaction."""
 
     async def enrolled(self, conn: AsyncConnection) -> list[FarmerLoad]:
-        """Every enrolled farmer with the number of accounts they hold."""
-        query = select(farmers.c.farmer_id, farmers.c.portfolio_size)
-        return [FarmerLoad(r.farmer_id, r.portfolio_size) for r in await conn.execute(query)]
+        """Every enrolled farmer with their rules and the number of accounts they hold."""
+        return [_load(row) for row in await conn.execute(select(farmers))]
+
+    async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
+        """The farmer holding the client's most recent account, if any."""
+        query = (
+            select(accounts.c.farmer_id)
+            .where(accounts.c.client_key == client_key)
+            .order_by(accounts.c.handed_over_at.desc())
+            .limit(1)
+        )
+        found = (await conn.execute(query)).scalar()
+        return str(found) if found is not None else None
+
+
+def _load(row: Row[Any]) -> FarmerLoad:
+    return FarmerLoad(
+        farmer_id=row.farmer_id,
+        portfolio_size=row.portfolio_size,
+        territories=frozenset(json.loads(row.territories)),
+        segments=frozenset(json.loads(row.segments)),
+        product_lines=frozenset(json.loads(row.product_lines)),
+        cap=row.cap,
+        available=bool(row.available),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy import Table, insert, update
@@ -11,6 +12,7 @@ from conveyor.events import Recorded
 from conveyor.events.catalogue.followup import (
     AccountHandedOver,
     FarmerEnrolled,
+    FarmerPortfolioChanged,
     FollowUpDue,
     FollowUpScheduled,
 )
@@ -23,21 +25,26 @@ OPEN, DUE = "open", "due"
 
 
 class FarmersProjection:
-    """Farmers and the size of their portfolios."""
+    """Farmers, the rules of their portfolios and the size of them."""
 
     tables: Sequence[Table] = (farmers,)
-    handles: frozenset[str] = frozenset({FarmerEnrolled.event_type, AccountHandedOver.event_type})
+    handles: frozenset[str] = frozenset(
+        {
+            FarmerEnrolled.event_type,
+            FarmerPortfolioChanged.event_type,
+            AccountHandedOver.event_type,
+        }
+    )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add an enrolled farmer, or count a handed-over account in its farmer's portfolio."""
+        """Add a farmer, change their rules, or count an account in their portfolio."""
         event = recorded.envelope.data
         if isinstance(event, FarmerEnrolled):
-            row = {"farmer_id": event.farmer_id, "name": event.name, "portfolio_size": 0}
-            await conn.execute(insert(farmers).values(row))
+            await conn.execute(insert(farmers).values(_farmer_row(event)))
+        elif isinstance(event, FarmerPortfolioChanged):
+            await _update_farmer(conn, event.farmer_id, **_rules_row(event))
         elif isinstance(event, AccountHandedOver):
-            size = farmers.c.portfolio_size + 1
-            where = farmers.c.farmer_id == event.farmer_id
-            await conn.execute(update(farmers).where(where).values(portfolio_size=size))
+            await _update_farmer(conn, event.farmer_id, portfolio_size=farmers.c.portfolio_size + 1)
 
 
 class PortfolioProjection:
@@ -65,14 +72,44 @@ def read_models() -> list[Projection]:
     return [FarmersProjection(), PortfolioProjection(), TimersProjection()]
 
 
+async def _update_farmer(conn: AsyncConnection, farmer_id: str, **values: object) -> None:
+    await conn.execute(update(farmers).where(farmers.c.farmer_id == farmer_id).values(**values))
+
+
+def _farmer_row(event: FarmerEnrolled) -> dict[str, object]:
+    return {
+        "farmer_id": event.farmer_id,
+        "name": event.name,
+        "portfolio_size": 0,
+        "territories": json.dumps(sorted(event.territories)),
+        "segments": json.dumps(sorted(event.segments)),
+        "product_lines": json.dumps(sorted(event.product_lines)),
+        "cap": None,
+        "team_lead_id": event.team_lead_id,
+        "time_zone": event.time_zone,
+        "available": True,
+    }
+
+
+def _rules_row(event: FarmerPortfolioChanged) -> dict[str, object]:
+    return {
+        "territories": json.dumps(sorted(event.territories)),
+        "segments": json.dumps(sorted(event.segments)),
+        "product_lines": json.dumps(sorted(event.product_lines)),
+        "cap": event.cap,
+        "team_lead_id": event.team_lead_id,
+    }
+
+
 def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, object]:
     return {
         "account_id": event.account_id,
         "lead_id": event.lead_id,
         "hunter_id": event.hunter_id,
         "farmer_id": event.farmer_id,
-        "company": None,  # AccountHandedOver does not carry it (yet)
+        "company": event.company,
         "handed_over_at": format_time(recorded.envelope.time),
+        "client_key": event.client_key,
     }
 
 

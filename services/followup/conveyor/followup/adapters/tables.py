@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, true
 
 from conveyor.events.store import event_store_metadata
 
@@ -14,6 +14,13 @@ farmers = Table(
     Column("farmer_id", String(200), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("portfolio_size", Integer, nullable=False),
+    Column("territories", Text, nullable=False, server_default="[]"),
+    Column("segments", Text, nullable=False, server_default="[]"),
+    Column("product_lines", Text, nullable=False, server_default="[]"),
+    Column("cap", Integer, nullable=True),
+    Column("team_lead_id", String(200), nullable=True),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
+    Column("available", Boolean, nullable=False, server_default=true()),
 )
 
 accounts = Table(
@@ -25,6 +32,7 @@ accounts = Table(
     Column("farmer_id", String(200), nullable=False, index=True),
     Column("company", String(200), nullable=True),
     Column("handed_over_at", String(40), nullable=False),
+    Column("client_key", String(320), nullable=True, index=True),
 )
 
 tasks = Table(

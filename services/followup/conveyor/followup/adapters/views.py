@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.followup.adapters.tables import accounts, farmers, tasks
@@ -33,6 +35,7 @@ class AccountView:
     farmer_id: str
     company: str | None
     handed_over_at: str
+    client_key: str | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,13 @@ class FarmerView:
     farmer_id: str
     name: str
     portfolio_size: int
+    territories: list[str]
+    segments: list[str]
+    product_lines: list[str]
+    cap: int | None
+    team_lead_id: str | None
+    time_zone: str
+    available: bool
 
 
 class ReadModels:
@@ -73,4 +83,12 @@ class ReadModels:
         """Every enrolled farmer, by id."""
         query = select(farmers).order_by(farmers.c.farmer_id)
         async with self.engine.connect() as conn:
-            return [FarmerView(**row._mapping) for row in await conn.execute(query)]
+            return [_farmer(row) for row in await conn.execute(query)]
+
+
+def _farmer(row: Row[Any]) -> FarmerView:
+    values = dict(row._mapping)
+    for name in ("territories", "segments", "product_lines"):
+        values[name] = json.loads(values[name])
+    values["available"] = bool(values["available"])
+    return FarmerView(**values)

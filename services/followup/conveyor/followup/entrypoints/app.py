@@ -7,14 +7,16 @@ from fastapi import FastAPI
 from conveyor.events.web import service_app
 from conveyor.followup.bootstrap import bootstrap
 from conveyor.followup.config import Settings
-from conveyor.followup.entrypoints.api import accounts, farmers, tasks
+from conveyor.followup.entrypoints.api import accounts, errors, farmers, tasks
 from conveyor.followup.service_layer.ports import Clock
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app; its lifespan bootstraps followup and starts and stops its runtime."""
-    return service_app(
+    app = service_app(
         title="Conveyor followup",
         build=lambda: bootstrap(settings or Settings(), clock=clock),
         routers=[r.router for r in (tasks, accounts, farmers)],
     )
+    errors.install(app)
+    return app

@@ -6,8 +6,9 @@ the event was handled, so a redelivered event changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,9 +17,11 @@ from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled, FollowUpScheduled
 from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.store import ConcurrencyError
-from conveyor.followup.domain.handover import Handover, account_id_for, hand_over
+from conveyor.followup.domain.handover import FarmerLoad, Handover, account_id_for, hand_over
 from conveyor.followup.domain.plan import PlannedTask, plan_first_task
+from conveyor.followup.service_layer.clients import client_key, client_name, traits
 from conveyor.followup.service_layer.ports import FarmerLoads, StreamWriter
+from conveyor.followup.service_layer.streams import farmer_stream
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +36,7 @@ class Dependencies:
     first_task_days: int
     committed: Callable[[], None]
     new_task_id: Callable[[], str]
-
-
-def farmer_stream(farmer_id: str) -> str:
-    """The stream of a farmer's own events."""
-    return f"farmer-{farmer_id}"
+    default_cap: int | None = None
 
 
 async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies) -> None:
@@ -46,7 +45,16 @@ async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Depen
     assert isinstance(rep, RepRegistered)
     if rep.role != "farmer":
         return
-    enrolled = FarmerEnrolled(farmer_id=rep.rep_id, name=rep.name, webhook_url=rep.webhook_url)
+    enrolled = FarmerEnrolled(
+        farmer_id=rep.rep_id,
+        name=rep.name,
+        webhook_url=rep.webhook_url,
+        territories=_casefolded(getattr(rep, "territories", ())),
+        segments=_casefolded(getattr(rep, "segments", ())),
+        product_lines=_casefolded(getattr(rep, "product_lines", ())),
+        time_zone=rep.time_zone,
+        team_lead_id=getattr(rep, "team_lead_id", None),
+    )
     await _start_stream(conn, farmer_stream(rep.rep_id), [enrolled], cause=envelope, deps=deps)
 
 
@@ -57,15 +65,30 @@ async def hand_over_account(
     deal = envelope.data
     assert isinstance(deal, DealWon)
     account_id = account_id_for(deal.lead_id)
-    handover = hand_over(await deps.farmers.enrolled(conn))
+    handover = await _choose_farmer(conn, deal, deps)
     task = plan_first_task(
         deal.won_at.date(),
         first_task_days=deps.first_task_days,
-        client=_client_name(deal),
+        client=client_name(deal),
         deal=f"{deal.amount} {deal.currency}",
     )
     events = _handover_events(deal, account_id, handover, task, task_id=deps.new_task_id())
     await _start_stream(conn, account_id, events, cause=envelope, deps=deps)
+
+
+async def _choose_farmer(conn: AsyncConnection, deal: DealWon, deps: Dependencies) -> Handover:
+    key = client_key(deal)
+    owner = await deps.farmers.farmer_of_client(conn, key)
+    loads = [_with_default_cap(f, deps.default_cap) for f in await deps.farmers.enrolled(conn)]
+    return hand_over(loads, traits(deal, client_farmer=owner))
+
+
+def _with_default_cap(farmer: FarmerLoad, cap: int | None) -> FarmerLoad:
+    return farmer if farmer.cap is not None else dataclasses.replace(farmer, cap=cap)
+
+
+def _casefolded(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({v.strip().casefold() for v in values if v.strip()}))
 
 
 def _handover_events(
@@ -77,6 +100,10 @@ def _handover_events(
         hunter_id=deal.rep_id,
         farmer_id=handover.farmer_id,
         reason=handover.reason,
+        rule=handover.rule,
+        reasons=handover.reasons,
+        client_key=client_key(deal),
+        company=deal.lead.contact.company,
     )
     scheduled = FollowUpScheduled(
         task_id=task_id,
@@ -87,11 +114,6 @@ def _handover_events(
         notes=task.notes,
     )
     return [handed_over, scheduled]
-
-
-def _client_name(deal: DealWon) -> str:
-    contact = deal.lead.contact
-    return contact.company or contact.name
 
 
 async def _start_stream(

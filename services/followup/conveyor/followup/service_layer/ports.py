@@ -23,7 +23,11 @@ class FarmerLoads(abc.ABC):
 
     @abc.abstractmethod
     async def enrolled(self, conn: AsyncConnection) -> list[FarmerLoad]:
-        """Every enrolled farmer with the number of accounts they hold."""
+        """Every enrolled farmer with their rules and the number of accounts they hold."""
+
+    @abc.abstractmethod
+    async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
+        """The farmer holding an account of the same client, if any."""
 
 
 class StreamWriter(Protocol):
