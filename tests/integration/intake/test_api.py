@@ -35,7 +35,9 @@ async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
 async def test_a_lead_with_only_a_name_and_phone_comes_in_on_its_sources_channel(
     website: httpx.AsyncClient,
 ) -> None:
-    posted = await website.post("/v1/leads", json={"contact": {"name": "Bo", "phone": "+1 555"}})
+    posted = await website.post(
+        "/v1/leads", json={"contact": {"name": "Bo", "phone": "+44 20 7946 0000"}}
+    )
     assert posted.status_code == 202
     status = (await website.get(posted.json()["status_url"])).json()
     assert (status["channel"], status["source"], status["temperature"]) == (

@@ -54,8 +54,8 @@ async def test_received_then_qualified_reach_the_bus_in_order(
 async def test_rebuilding_the_read_model_gives_the_live_rows(
     website: httpx.AsyncClient, settings: Settings, intake_env: None
 ) -> None:
-    for name in ("Ada", "Bo", "Cy"):
-        body = lead_body(contact={"name": name, "phone": "+1 555"})
+    for n, name in enumerate(("Ada", "Bo", "Cy")):
+        body = lead_body(contact={"name": name, "phone": f"+44 20 7946 000{n}"})
         assert (await website.post("/v1/leads", json=body)).status_code == 202
     live = await lead_rows(settings.database_url)
     engine = create_engine(settings.database_url)

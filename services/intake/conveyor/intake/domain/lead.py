@@ -14,6 +14,14 @@ class InvalidLead(ValueError):
         self.field, self.reason = field, reason
 
 
+class InvalidFields(ValueError):
+    """Several parts of a lead are at fault: (field, reason) for each."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in errors))
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class Contact:
     """Who the lead is; a lead can be reached by e-mail, by phone or both."""

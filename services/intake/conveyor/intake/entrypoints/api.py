@@ -9,7 +9,8 @@ from fastapi import APIRouter, Header, Response
 
 from conveyor.events.web import PROBLEM_RESPONSE, Problem
 from conveyor.intake.entrypoints.auth import CallerDep, ServiceDep, SourceDep
-from conveyor.intake.entrypoints.schemas import LeadIn, LeadReceipt, LeadStatus, to_command
+from conveyor.intake.entrypoints.cleaning import to_command
+from conveyor.intake.entrypoints.schemas import LeadIn, LeadReceipt, LeadStatus
 from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.idempotency import IdempotencyKey
 

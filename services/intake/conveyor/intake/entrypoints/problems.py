@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from conveyor.events.web import Problem, problem_response
-from conveyor.intake.domain.lead import InvalidLead
+from conveyor.intake.domain.lead import InvalidFields, InvalidLead
 from conveyor.intake.domain.source import SourceExists, SourceIsRevoked, UnknownSource
 from conveyor.intake.service_layer.access import NotAuthenticated
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
@@ -45,6 +45,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HeaderedProblem, _on_headered)
     app.add_exception_handler(NotAuthenticated, _on_not_authenticated)
     app.add_exception_handler(InvalidLead, _on_invalid_lead)
+    app.add_exception_handler(InvalidFields, _on_invalid_fields)
     for error in STATUS:
         app.add_exception_handler(error, _on_known)
 
@@ -65,6 +66,13 @@ async def _on_invalid_lead(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidLead)
     errors = [{"field": exc.field, "reason": exc.reason}]
     return problem_response(request, Problem(422, "The lead is not valid", str(exc), errors=errors))
+
+
+async def _on_invalid_fields(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidFields)
+    errors = [{"field": field, "reason": reason} for field, reason in exc.errors]
+    detail = "See errors for each field."
+    return problem_response(request, Problem(422, "The lead is not valid", detail, errors=errors))
 
 
 async def _on_known(request: Request, exc: Exception) -> JSONResponse:

@@ -1,15 +1,10 @@
-"""The HTTP API's request and response bodies, and their translation to commands."""
+"""The HTTP API's request and response bodies."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from conveyor.intake.domain.lead import Contact, Interest, Location
-from conveyor.intake.service_layer.access import Caller
-from conveyor.intake.service_layer.commands import ReceiveLead
-from conveyor.intake.service_layer.idempotency import IdempotencyKey
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Channel = Literal["web_form", "call_centre", "import", "api", "chat", "social", "partner"]
@@ -83,22 +78,3 @@ class LeadStatus(BaseModel):
     score: int | None
     temperature: Literal["hot", "warm", "cold"] | None
     received_at: str
-
-
-def to_command(
-    body: LeadIn, source: Caller, idempotency: IdempotencyKey | None = None
-) -> ReceiveLead:
-    """The ReceiveLead a source's request asks for (its channel unless the body names one)."""
-    interest = body.interest.model_dump()
-    return ReceiveLead(
-        contact=Contact(**body.contact.model_dump()),
-        source=source.source_id or "",
-        channel=body.channel or source.channel,
-        location=Location(**body.location.model_dump()),
-        interest=Interest(**{**interest, "product_lines": tuple(body.interest.product_lines)}),
-        consent=body.consent,
-        source_ref=body.source_ref,
-        utm=body.utm,
-        custom=body.custom,
-        idempotency=idempotency,
-    )
