@@ -16,6 +16,7 @@ from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.consumer import Consumer, Handler
+from conveyor.events.leadership import Leadership
 from conveyor.events.metrics import Metrics
 from conveyor.events.outbox import OutboxRelay
 from conveyor.events.projection import EventWriter, Projection
@@ -50,6 +51,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.store = EventStore(self.registry)
         self.metrics = Metrics(self.name)
+        self.leaderships: list[Leadership] = []
         self.writer = EventWriter(self.store, self.projections)
         self.consumers: list[Consumer] = []
         self._sink: MessageSink | None = None
@@ -77,7 +79,8 @@ class Runtime:
             waker.wake()
 
     def add_worker(self, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Waker:
-        """Run a background loop beside the relay; the Waker returned fires on commits."""
+        """Run a background loop beside the relay, on one replica at a time (the leader of
+        the worker's lock); the Waker returned fires on this replica's commits."""
         waker = Waker()
         self._wakers.append(waker)
         self._workers.append(work)
@@ -102,10 +105,17 @@ class Runtime:
             idle_wait=0.2,
             metrics=self.metrics,
         )
-        self._tasks.append(asyncio.create_task(self._relay.run(self._stop)))
+        self._lead(f"{self.name}.outbox", self._relay.run)
         for subscription in self.subscriptions:
             await self._start_consumer(subscription, self._sink)
-        self._tasks += [asyncio.create_task(work(self._stop)) for work in self._workers]
+        for n, work in enumerate(self._workers, 1):
+            label = getattr(work, "__qualname__", "worker")
+            self._lead(f"{self.name}.{label}.{n}", work)
+
+    def _lead(self, name: str, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+        leadership = Leadership(self.engine, name)
+        self.leaderships.append(leadership)
+        self._tasks.append(asyncio.create_task(leadership.run(work, self._stop)))
 
     async def stop(self) -> None:
         """Finish in-flight batches, commit, flush the producer and leave the groups."""
