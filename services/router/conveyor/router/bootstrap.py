@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.topics import LEADS
@@ -17,13 +15,15 @@ from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
+from conveyor.router.adapters.fuzzy import company_similarity
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
 from conveyor.router.adapters.retry import UnroutableRetry
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.config import Settings
-from conveyor.router.service_layer.ports import Clock
+from conveyor.router.service_layer.ports import AccountMatching, Clock
 from conveyor.router.service_layer.routing import route_lead
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 CONSUMER_GROUP = "conveyor.router"
 
@@ -37,6 +37,7 @@ class RouterService:
     client: httpx.AsyncClient
     clock: Clock
     cache: RoutingStateCache
+    matching: AccountMatching
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -62,11 +63,14 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
     runtime.on_stop(client.aclose)
     cache = RoutingStateCache(runtime.store)
-    service = RouterService(settings, runtime, client, clock, cache)
+    matching = AccountMatching(company_similarity, settings.key_account_threshold)
+    service = RouterService(settings, runtime, client, clock, cache, matching)
 
     async def on_lead_qualified(envelope: Envelope, conn: AsyncConnection) -> None:
         uow = SqlUnitOfWork(conn, runtime, cache)
-        await route_lead(envelope, uow, source=runtime.source, now=clock())
+        await route_lead(
+            envelope, uow, source=runtime.source, now=clock(), matching=matching
+        )
 
     runtime.subscribe(
         Subscription(
@@ -75,13 +79,16 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             handlers={LeadQualified.event_type: on_lead_qualified},
         )
     )
-    delivery = WebhookDelivery(runtime=runtime, client=client, base_url=settings.base_url)
+    delivery = WebhookDelivery(
+        runtime=runtime, client=client, base_url=settings.base_url
+    )
     delivery.waker = runtime.add_worker(delivery.run)
     retry = UnroutableRetry(
         cache=cache,
         unit_of_work=service.unit_of_work,
         clock=clock,
         source=runtime.source,
+        matching=matching,
         interval=settings.retry_interval,
     )
     retry.waker = runtime.add_worker(retry.run)

@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     public_url: str = ""
     webhook_timeout: float = 5.0
     retry_interval: float = 30.0
+    key_account_threshold: float = 90.0
 
     @property
     def base_url(self) -> str:

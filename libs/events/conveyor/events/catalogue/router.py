@@ -70,6 +70,27 @@ class RepAbsenceCancelled(_RepEvent):
     absence_id: str
 
 
+class KeyAccountRegistered(Event):
+    """A named account with an owner; leads from its domains, phones or name go to them."""
+
+    topic: ClassVar[str] = REPS
+    event_type: ClassVar[str] = "conveyor.key_account.registered"
+    account_id: str
+    name: str
+    owner_rep_id: str
+    domains: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+
+class KeyAccountOwnerChanged(Event):
+    """A key account has a new owner."""
+
+    topic: ClassVar[str] = REPS
+    event_type: ClassVar[str] = "conveyor.key_account.owner_changed"
+    account_id: str
+    owner_rep_id: str
+
+
 class RoutingPolicyDrafted(Event):
     """A version of the routing policy was drafted: stored, simulated, not yet in force."""
 
@@ -235,6 +256,8 @@ def register(registry: Registry) -> None:
         RepAvailabilityChanged,
         RepAbsenceScheduled,
         RepAbsenceCancelled,
+        KeyAccountRegistered,
+        KeyAccountOwnerChanged,
         RoutingPolicyDrafted,
         RoutingPolicyPublished,
         RoutingPolicyRolledBack,

@@ -9,7 +9,6 @@ import logging
 import time
 
 import httpx
-
 from conveyor.events import Recorded, new_envelope
 from conveyor.events.catalogue.router import (
     LeadAssigned,
@@ -36,7 +35,12 @@ class WebhookDelivery:
         base_url: str,
         name: str = "router.delivery",
     ) -> None:
-        self.runtime, self.client, self.base_url, self.name = runtime, client, base_url, name
+        self.runtime, self.client, self.base_url, self.name = (
+            runtime,
+            client,
+            base_url,
+            name,
+        )
         self.waker = Waker()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -87,7 +91,9 @@ class WebhookDelivery:
             await save_position(conn, self.name, recorded.position)
         self.runtime.committed()
 
-    async def _post(self, recorded: Recorded, offer: LeadAssigned, url: str | None) -> Outcome:
+    async def _post(
+        self, recorded: Recorded, offer: LeadAssigned, url: str | None
+    ) -> Outcome:
         ids = {
             "lead_id": offer.lead_id,
             "assignment_id": offer.assignment_id,
@@ -96,12 +102,19 @@ class WebhookDelivery:
         }
         if not url:
             return WebhookDeliveryFailed(**ids, url="", error="rep has no webhook URL")
-        headers = {"webhook-id": recorded.envelope.id, "webhook-timestamp": str(int(time.time()))}
+        headers = {
+            "webhook-id": recorded.envelope.id,
+            "webhook-timestamp": str(int(time.time())),
+        }
         try:
-            response = await self.client.post(url, json=self.payload(offer), headers=headers)
+            response = await self.client.post(
+                url, json=self.payload(offer), headers=headers
+            )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            return WebhookDeliveryFailed(**ids, url=url, error=f"{type(exc).__name__}: {exc}")
+            return WebhookDeliveryFailed(
+                **ids, url=url, error=f"{type(exc).__name__}: {exc}"
+            )
         return WebhookDelivered(**ids, url=url, status_code=response.status_code)
 
     def payload(self, offer: LeadAssigned) -> dict[str, object]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from conveyor.events.waker import Waker
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
+from conveyor.router.service_layer.ports import AccountMatching
 from conveyor.router.service_layer.routing import retry_unroutable
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,11 @@ class UnroutableRetry:
         unit_of_work: Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]],
         clock: Callable[[], datetime],
         source: str,
+        matching: AccountMatching,
         interval: float = 30.0,
     ) -> None:
         self.cache, self.unit_of_work, self.clock = cache, unit_of_work, clock
-        self.source, self.interval = source, interval
+        self.source, self.matching, self.interval = source, matching, interval
         self.waker = Waker()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -48,4 +50,6 @@ class UnroutableRetry:
         async with self.unit_of_work() as uow:
             if not (await self.cache.refreshed(uow.conn)).unroutable:
                 return None
-            return await retry_unroutable(uow, source=self.source, now=self.clock())
+            return await retry_unroutable(
+                uow, source=self.source, now=self.clock(), matching=self.matching
+            )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from conveyor.events.store import EventStore, lock_log
 from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.folding import fold
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class RoutingStateCache:
@@ -29,7 +28,9 @@ class RoutingStateCache:
     async def refreshed(self, conn: AsyncConnection) -> RoutingState:
         """The state with every committed event folded in, no lock taken (for reading)."""
         async with self._lock:
-            while batch := await self.store.read_all(conn, after=self.position, limit=1000):
+            while batch := await self.store.read_all(
+                conn, after=self.position, limit=1000
+            ):
                 for recorded in batch:
                     fold(self.state, recorded.envelope)
                 self.position = batch[-1].position

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from conveyor.events import Envelope, Recorded
 from conveyor.events.runtime import Runtime
 from conveyor.router.adapters.routing_state import RoutingStateCache
@@ -14,13 +11,18 @@ from conveyor.router.adapters.tables import assignments, reps
 from conveyor.router.domain.assignment import Assignment
 from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.ports import RepView, UnitOfWork
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class SqlUnitOfWork(UnitOfWork):
     """Works inside a connection whose transaction the caller owns."""
 
     def __init__(
-        self, conn: AsyncConnection, runtime: Runtime, cache: RoutingStateCache | None = None
+        self,
+        conn: AsyncConnection,
+        runtime: Runtime,
+        cache: RoutingStateCache | None = None,
     ) -> None:
         self.conn, self.runtime = conn, runtime
         self.cache = cache or RoutingStateCache(runtime.store)
@@ -39,7 +41,9 @@ class SqlUnitOfWork(UnitOfWork):
         return await self.cache.caught_up(self.conn)
 
     async def rep(self, rep_id: str) -> RepView | None:
-        row = (await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))).first()
+        row = (
+            await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))
+        ).first()
         if row is None:
             return None
         return RepView(row.rep_id, row.name, row.role, row.webhook_url, row.active)

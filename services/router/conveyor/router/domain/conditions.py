@@ -8,7 +8,16 @@ from typing import Any
 
 from conveyor.router.domain.fields import field_value, phone_country, values_of
 
-OPERATORS = ("equals", "in", "not_in", "prefix", "range", "between", "phone_country", "exists")
+OPERATORS = (
+    "equals",
+    "in",
+    "not_in",
+    "prefix",
+    "range",
+    "between",
+    "phone_country",
+    "exists",
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ def _range(actual: list[str], expected: Any) -> bool:
     """Postal-code style: the value lies between two codes of the same length, inclusive."""
     low, high = (str(v) for v in expected)
     return any(
-        len(a) == len(low) == len(high) and low.upper() <= a.upper() <= high.upper() for a in actual
+        len(a) == len(low) == len(high) and low.upper() <= a.upper() <= high.upper()
+        for a in actual
     )
 
 
@@ -103,7 +113,9 @@ _TESTS: Mapping[str, Callable[[list[str], Any], bool]] = {
 }
 
 
-def check_all(conditions: Sequence[Condition], lead: Mapping[str, Any]) -> tuple[bool, list[str]]:
+def check_all(
+    conditions: Sequence[Condition], lead: Mapping[str, Any]
+) -> tuple[bool, list[str]]:
     """Whether every condition holds; the reasons, stopping at the first failure."""
     reasons: list[str] = []
     for condition in conditions:

@@ -4,6 +4,7 @@ deterministic (same state, lead and moment give the same decision)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,13 @@ def decide(
     lead: Lead, state: RoutingState, now: datetime, *, policy: Policy | None = None
 ) -> Decision:
     """Route one lead with the policy in force at ``now`` (or the one given)."""
-    policy = policy or state.policies.active(now)
+    decision = _route(lead, state, now, policy or state.policies.active(now))
+    if account := lead.get("key_account"):
+        return replace(decision, extra={"key_account": account})
+    return decision
+
+
+def _route(lead: Lead, state: RoutingState, now: datetime, policy: Policy) -> Decision:
     traces: list[RuleTrace] = []
     attempts: list[Attempt] = []
     for rule in policy.rules:
@@ -58,7 +65,9 @@ def _fall_back(
 def _fallbacks(policy: Policy) -> list[tuple[str, Rule]]:
     chain = []
     if policy.last_resort_pool:
-        chain.append(("pool of last resort", Rule("last resort", pool=policy.last_resort_pool)))
+        chain.append(
+            ("pool of last resort", Rule("last resort", pool=policy.last_resort_pool))
+        )
     if policy.team_lead:
         chain.append(("team lead", Rule("team lead", pool="*", roles=("team_lead",))))
     return chain
@@ -78,7 +87,9 @@ def _decided(
     else:
         tried = "; ".join(a.summary for a in attempts) or "no rule matched"
         words = f"unroutable: {tried} (policy v{policy.version})"
-    return Decision(policy.version, tuple(traces), tuple(attempts), rule, words, fallback)
+    return Decision(
+        policy.version, tuple(traces), tuple(attempts), rule, words, fallback
+    )
 
 
 def record(state: RoutingState, lead: Lead, decision: Decision, now: datetime) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from conveyor.router.domain.accounts import KeyAccount
 from conveyor.router.domain.fairness import Advance, PoolCounters
 from conveyor.router.domain.load import RepLoad
 from conveyor.router.domain.policy import PolicyBook
@@ -23,6 +24,7 @@ class RoutingState:
     policies: PolicyBook = field(default_factory=PolicyBook)
     holder: dict[str, str] = field(default_factory=dict)
     unroutable: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    accounts: dict[str, KeyAccount] = field(default_factory=dict)
 
     def load(self, rep_id: str) -> RepLoad:
         """The rep's load (empty for a rep with no leads yet)."""
@@ -56,7 +58,13 @@ class RoutingState:
         self.reps[rep_id] = replace(rep, absences=kept)
 
     def assign(
-        self, lead_id: str, rep_id: str, at: datetime, *, pool: str, advance: Advance | None
+        self,
+        lead_id: str,
+        rep_id: str,
+        at: datetime,
+        *,
+        pool: str,
+        advance: Advance | None,
     ) -> None:
         """The lead was offered to a rep; counters move as the assignment recorded."""
         self.unroutable.pop(lead_id, None)

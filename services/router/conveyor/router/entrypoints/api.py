@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-from fastapi import APIRouter
 
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import list_reps
-from conveyor.router.entrypoints.deps import ServiceDep, run
+from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.rep_settings import AbsenceIn, AvailabilityIn, as_utc
 from conveyor.router.entrypoints.schemas import RepIn, RepOut, RepPatch
 from conveyor.router.service_layer import handlers
@@ -21,6 +18,7 @@ from conveyor.router.service_layer.commands import (
     ScheduleAbsence,
     UpdateRep,
 )
+from fastapi import APIRouter
 
 reps_api = APIRouter(prefix="/v1/reps", tags=["reps"])
 
@@ -42,7 +40,9 @@ async def post_rep(body: RepIn, service: ServiceDep) -> RepOut:
         async with service.unit_of_work() as uow:
             await handlers.register_rep(cmd, uow, source=service.runtime.source)
     except ConcurrencyError:
-        raise Problem(409, "Rep already registered", f"rep {body.rep_id!r} exists") from None
+        raise Problem(
+            409, "Rep already registered", f"rep {body.rep_id!r} exists"
+        ) from None
     return await get_rep(body.rep_id, service)
 
 
@@ -64,34 +64,38 @@ async def get_rep(rep_id: str, service: ServiceDep) -> RepOut:
 @reps_api.patch("/{rep_id}", response_model=RepOut)
 async def patch_rep(rep_id: str, body: RepPatch, service: ServiceDep) -> RepOut:
     """Change some of a rep's fields or settings; the change is a RepUpdated event."""
-    changes: dict[str, Any] = body.model_dump(
-        mode="json", exclude_unset=True, exclude={*body.settings(), "capacity", "weight"}
-    )
-    if settings := body.settings():
-        changes["settings"] = settings
+    changes = body.changes()
     if not changes:
-        raise Problem(422, "Nothing to change", errors=[{"field": "body", "reason": "empty"}])
+        raise Problem(
+            422, "Nothing to change", errors=[{"field": "body", "reason": "empty"}]
+        )
     cmd = UpdateRep(rep_id=rep_id, changes=changes)
-    await run(service, lambda uow: handlers.update_rep(cmd, uow, **_ctx(service)))
+    await run(service, lambda uow: handlers.update_rep(cmd, uow, **ctx(service)))
     return await get_rep(rep_id, service)
 
 
 @reps_api.post("/{rep_id}/availability", response_model=RepOut)
-async def post_availability(rep_id: str, body: AvailabilityIn, service: ServiceDep) -> RepOut:
+async def post_availability(
+    rep_id: str, body: AvailabilityIn, service: ServiceDep
+) -> RepOut:
     """Make a rep available or unavailable now (RepAvailabilityChanged)."""
     cmd = ChangeAvailability(rep_id, body.available, body.reason)
-    await run(service, lambda uow: handlers.change_availability(cmd, uow, **_ctx(service)))
+    await run(
+        service, lambda uow: handlers.change_availability(cmd, uow, **ctx(service))
+    )
     return await get_rep(rep_id, service)
 
 
 @reps_api.post("/{rep_id}/absences", status_code=201)
-async def post_absence(rep_id: str, body: AbsenceIn, service: ServiceDep) -> dict[str, str]:
+async def post_absence(
+    rep_id: str, body: AbsenceIn, service: ServiceDep
+) -> dict[str, str]:
     """Schedule an absence, whole or partial days (RepAbsenceScheduled)."""
     absence_id = body.absence_id or str(uuid.uuid4())
     cmd = ScheduleAbsence(
         rep_id, absence_id, as_utc(body.starts_at), as_utc(body.ends_at), body.reason
     )
-    await run(service, lambda uow: handlers.schedule_absence(cmd, uow, **_ctx(service)))
+    await run(service, lambda uow: handlers.schedule_absence(cmd, uow, **ctx(service)))
     return {"absence_id": absence_id}
 
 
@@ -99,8 +103,4 @@ async def post_absence(rep_id: str, body: AbsenceIn, service: ServiceDep) -> dic
 async def delete_absence(rep_id: str, absence_id: str, service: ServiceDep) -> None:
     """Call off an absence (RepAbsenceCancelled)."""
     cmd = CancelAbsence(rep_id, absence_id)
-    await run(service, lambda uow: handlers.cancel_absence(cmd, uow, **_ctx(service)))
-
-
-def _ctx(service: Any) -> dict[str, Any]:
-    return {"source": service.runtime.source, "now": service.clock()}
+    await run(service, lambda uow: handlers.cancel_absence(cmd, uow, **ctx(service)))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
-
-from fastapi import Depends, Request
+from typing import Annotated, Any, TypeVar
 
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
@@ -13,6 +11,7 @@ from conveyor.router.bootstrap import RouterService
 from conveyor.router.domain.policy import PolicyError
 from conveyor.router.service_layer.handlers import NotFound
 from conveyor.router.service_layer.ports import UnitOfWork
+from fastapi import Depends, Request
 
 T = TypeVar("T")
 
@@ -26,7 +25,9 @@ def get_service(request: Request) -> RouterService:
 ServiceDep = Annotated[RouterService, Depends(get_service)]
 
 
-async def run(service: RouterService, handle: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+async def run(
+    service: RouterService, handle: Callable[[UnitOfWork], Awaitable[T]]
+) -> T:
     """Run a handler in a unit of work, mapping domain errors to problems."""
     try:
         async with service.unit_of_work() as uow:
@@ -38,3 +39,8 @@ async def run(service: RouterService, handle: Callable[[UnitOfWork], Awaitable[T
         raise Problem(422, "The policy is not valid", str(exc), errors=errors) from None
     except ConcurrencyError as exc:
         raise Problem(409, "Conflicting update", str(exc)) from None
+
+
+def ctx(service: RouterService) -> dict[str, Any]:
+    """What every handler is told: the event source and the time now."""
+    return {"source": service.runtime.source, "now": service.clock()}

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
-
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.web import Problem
-from conveyor.router.entrypoints.deps import ServiceDep, run
+from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.rep_settings import as_utc
 from conveyor.router.service_layer import policies
-from conveyor.router.service_layer.commands import DraftPolicy, PublishPolicy, RollBackPolicy
+from conveyor.router.service_layer.commands import (
+    DraftPolicy,
+    PublishPolicy,
+    RollBackPolicy,
+)
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
 
 routing_api = APIRouter(prefix="/v1", tags=["routing"])
 
@@ -35,7 +38,9 @@ class PublishIn(BaseModel):
 async def post_policy(body: PolicyIn, service: ServiceDep) -> dict[str, int]:
     """Draft a policy version (RoutingPolicyDrafted); it is checked, not put in force."""
     cmd = DraftPolicy(tuple(body.rules), body.fallback)
-    version = await run(service, lambda uow: policies.draft_policy(cmd, uow, **_ctx(service)))
+    version = await run(
+        service, lambda uow: policies.draft_policy(cmd, uow, **ctx(service))
+    )
     return {"policy_version": version}
 
 
@@ -44,7 +49,9 @@ async def publish(version: int, body: PublishIn, service: ServiceDep) -> dict[st
     """Put a draft in force now or at a time (RoutingPolicyPublished)."""
     at = as_utc(body.effective_at) if body.effective_at else None
     cmd = PublishPolicy(version, at)
-    event = await run(service, lambda uow: policies.publish_policy(cmd, uow, **_ctx(service)))
+    event = await run(
+        service, lambda uow: policies.publish_policy(cmd, uow, **ctx(service))
+    )
     return {"policy_version": event.policy_version, "effective_at": event.effective_at}
 
 
@@ -52,7 +59,9 @@ async def publish(version: int, body: PublishIn, service: ServiceDep) -> dict[st
 async def roll_back(service: ServiceDep) -> dict[str, Any]:
     """Go back to the version in force before this one (RoutingPolicyRolledBack)."""
     cmd = RollBackPolicy()
-    event = await run(service, lambda uow: policies.roll_back_policy(cmd, uow, **_ctx(service)))
+    event = await run(
+        service, lambda uow: policies.roll_back_policy(cmd, uow, **ctx(service))
+    )
     return event.model_dump(mode="json")
 
 
@@ -93,7 +102,14 @@ async def get_lead_routing(lead_id: str, service: ServiceDep) -> dict[str, Any]:
 
 def _decision(event: Any, at: Any) -> dict[str, Any] | None:
     if isinstance(event, LeadAssigned):
-        keep = {"assignment_id", "rep_id", "pool", "rule", "policy_version", "explanation"}
+        keep = {
+            "assignment_id",
+            "rep_id",
+            "pool",
+            "rule",
+            "policy_version",
+            "explanation",
+        }
         extra = {"counters_before", "counters_after", "strategy", "rotation"}
         return {"outcome": "assigned", "at": at, **event.model_dump(include=keep | extra),
                 "trace": event.decision}  # fmt: skip
@@ -101,7 +117,3 @@ def _decision(event: Any, at: Any) -> dict[str, Any] | None:
         return {"outcome": "unroutable", "at": at, "explanation": event.reason,
                 "policy_version": event.policy_version, "trace": event.decision}  # fmt: skip
     return None
-
-
-def _ctx(service: Any) -> dict[str, Any]:
-    return {"source": service.runtime.source, "now": service.clock()}

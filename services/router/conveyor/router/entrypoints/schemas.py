@@ -6,10 +6,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
-
 from conveyor.events.catalogue.router import Role
 from conveyor.router.entrypoints.rep_settings import RepSettingsIn
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
 
 
 def _zone(name: str) -> str:
@@ -21,8 +20,12 @@ def _zone(name: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_zone)]
-RepId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,100}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+RepId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,100}$")
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 PoolName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
 
 
@@ -47,6 +50,14 @@ class RepPatch(RepSettingsIn):
     webhook_url: AnyHttpUrl | None = None
     time_zone: TimeZone | None = None
     active: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given, settings under "settings" (the shape RepUpdated carries)."""
+        settings = self.settings()
+        plain = self.model_dump(
+            mode="json", exclude_unset=True, exclude={*settings, "capacity", "weight"}
+        )
+        return {**plain, "settings": settings} if settings else plain
 
 
 class RepOut(BaseModel):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue.router import (
     DealLost,
     DealWon,
+    KeyAccountOwnerChanged,
+    KeyAccountRegistered,
     LeadAccepted,
     LeadAssigned,
     LeadDeclined,
@@ -23,6 +26,7 @@ from conveyor.events.catalogue.router import (
     RoutingPolicyPublished,
     RoutingPolicyRolledBack,
 )
+from conveyor.router.domain.accounts import FREE_MAIL, KeyAccount
 from conveyor.router.domain.distribution import DIRECT
 from conveyor.router.domain.fairness import STRIDE, Advance
 from conveyor.router.domain.policy import Activation, policy_from_dict
@@ -54,10 +58,14 @@ def _registered(state: RoutingState, event: RepRegistered, _: Envelope) -> None:
 
 def _updated(state: RoutingState, event: RepUpdated, _: Envelope) -> None:
     if event.rep_id in state.reps:
-        state.change_rep(event.rep_id, {**event.changes.get("settings", {}), **event.changes})
+        state.change_rep(
+            event.rep_id, {**event.changes.get("settings", {}), **event.changes}
+        )
 
 
-def _availability(state: RoutingState, event: RepAvailabilityChanged, _: Envelope) -> None:
+def _availability(
+    state: RoutingState, event: RepAvailabilityChanged, _: Envelope
+) -> None:
     state.set_available(event.rep_id, event.available)
 
 
@@ -71,22 +79,34 @@ def _present(state: RoutingState, event: RepAbsenceCancelled, _: Envelope) -> No
 
 
 def _drafted(state: RoutingState, event: RoutingPolicyDrafted, _: Envelope) -> None:
-    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
+    state.policies.add(
+        policy_from_dict(event.policy_version, event.rules, event.fallback)
+    )
 
 
-def _published(state: RoutingState, event: RoutingPolicyPublished, env: Envelope) -> None:
-    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
+def _published(
+    state: RoutingState, event: RoutingPolicyPublished, env: Envelope
+) -> None:
+    state.policies.add(
+        policy_from_dict(event.policy_version, event.rules, event.fallback)
+    )
     effective = event.effective_at or env.time
     state.policies.activate(Activation(effective, event.policy_version))
 
 
-def _rolled_back(state: RoutingState, event: RoutingPolicyRolledBack, _: Envelope) -> None:
-    state.policies.activate(Activation(event.effective_at, event.policy_version, "rolled_back"))
+def _rolled_back(
+    state: RoutingState, event: RoutingPolicyRolledBack, _: Envelope
+) -> None:
+    state.policies.activate(
+        Activation(event.effective_at, event.policy_version, "rolled_back")
+    )
 
 
 def _assigned(state: RoutingState, event: LeadAssigned, env: Envelope) -> None:
     at = event.decided_at or env.time
-    state.assign(event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event))
+    state.assign(
+        event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event)
+    )
 
 
 def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
@@ -95,9 +115,37 @@ def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
         return None
     if event.counters_after:
         floor = event.floor_after if event.floor_after is not None else 0
-        return Advance(event.counters_before, event.counters_after, 0, floor, event.rotation)
+        return Advance(
+            event.counters_before, event.counters_after, 0, floor, event.rotation
+        )
     start = state.pool(event.pool).levelled([event.rep_id])[event.rep_id]
     return Advance({}, {event.rep_id: start + STRIDE}, 0, start, event.rotation)
+
+
+def _account(state: RoutingState, event: KeyAccountRegistered, _: Envelope) -> None:
+    account = KeyAccount(
+        event.account_id, event.name, event.owner_rep_id, event.domains, event.phones
+    )
+    state.accounts[event.account_id] = account
+
+
+def _owner(state: RoutingState, event: KeyAccountOwnerChanged, _: Envelope) -> None:
+    if (account := state.accounts.get(event.account_id)) is not None:
+        state.accounts[event.account_id] = replace(account, owner=event.owner_rep_id)
+
+
+def _won(state: RoutingState, event: DealWon, _: Envelope) -> None:
+    """A won customer is an account of the rep who won it (a returning customer)."""
+    state.close(event.lead_id)
+    contact = event.lead.contact
+    domain = (contact.email or "").rpartition("@")[2].casefold()
+    state.accounts[f"customer:{event.lead_id}"] = KeyAccount(
+        account_id=f"customer:{event.lead_id}",
+        name=contact.company or "",
+        owner=event.rep_id,
+        domains=(domain,) if domain and domain not in FREE_MAIL else (),
+        phones=(contact.phone,) if contact.phone else (),
+    )
 
 
 def _unroutable(state: RoutingState, event: LeadUnroutable, _: Envelope) -> None:
@@ -122,6 +170,8 @@ _FOLDS: dict[type, Fold] = {
     LeadAccepted: _closed,
     LeadDeclined: _closed,
     LeadReassigned: _closed,
-    DealWon: _closed,
+    DealWon: _won,
+    KeyAccountRegistered: _account,
+    KeyAccountOwnerChanged: _owner,
     DealLost: _closed,
 }

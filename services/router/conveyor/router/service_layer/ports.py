@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from conveyor.events import Envelope, Recorded
+from conveyor.router.domain.accounts import Similarity
 from conveyor.router.domain.assignment import Assignment
 from conveyor.router.domain.state import RoutingState
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class AccountMatching:
+    """How company names are compared (0..100) and how close counts as the same."""
+
+    similarity: Similarity
+    threshold: float = 90.0
 
 
 @dataclass(frozen=True)

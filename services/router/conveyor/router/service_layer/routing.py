@@ -10,19 +10,28 @@ from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.router.domain.accounts import match_account
 from conveyor.router.domain.decision import Decision
 from conveyor.router.domain.engine import decide
-from conveyor.router.service_layer.ports import UnitOfWork
+from conveyor.router.domain.state import RoutingState
+from conveyor.router.service_layer.ports import AccountMatching, UnitOfWork
 
 
-async def route_lead(envelope: Envelope, uow: UnitOfWork, *, source: str, now: datetime) -> None:
+async def route_lead(
+    envelope: Envelope,
+    uow: UnitOfWork,
+    *,
+    source: str,
+    now: datetime,
+    matching: AccountMatching,
+) -> None:
     """Offer a target lead to a rep by the policy in force, or record it unroutable."""
     qualified = envelope.data
     assert isinstance(qualified, LeadQualified)
     if await uow.stream(qualified.lead_id):
         return  # routed already; requalification comes with its own command
     state = await uow.routing_state()
-    lead = lead_fields(qualified.lead)
+    lead = lead_fields(qualified.lead, state, matching)
     decision = decide(lead, state, now)
     event = decision_event(
         decision, qualified.lead, assignment_id=_assignment_id(envelope), now=now
@@ -31,33 +40,53 @@ async def route_lead(envelope: Envelope, uow: UnitOfWork, *, source: str, now: d
         qualified.lead_id,
         [
             new_envelope(
-                event, subject=qualified.lead_id, source=source, caused_by=envelope, now=now
+                event,
+                subject=qualified.lead_id,
+                source=source,
+                caused_by=envelope,
+                now=now,
             )
         ],
         expected_version=0,
     )
 
 
-async def retry_unroutable(uow: UnitOfWork, *, source: str, now: datetime) -> str | None:
+async def retry_unroutable(
+    uow: UnitOfWork, *, source: str, now: datetime, matching: AccountMatching
+) -> str | None:
     """Offer the oldest waiting lead that a rep can now take; return its id (None: none can)."""
     state = await uow.routing_state()
-    for lead_id, lead in list(state.unroutable.items()):
-        decision = decide(lead, state, now)
+    for lead_id, parked in list(state.unroutable.items()):
+        snapshot = LeadSnapshot.model_validate(parked)
+        decision = decide(lead_fields(snapshot, state, matching), state, now)
         if decision.rep_id is None:
             continue
         history = await uow.stream(lead_id)
         cause = history[-1].envelope
-        snapshot = LeadSnapshot.model_validate(lead)
-        event = decision_event(decision, snapshot, assignment_id=_assignment_id(cause), now=now)
-        envelope = new_envelope(event, subject=lead_id, source=source, caused_by=cause, now=now)
+        event = decision_event(
+            decision, snapshot, assignment_id=_assignment_id(cause), now=now
+        )
+        envelope = new_envelope(
+            event, subject=lead_id, source=source, caused_by=cause, now=now
+        )
         await uow.append(lead_id, [envelope], expected_version=history[-1].version)
         return lead_id
     return None
 
 
-def lead_fields(snapshot: LeadSnapshot) -> dict[str, Any]:
-    """The lead as the rules see it: every snapshot field, custom fields included."""
-    return snapshot.model_dump(mode="json")
+def lead_fields(
+    snapshot: LeadSnapshot, state: RoutingState, matching: AccountMatching
+) -> dict[str, Any]:
+    """The lead as the rules see it: every snapshot field, custom fields included, and
+    ``key_account`` (account_id, owner, matched_on, evidence, score) when one matches."""
+    lead = snapshot.model_dump(mode="json")
+    match = match_account(
+        lead,
+        state.accounts.values(),
+        similarity=matching.similarity,
+        threshold=matching.threshold,
+    )
+    return {**lead, "key_account": match.as_field()} if match else lead
 
 
 def decision_event(
@@ -91,6 +120,7 @@ def decision_event(
         floor_after=advance.floor_after if advance else None,
         decision=decision.trace(),
         decided_at=now,
+        key_account=decision.extra.get("key_account"),
     )
 
 

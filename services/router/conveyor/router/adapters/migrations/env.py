@@ -1,5 +1,4 @@
 from alembic import context
-
 from conveyor.events.migrate import run_env
 from conveyor.router.adapters.tables import metadata
 
