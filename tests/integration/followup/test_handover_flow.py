@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 
 from conveyor.events.projection import rebuild
-from conveyor.followup.adapters.tables import accounts, farmers, tasks, timers
+from conveyor.followup.adapters.tables import accounts, cadences, farmers, tasks, timers
 from conveyor.followup.domain.handover import account_id_for
 
 from .harness import Followup, Router, eventually, utc
@@ -90,10 +90,11 @@ async def test_handovers_and_tasks_are_published_on_the_followups_topic(
 ) -> None:
     await router.register("f-1")
     deal = await router.win("lead-1", won_at=FRIDAY_AFTERNOON)
-    published = await router.read_followups(3, group=unique_name)
+    published = await router.read_followups(4, group=unique_name)
     assert [e.type for e in published] == [
         "conveyor.farmer.enrolled",
         "conveyor.account.handed_over",
+        "conveyor.cadence.applied",
         "conveyor.followup.scheduled",
     ]
     for envelope in published[1:]:
@@ -110,7 +111,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(followup: Followup, route
     await tasks_of(followup, 3)
     live = await read_model_rows(followup)
     runtime = followup.service.runtime
-    assert await rebuild(runtime.engine, runtime.store, runtime.projections) == 8
+    assert await rebuild(runtime.engine, runtime.store, runtime.projections) == 11
     assert await read_model_rows(followup) == live
 
 
@@ -136,5 +137,5 @@ async def read_model_rows(followup: Followup) -> dict[str, list[tuple[Any, ...]]
             table.name: [
                 tuple(r) for r in await conn.execute(select(table).order_by(*table.primary_key))
             ]
-            for table in (farmers, accounts, tasks, timers)
+            for table in (farmers, accounts, tasks, timers, cadences)
         }

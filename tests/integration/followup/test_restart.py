@@ -63,6 +63,7 @@ async def test_a_task_planned_before_a_kill_falls_due_once_after_the_restart(
     assert await logged_types(tmp_path / "followup.db") == [
         "conveyor.farmer.enrolled",
         "conveyor.account.handed_over",
+        "conveyor.cadence.applied",
         "conveyor.followup.scheduled",
         "conveyor.followup.due",
     ]

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from conveyor.followup.domain.cadence import lay_out
 from conveyor.followup.domain.calendar import add_business_days
-from conveyor.followup.domain.plan import ONBOARDING_CALL, plan_first_task
+from conveyor.followup.domain.plan import ONBOARDING_CALL, built_in_cadence
 
 MONDAY, FRIDAY, SATURDAY = date(2025, 3, 3), date(2025, 3, 7), date(2025, 3, 8)
 
@@ -36,7 +37,8 @@ def test_negative_business_days_are_refused() -> None:
 
 
 def test_the_first_task_is_an_onboarding_call_due_after_the_business_days() -> None:
-    task = plan_first_task(FRIDAY, first_task_days=2, client="Acme", deal="1200 EUR")
+    names = {"client": "Acme", "deal": "1200 EUR"}
+    [task] = lay_out(built_in_cadence(2), FRIDAY, holidays=(), names=names)
     assert (task.kind, task.due_on) == (ONBOARDING_CALL, date(2025, 3, 11))
     assert "Acme" in task.notes
     assert "1200 EUR" in task.notes

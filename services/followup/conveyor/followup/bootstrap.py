@@ -16,6 +16,7 @@ from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
+from conveyor.followup.adapters.cadences import SqlCadenceBook
 from conveyor.followup.adapters.clocks import ShiftedClock, SystemClock
 from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
 from conveyor.followup.adapters.projections import read_models
@@ -23,12 +24,14 @@ from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.service_layer import handlers
+from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.scheduler import Scheduler
 from conveyor.followup.service_layer.streams import Streams
 
 C = TypeVar("C")
-CommandHandler = Callable[[C, AsyncConnection, Streams], Awaitable[None]]
+R = TypeVar("R")
+CommandHandler = Callable[[C, AsyncConnection, Context], Awaitable[R]]
 
 CONSUMER_GROUP = "conveyor.followup"
 
@@ -41,13 +44,14 @@ class FollowupService:
     runtime: Runtime
     read_models: ReadModels
     scheduler: Scheduler
-    streams: Streams
+    context: Context
 
-    async def execute(self, handler: CommandHandler[C], command: C) -> None:
+    async def execute(self, handler: CommandHandler[C, R], command: C) -> R:
         """Run a command's handler in one transaction; wake the workers after the commit."""
         async with self.runtime.engine.begin() as conn:
-            await handler(command, conn, self.streams)
+            result = await handler(command, conn, self.context)
         self.runtime.committed()
+        return result
 
 
 def clock_for(settings: Settings) -> Clock:
@@ -71,6 +75,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         committed=runtime.committed,
         new_task_id=lambda: str(uuid.uuid4()),
         default_cap=settings.default_portfolio_cap,
+        cadences=SqlCadenceBook(),
+        holidays=frozenset(settings.holidays),
+        default_time_zone=settings.default_time_zone,
     )
     subscribed: dict[str, Handler] = {
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
@@ -90,6 +97,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         source=runtime.source,
         committed=runtime.committed,
         poll_seconds=settings.timer_poll_seconds,
+        holidays=frozenset(settings.holidays),
     )
     scheduler.waker = runtime.add_worker(scheduler.run)
-    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, streams)
+    context = Context(
+        streams=streams,
+        cadences=SqlCadenceBook(),
+        clock=clock,
+        new_task_id=deps.new_task_id,
+        holidays=frozenset(settings.holidays),
+    )
+    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, context)

@@ -1,8 +1,10 @@
 """Followup settings, from CONVEYOR_FOLLOWUP_* environment variables."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import Field, SecretStr
+import zoneinfo
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,4 +21,12 @@ class Settings(BaseSettings):
     timer_poll_seconds: float = Field(default=1.0, gt=0)
     clock_start: datetime | None = None
     admin_token: SecretStr | None = None
+    holidays: list[date] = Field(default_factory=list)
+    default_time_zone: str = "UTC"
     default_portfolio_cap: int | None = Field(default=None, ge=0)
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zoneinfo.ZoneInfo(name)  # raises for an unknown zone
+        return name

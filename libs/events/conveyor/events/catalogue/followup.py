@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from conveyor.events.catalogue.topics import FOLLOWUPS
 from conveyor.events.model import Event
@@ -66,6 +68,54 @@ class FollowUpScheduled(_FollowupEvent):
     kind: str
     due_on: date
     notes: str = ""
+    time_zone: str = "UTC"
+    cadence_id: str | None = None
+    cadence_version: int | None = None
+    step: int | None = None
+    every_days: int | None = None
+
+
+class FollowUpCancelled(_FollowupEvent):
+    """A task was taken out of the plan before it was done (its plan changed, say)."""
+
+    event_type: ClassVar[str] = "conveyor.followup.cancelled"
+    task_id: str
+    account_id: str
+    reason: str
+
+
+class CadenceStep(BaseModel):
+    """One task of a cadence: after_days from the start, in business or calendar days
+    (then the next business day), repeated every every_days calendar days if set."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: str
+    after_days: int
+    count: Literal["business_days", "calendar_days"] = "business_days"
+    every_days: int | None = None
+    script: str = ""
+
+
+class CadencePublished(_FollowupEvent):
+    """A new version of a follow-up plan, for a product line, a segment or everyone else."""
+
+    event_type: ClassVar[str] = "conveyor.cadence.published"
+    cadence_id: str
+    cadence_version: int
+    segment: str | None = None
+    product_line: str | None = None
+    steps: tuple[CadenceStep, ...] = ()
+
+
+class CadenceApplied(_FollowupEvent):
+    """The account follows this version of a cadence from started_on, in its time zone."""
+
+    event_type: ClassVar[str] = "conveyor.cadence.applied"
+    account_id: str
+    cadence_id: str
+    cadence_version: int
+    started_on: date
     time_zone: str = "UTC"
 
 
@@ -135,6 +185,9 @@ def register(registry: Registry) -> None:
         FarmerPortfolioChanged,
         AccountHandedOver,
         FollowUpScheduled,
+        FollowUpCancelled,
+        CadencePublished,
+        CadenceApplied,
         FollowUpDue,
         FollowUpCompleted,
         FollowUpOverdue,

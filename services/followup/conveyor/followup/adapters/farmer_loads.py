@@ -41,4 +41,5 @@ def _load(row: Row[Any]) -> FarmerLoad:
         product_lines=frozenset(json.loads(row.product_lines)),
         cap=row.cap,
         available=bool(row.available),
+        time_zone=row.time_zone,
     )

@@ -13,15 +13,17 @@ from conveyor.events.catalogue.followup import (
     AccountHandedOver,
     FarmerEnrolled,
     FarmerPortfolioChanged,
+    FollowUpCancelled,
     FollowUpDue,
     FollowUpScheduled,
 )
 from conveyor.events.codec import format_time
 from conveyor.events.projection import Projection
+from conveyor.followup.adapters.cadences import CadencesProjection
 from conveyor.followup.adapters.tables import accounts, farmers, tasks
 from conveyor.followup.adapters.timers import TimersProjection
 
-OPEN, DUE = "open", "due"
+OPEN, DUE, CANCELLED = "open", "due", "cancelled"
 
 
 class FarmersProjection:
@@ -52,24 +54,35 @@ class PortfolioProjection:
 
     tables: Sequence[Table] = (accounts, tasks)
     handles: frozenset[str] = frozenset(
-        {AccountHandedOver.event_type, FollowUpScheduled.event_type, FollowUpDue.event_type}
+        {
+            AccountHandedOver.event_type,
+            FollowUpScheduled.event_type,
+            FollowUpDue.event_type,
+            FollowUpCancelled.event_type,
+        }
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add the account handed over or the task scheduled; mark a task due."""
+        """Add the account handed over or the task scheduled; mark a task due or cancelled."""
         event = recorded.envelope.data
         if isinstance(event, AccountHandedOver):
             await conn.execute(insert(accounts).values(_account_row(event, recorded)))
         elif isinstance(event, FollowUpScheduled):
             await conn.execute(insert(tasks).values(_task_row(event)))
         elif isinstance(event, FollowUpDue):
-            where = (tasks.c.task_id == event.task_id) & (tasks.c.status == OPEN)
-            await conn.execute(update(tasks).where(where).values(status=DUE))
+            await _task_status(conn, event.task_id, DUE)
+        elif isinstance(event, FollowUpCancelled):
+            await _task_status(conn, event.task_id, CANCELLED)
 
 
 def read_models() -> list[Projection]:
     """Every projection followup keeps, in the order they are applied."""
-    return [FarmersProjection(), PortfolioProjection(), TimersProjection()]
+    return [FarmersProjection(), PortfolioProjection(), TimersProjection(), CadencesProjection()]
+
+
+async def _task_status(conn: AsyncConnection, task_id: str, status: str) -> None:
+    where = (tasks.c.task_id == task_id) & (tasks.c.status == OPEN)
+    await conn.execute(update(tasks).where(where).values(status=status))
 
 
 async def _update_farmer(conn: AsyncConnection, farmer_id: str, **values: object) -> None:
@@ -110,6 +123,10 @@ def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, obje
         "company": event.company,
         "handed_over_at": format_time(recorded.envelope.time),
         "client_key": event.client_key,
+        "cadence_id": None,
+        "cadence_version": None,
+        "started_on": None,
+        "time_zone": None,
     }
 
 

@@ -33,6 +33,21 @@ accounts = Table(
     Column("company", String(200), nullable=True),
     Column("handed_over_at", String(40), nullable=False),
     Column("client_key", String(320), nullable=True, index=True),
+    Column("cadence_id", String(100), nullable=True, index=True),
+    Column("cadence_version", Integer, nullable=True),
+    Column("started_on", String(10), nullable=True),
+    Column("time_zone", String(64), nullable=True),
+)
+
+cadences = Table(
+    "cadences",
+    metadata,
+    Column("cadence_id", String(100), primary_key=True),
+    Column("cadence_version", Integer, nullable=False),
+    Column("segment", String(100), nullable=True),
+    Column("product_line", String(100), nullable=True),
+    Column("steps", Text, nullable=False),
+    Column("published_at", String(40), nullable=False),
 )
 
 tasks = Table(

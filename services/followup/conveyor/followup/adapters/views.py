@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conveyor.followup.adapters.tables import accounts, farmers, tasks
+from conveyor.followup.adapters.tables import accounts, cadences, farmers, tasks
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class AccountView:
     company: str | None
     handed_over_at: str
     client_key: str | None
+    cadence_id: str | None
+    cadence_version: int | None
+    started_on: str | None
+    time_zone: str | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,18 @@ class FarmerView:
     team_lead_id: str | None
     time_zone: str
     available: bool
+
+
+@dataclass(frozen=True)
+class CadenceView:
+    """The newest version of a cadence."""
+
+    cadence_id: str
+    cadence_version: int
+    segment: str | None
+    product_line: str | None
+    steps: list[dict[str, Any]]
+    published_at: str
 
 
 class ReadModels:
@@ -78,6 +94,13 @@ class ReadModels:
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return AccountView(**row._mapping) if row else None
+
+    async def cadences(self) -> list[CadenceView]:
+        """The newest version of every cadence, by id."""
+        query = select(cadences).order_by(cadences.c.cadence_id)
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(query)
+        return [CadenceView(**{**row._mapping, "steps": json.loads(row.steps)}) for row in rows]
 
     async def farmers(self) -> list[FarmerView]:
         """Every enrolled farmer, by id."""

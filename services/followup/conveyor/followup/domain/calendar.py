@@ -1,23 +1,30 @@
-"""Business days: Monday to Friday (public holidays come later)."""
+"""Business days: Monday to Friday, except the public holidays of the calendar in use."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
 SATURDAY = 5
+NO_HOLIDAYS: frozenset[date] = frozenset()
 
 
-def is_business_day(day: date) -> bool:
-    """Whether the day is a working day (Monday to Friday)."""
-    return day.weekday() < SATURDAY
+def is_business_day(day: date, holidays: Collection[date] = NO_HOLIDAYS) -> bool:
+    """Whether the day is a working day (Monday to Friday, not a holiday)."""
+    return day.weekday() < SATURDAY and day not in holidays
 
 
-def add_business_days(day: date, n: int) -> date:
+def add_business_days(day: date, n: int, holidays: Collection[date] = NO_HOLIDAYS) -> date:
     """The date n business days after day, counted like a spreadsheet's WORKDAY (n >= 0)."""
     if n < 0:
         raise ValueError(f"cannot add a negative number of business days: {n}")
     for _ in range(n):
+        day = next_business_day(day + timedelta(days=1), holidays)
+    return day
+
+
+def next_business_day(day: date, holidays: Collection[date] = NO_HOLIDAYS) -> date:
+    """The day itself if it is a business day, else the first business day after it."""
+    while not is_business_day(day, holidays):
         day += timedelta(days=1)
-        while not is_business_day(day):
-            day += timedelta(days=1)
     return day

@@ -22,6 +22,7 @@ class FarmerLoad:
     product_lines: frozenset[str] = frozenset()
     cap: int | None = None
     available: bool = True
+    time_zone: str = "UTC"
 
     def has_room(self) -> bool:
         """Whether the farmer is available and under their portfolio cap."""

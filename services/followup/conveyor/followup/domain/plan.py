@@ -1,28 +1,14 @@
-"""The follow-up plan of a freshly handed-over account."""
+"""The follow-up plan of an account with no cadence published for it: the onboarding call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from conveyor.followup.domain.calendar import add_business_days
+from conveyor.followup.domain.cadence import DEFAULT_CADENCE, Cadence, Step
 
 ONBOARDING_CALL = "onboarding_call"
+ONBOARDING_SCRIPT = "Onboarding call with {client} after the first deal ({deal})."
 
 
-@dataclass(frozen=True)
-class PlannedTask:
-    """A task to put in the farmer's plan."""
-
-    kind: str
-    due_on: date
-    notes: str
-
-
-def plan_first_task(won_on: date, *, first_task_days: int, client: str, deal: str) -> PlannedTask:
-    """The onboarding call, first_task_days business days after the deal was won."""
-    return PlannedTask(
-        kind=ONBOARDING_CALL,
-        due_on=add_business_days(won_on, first_task_days),
-        notes=f"Onboarding call with {client} after the first deal ({deal}).",
-    )
+def built_in_cadence(first_task_days: int) -> Cadence:
+    """Version 0 of the default cadence: an onboarding call first_task_days business days on."""
+    step = Step(ONBOARDING_CALL, first_task_days, business_days=True, script=ONBOARDING_SCRIPT)
+    return Cadence(DEFAULT_CADENCE, 0, (step,))

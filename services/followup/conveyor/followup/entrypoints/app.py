@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from conveyor.events.web import service_app
 from conveyor.followup.bootstrap import bootstrap
 from conveyor.followup.config import Settings
-from conveyor.followup.entrypoints.api import accounts, errors, farmers, tasks
+from conveyor.followup.entrypoints.api import accounts, cadences, errors, farmers, tasks
 from conveyor.followup.service_layer.ports import Clock
 
 
@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = service_app(
         title="Conveyor followup",
         build=lambda: bootstrap(settings or Settings(), clock=clock),
-        routers=[r.router for r in (tasks, accounts, farmers)],
+        routers=[r.router for r in (tasks, accounts, farmers, cadences)],
     )
     errors.install(app)
     return app

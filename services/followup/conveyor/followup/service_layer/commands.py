@@ -15,3 +15,31 @@ class SetFarmerPortfolio:
     product_lines: tuple[str, ...] = ()
     cap: int | None = None
     team_lead_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CadenceStepSpec:
+    """One step of a cadence as the back office writes it."""
+
+    kind: str
+    after_days: int
+    count: str = "business_days"
+    every_days: int | None = None
+    script: str = ""
+
+
+@dataclass(frozen=True)
+class PublishCadence:
+    """Publish the next version of a cadence."""
+
+    cadence_id: str
+    steps: tuple[CadenceStepSpec, ...]
+    segment: str | None = None
+    product_line: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyCadenceToExisting:
+    """Move the accounts on older versions of a cadence to its newest version."""
+
+    cadence_id: str

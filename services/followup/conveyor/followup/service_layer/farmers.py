@@ -6,16 +6,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.catalogue.followup import FarmerPortfolioChanged
 from conveyor.followup.service_layer.commands import SetFarmerPortfolio
+from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.errors import NotFound
-from conveyor.followup.service_layer.streams import Streams, farmer_stream
+from conveyor.followup.service_layer.streams import farmer_stream
 
 
-async def set_portfolio(
-    command: SetFarmerPortfolio, conn: AsyncConnection, streams: Streams
-) -> None:
+async def set_portfolio(command: SetFarmerPortfolio, conn: AsyncConnection, ctx: Context) -> None:
     """Record the farmer's new portfolio rules; 404 when the farmer is not enrolled."""
     stream = farmer_stream(command.farmer_id)
-    version = await streams.version(conn, stream)
+    version = await ctx.streams.version(conn, stream)
     if version == 0:
         raise NotFound(f"no farmer has the id {command.farmer_id!r}")
     changed = FarmerPortfolioChanged(
@@ -26,7 +25,7 @@ async def set_portfolio(
         cap=command.cap,
         team_lead_id=command.team_lead_id,
     )
-    await streams.append(conn, stream, [changed], expected_version=version)
+    await ctx.streams.append(conn, stream, [changed], expected_version=version)
 
 
 def _folded(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Event handlers: enrol farmers as the router registers them, hand won accounts over.
+"""Event handlers: enrol farmers as the router registers them, hand won accounts over and
+put them on their cadence.
 
 Each runs in the consumer's transaction (the conn it is given), next to the record that
 the event was handled, so a redelivered event changes nothing.
@@ -8,19 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Event, new_envelope
-from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled, FollowUpScheduled
+from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled
 from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.store import ConcurrencyError
+from conveyor.followup.domain.cadence import choose_cadence
 from conveyor.followup.domain.handover import FarmerLoad, Handover, account_id_for, hand_over
-from conveyor.followup.domain.plan import PlannedTask, plan_first_task
+from conveyor.followup.domain.plan import built_in_cadence
 from conveyor.followup.service_layer.clients import client_key, client_name, traits
-from conveyor.followup.service_layer.ports import FarmerLoads, StreamWriter
+from conveyor.followup.service_layer.planning import local_day, plan_events, valid_time_zone
+from conveyor.followup.service_layer.ports import CadenceBook, FarmerLoads, StreamWriter
 from conveyor.followup.service_layer.streams import farmer_stream
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,9 @@ class Dependencies:
     committed: Callable[[], None]
     new_task_id: Callable[[], str]
     default_cap: int | None = None
+    cadences: CadenceBook | None = None
+    holidays: frozenset[date] = frozenset()
+    default_time_zone: str = "UTC"
 
 
 async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies) -> None:
@@ -52,7 +59,7 @@ async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Depen
         territories=_casefolded(getattr(rep, "territories", ())),
         segments=_casefolded(getattr(rep, "segments", ())),
         product_lines=_casefolded(getattr(rep, "product_lines", ())),
-        time_zone=rep.time_zone,
+        time_zone=rep.time_zone if valid_time_zone(rep.time_zone) else "UTC",
         team_lead_id=getattr(rep, "team_lead_id", None),
     )
     await _start_stream(conn, farmer_stream(rep.rep_id), [enrolled], cause=envelope, deps=deps)
@@ -61,26 +68,37 @@ async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Depen
 async def hand_over_account(
     envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies
 ) -> None:
-    """The first deal on a lead hands its account to a farmer and plans the onboarding call."""
+    """The first deal on a lead hands its account to a farmer and puts it on its cadence."""
     deal = envelope.data
     assert isinstance(deal, DealWon)
-    account_id = account_id_for(deal.lead_id)
-    handover = await _choose_farmer(conn, deal, deps)
-    task = plan_first_task(
-        deal.won_at.date(),
-        first_task_days=deps.first_task_days,
-        client=client_name(deal),
-        deal=f"{deal.amount} {deal.currency}",
-    )
-    events = _handover_events(deal, account_id, handover, task, task_id=deps.new_task_id())
-    await _start_stream(conn, account_id, events, cause=envelope, deps=deps)
-
-
-async def _choose_farmer(conn: AsyncConnection, deal: DealWon, deps: Dependencies) -> Handover:
-    key = client_key(deal)
-    owner = await deps.farmers.farmer_of_client(conn, key)
     loads = [_with_default_cap(f, deps.default_cap) for f in await deps.farmers.enrolled(conn)]
-    return hand_over(loads, traits(deal, client_farmer=owner))
+    owner = await deps.farmers.farmer_of_client(conn, client_key(deal))
+    account = traits(deal, client_farmer=owner)
+    handover = hand_over(loads, account)
+    published = await deps.cadences.published(conn) if deps.cadences else []
+    cadence = choose_cadence(published, account) or built_in_cadence(deps.first_task_days)
+    time_zone = _time_zone(deal, handover, loads, deps.default_time_zone)
+    plan = plan_events(
+        cadence,
+        account_id=account_id_for(deal.lead_id),
+        farmer_id=handover.farmer_id,
+        started_on=local_day(deal.won_at, time_zone),
+        time_zone=time_zone,
+        holidays=deps.holidays,
+        new_task_id=deps.new_task_id,
+        names={"client": client_name(deal), "deal": f"{deal.amount} {deal.currency}"},
+    )
+    events = [_handed_over(deal, handover), *plan]
+    await _start_stream(conn, account_id_for(deal.lead_id), events, cause=envelope, deps=deps)
+
+
+def _time_zone(deal: DealWon, handover: Handover, loads: list[FarmerLoad], default: str) -> str:
+    """The lead's own time zone, else its farmer's, else the default."""
+    own = deal.lead.custom.get("time_zone")
+    if own and valid_time_zone(own):
+        return own
+    farmer = next((f for f in loads if f.farmer_id == handover.farmer_id), None)
+    return farmer.time_zone if farmer else default
 
 
 def _with_default_cap(farmer: FarmerLoad, cap: int | None) -> FarmerLoad:
@@ -91,11 +109,9 @@ def _casefolded(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({v.strip().casefold() for v in values if v.strip()}))
 
 
-def _handover_events(
-    deal: DealWon, account_id: str, handover: Handover, task: PlannedTask, *, task_id: str
-) -> list[Event]:
-    handed_over = AccountHandedOver(
-        account_id=account_id,
+def _handed_over(deal: DealWon, handover: Handover) -> AccountHandedOver:
+    return AccountHandedOver(
+        account_id=account_id_for(deal.lead_id),
         lead_id=deal.lead_id,
         hunter_id=deal.rep_id,
         farmer_id=handover.farmer_id,
@@ -105,21 +121,12 @@ def _handover_events(
         client_key=client_key(deal),
         company=deal.lead.contact.company,
     )
-    scheduled = FollowUpScheduled(
-        task_id=task_id,
-        account_id=account_id,
-        farmer_id=handover.farmer_id,
-        kind=task.kind,
-        due_on=task.due_on,
-        notes=task.notes,
-    )
-    return [handed_over, scheduled]
 
 
 async def _start_stream(
     conn: AsyncConnection,
     stream_id: str,
-    events: list[Event],
+    events: Sequence[Event],
     *,
     cause: Envelope,
     deps: Dependencies,

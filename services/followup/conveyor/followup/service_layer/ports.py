@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
+from conveyor.followup.domain.cadence import AccountPlan, Cadence
 from conveyor.followup.domain.handover import FarmerLoad
 from conveyor.followup.domain.timers import Timer
 
@@ -28,6 +29,21 @@ class FarmerLoads(abc.ABC):
     @abc.abstractmethod
     async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
         """The farmer holding an account of the same client, if any."""
+
+
+class CadenceBook(abc.ABC):
+    """Reads the published cadences.
+
+    Contract: reads inside the caller's transaction; the newest version of each cadence.
+    """
+
+    @abc.abstractmethod
+    async def published(self, conn: AsyncConnection) -> list[Cadence]:
+        """The newest version of every published cadence."""
+
+    @abc.abstractmethod
+    async def followers(self, conn: AsyncConnection, cadence_id: str) -> list[AccountPlan]:
+        """The accounts following some version of the cadence, with their open tasks."""
 
 
 class StreamWriter(Protocol):

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,10 +39,11 @@ class Scheduler:
         source: str,
         committed: Callable[[], None],
         poll_seconds: float = 1.0,
+        holidays: frozenset[date] = frozenset(),
     ) -> None:
         self.engine, self.store, self.writer, self.timers = engine, store, writer, timers
         self.clock, self.source, self.committed = clock, source, committed
-        self.poll_seconds = poll_seconds
+        self.poll_seconds, self.holidays = poll_seconds, holidays
         self.waker = Waker()
         self.fired = 0
 
@@ -91,7 +93,7 @@ class Scheduler:
                 ),
                 causation_id=timer.causation_id,
             )
-            for event in fire(timer)
+            for event in fire(timer, holidays=self.holidays)
         ]
 
     async def _check_ended(self, conn: AsyncConnection, timer: Timer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -23,6 +23,10 @@ class Account(BaseModel):
     farmer_id: str
     company: str | None
     handed_over_at: datetime
+    cadence_id: str | None
+    cadence_version: int | None
+    started_on: date | None
+    time_zone: str | None
 
 
 @router.get("/{account_id}")

@@ -1,0 +1,21 @@
+"""What command handlers are given beside their transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from conveyor.followup.service_layer.ports import CadenceBook, Clock
+from conveyor.followup.service_layer.streams import Streams
+
+
+@dataclass(frozen=True)
+class Context:
+    """Streams to write to, the read ports, the calendar and the clock."""
+
+    streams: Streams
+    cadences: CadenceBook
+    clock: Clock
+    new_task_id: Callable[[], str]
+    holidays: frozenset[date] = field(default_factory=frozenset)
