@@ -1,8 +1,7 @@
 """Followup settings, from CONVEYOR_FOLLOWUP_* environment variables."""
 
-from datetime import date, datetime
-
 import zoneinfo
+from datetime import date, datetime
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
