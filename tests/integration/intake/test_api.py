@@ -29,6 +29,9 @@ async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
         "score": 70,
         "temperature": "hot",
         "received_at": status.json()["received_at"],
+        "duplicate_of": None,
+        "previous_lead_id": None,
+        "touches": 0,
     }
 
 

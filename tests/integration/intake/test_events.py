@@ -54,8 +54,8 @@ async def test_received_then_qualified_reach_the_bus_in_order(
 async def test_rebuilding_the_read_model_gives_the_live_rows(
     website: httpx.AsyncClient, settings: Settings, intake_env: None
 ) -> None:
-    for n, name in enumerate(("Ada", "Bo", "Cy")):
-        body = lead_body(contact={"name": name, "phone": f"+44 20 7946 000{n}"})
+    for n, name in enumerate(("Ada", "Bo", "Cy", "Ada again")):
+        body = lead_body(contact={"name": name, "phone": f"+44 20 7946 000{n % 3}"})
         assert (await website.post("/v1/leads", json=body)).status_code == 202
     live = await lead_rows(settings.database_url)
     engine = create_engine(settings.database_url)
@@ -63,5 +63,11 @@ async def test_rebuilding_the_read_model_gives_the_live_rows(
         await conn.execute(update(leads).values(score=-1, status="received"))
     await engine.dispose()
     await asyncio.to_thread(cli.main, ["rebuild"])
-    assert len(live) == 3
+    assert len(live) == 4
+    assert sorted(row.status for row in live) == [
+        "duplicate",
+        "qualified",
+        "qualified",
+        "qualified",
+    ]
     assert await lead_rows(settings.database_url) == live

@@ -3,7 +3,9 @@
 from collections.abc import Sequence
 
 from conveyor.events import Envelope
-from conveyor.events.store import ConcurrencyError
+from conveyor.events.catalogue.intake import LeadReceived
+from conveyor.events.store import ANY_VERSION, ConcurrencyError
+from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -23,12 +25,21 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
     ) -> None:
         current = len(self.streams.get(stream_id, []))
-        if current != expected_version:
+        if expected_version != ANY_VERSION and current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
         self._pending.append((stream_id, list(envelopes)))
 
     async def read(self, stream_id: str) -> list[Envelope]:
         return list(self.streams.get(stream_id, []))
+
+    async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:
+        found = [
+            EarlierLead(e.data.lead_id, matched_on, e.data.received_at)
+            for stream in self.streams.values()
+            for e in stream
+            if isinstance(e.data, LeadReceived) and (matched_on := _matched(e.data, keys))
+        ]
+        return max(found, key=lambda lead: lead.received_at, default=None)
 
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         return self.replies.get((source_id, key))
@@ -50,3 +61,10 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     async def rollback(self) -> None:
         self._pending.clear()
         self._pending_replies.clear()
+
+
+def _matched(received: LeadReceived, keys: PersonKeys) -> str:
+    theirs = PersonKeys.of(received.lead.contact.email, received.lead.contact.phone)
+    if keys.email and theirs.email == keys.email:
+        return "email"
+    return "phone" if keys.phone and theirs.phone == keys.phone else ""

@@ -83,7 +83,8 @@ async def test_the_snapshot_carries_the_lead_as_it_arrived() -> None:
 async def test_every_lead_gets_its_own_id() -> None:
     uow = FakeUnitOfWork()
     first = (await receive_lead(ReceiveLead(contact=ADA), uow)).lead_id
-    second = (await receive_lead(ReceiveLead(contact=ADA), uow)).lead_id
+    other = Contact("Bo Peep", email="bo@example.com")
+    second = (await receive_lead(ReceiveLead(contact=other), uow)).lead_id
     assert first != second
 
 

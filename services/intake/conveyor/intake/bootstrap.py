@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,9 @@ class IntakeService:
 
     async def receive_lead(self, cmd: ReceiveLead) -> Receipt:
         """Handle ReceiveLead in a SQL unit of work; answer once committed."""
-        return await handlers.receive_lead(cmd, SqlUnitOfWork(self.runtime))
+        window = timedelta(days=self.settings.duplicate_window_days)
+        uow = SqlUnitOfWork(self.runtime)
+        return await handlers.receive_lead(cmd, uow, duplicate_window=window)
 
     async def register_source(self, cmd: RegisterSource) -> IssuedKey:
         """Register a source; return its first key."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     public_url: str = ""
+    duplicate_window_days: float = Field(default=30, ge=0)
+    """The same person arriving again within this many days is a touch, not a new lead."""
     admin_token: str = ""
     """The administrator's bearer token for /v1/sources; empty turns the admin API off."""
 

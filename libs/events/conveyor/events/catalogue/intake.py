@@ -19,19 +19,31 @@ class _LeadEvent(Event):
 
 
 class LeadReceived(_LeadEvent):
-    """A lead arrived on some channel and was accepted for processing."""
+    """A lead arrived on some channel and was accepted for processing.
+
+    previous_lead_id names an earlier lead of the same person, older than the duplicate
+    window: the person is returning.
+    """
 
     event_type: ClassVar[str] = "conveyor.lead.received"
     lead: LeadSnapshot
     received_at: datetime
+    previous_lead_id: str | None = None
 
 
 class LeadDuplicateDetected(_LeadEvent):
-    """The lead is the same person as an earlier one."""
+    """The same person arrived again within the window: a new touch on the existing lead.
+
+    Appended to the existing lead's stream (lead_id = duplicate_of = the existing lead);
+    touch_id is the id the new submission was answered with, touch what it carried.
+    """
 
     event_type: ClassVar[str] = "conveyor.lead.duplicate_detected"
     duplicate_of: str
     matched_on: str
+    touch_id: str | None = None
+    touch: LeadSnapshot | None = None
+    received_at: datetime | None = None
 
 
 class LeadQualified(_LeadEvent):

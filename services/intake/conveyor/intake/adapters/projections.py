@@ -8,46 +8,70 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
-from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
+from conveyor.events.catalogue.intake import LeadDuplicateDetected, LeadQualified, LeadReceived
+from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.codec import format_time
 from conveyor.intake.adapters.tables import leads
 
 
 class LeadStatusProjection:
-    """Keeps one row per lead with its contact, status, score and temperature."""
+    """One row per lead with its contact, status, score and temperature; one per touch."""
 
     tables: Sequence[Table] = (leads,)
-    handles: frozenset[str] = frozenset({LeadReceived.event_type, LeadQualified.event_type})
+    handles: frozenset[str] = frozenset(
+        {LeadReceived.event_type, LeadQualified.event_type, LeadDuplicateDetected.event_type}
+    )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Insert the row on LeadReceived; record the verdict on LeadQualified."""
-        data = recorded.envelope.data
+        """Insert the row on LeadReceived; record the verdict; count and list the touches."""
+        data, position = recorded.envelope.data, recorded.position
         if isinstance(data, LeadReceived):
-            await conn.execute(insert(leads).values(**_received_row(data, recorded.position)))
+            row = snapshot_row(data.lead, format_time(data.received_at), position)
+            await conn.execute(insert(leads).values(previous_lead_id=data.previous_lead_id, **row))
         elif isinstance(data, LeadQualified):
-            await conn.execute(
-                update(leads)
-                .where(leads.c.lead_id == data.lead_id)
-                .values(
-                    status="qualified",
-                    score=data.score,
-                    temperature=data.temperature,
-                    position=recorded.position,
-                )
+            await _update(
+                conn,
+                data.lead_id,
+                status="qualified",
+                score=data.score,
+                temperature=data.temperature,
+                position=position,
             )
+        elif isinstance(data, LeadDuplicateDetected):
+            await _touched(conn, data, recorded)
 
 
-def _received_row(event: LeadReceived, position: int) -> dict[str, object]:
-    contact = event.lead.contact
+async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded: Recorded) -> None:
+    """Count the touch on the lead and keep a row for the touch's own id."""
+    await conn.execute(
+        update(leads)
+        .where(leads.c.lead_id == event.lead_id)
+        .values(touches=leads.c.touches + 1, position=recorded.position)
+    )
+    if event.touch is not None:
+        when = event.received_at or recorded.envelope.time
+        row = snapshot_row(event.touch, format_time(when), recorded.position)
+        row |= {"status": "duplicate", "duplicate_of": event.duplicate_of, "email_key": None}
+        await conn.execute(insert(leads).values(**row))
+
+
+async def _update(conn: AsyncConnection, lead_id: str, **values: object) -> None:
+    await conn.execute(update(leads).where(leads.c.lead_id == lead_id).values(**values))
+
+
+def snapshot_row(lead: LeadSnapshot, received_at: str, position: int) -> dict[str, object]:
+    """The row of a lead (or a touch) as its snapshot describes it."""
+    contact = lead.contact
     return {
-        "lead_id": event.lead_id,
-        "source": event.lead.source,
-        "channel": event.lead.channel,
+        "lead_id": lead.lead_id,
+        "source": lead.source,
+        "channel": lead.channel,
         "name": contact.name,
         "email": contact.email,
+        "email_key": contact.email.casefold() if contact.email else None,
         "phone": contact.phone,
         "company": contact.company,
         "status": "received",
-        "received_at": format_time(event.received_at),
+        "received_at": received_at,
         "position": position,
     }

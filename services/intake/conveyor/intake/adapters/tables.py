@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 from conveyor.events.store import event_store_metadata
 
@@ -25,8 +25,13 @@ leads = Table(
     Column("temperature", String(10), nullable=True),
     Column("received_at", String(40), nullable=False),
     Column("position", Position, nullable=False),
+    Column("email_key", Text, nullable=True, index=True),
+    Column("duplicate_of", String(36), nullable=True),
+    Column("previous_lead_id", String(36), nullable=True),
+    Column("touches", Integer, nullable=False, server_default="0"),
+    Index("ix_leads_phone", "phone"),
 )
-"""One row per lead: who it is and how far intake got with it (received, qualified)."""
+"""One row per lead (how far intake got with it), and one per touch (status duplicate)."""
 
 sources = Table(
     "sources",
@@ -51,6 +56,7 @@ idempotency_replies = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("lead_id", String(36), nullable=False),
     Column("created_at", String(40), nullable=False),
+    Column("duplicate_of", String(36), nullable=True),
 )
 """The reply to each request under an Idempotency-Key, stored with the lead it created."""
 

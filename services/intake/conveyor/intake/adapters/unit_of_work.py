@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from conveyor.events import Envelope
 from conveyor.events.codec import format_time
 from conveyor.events.runtime import Runtime
-from conveyor.intake.adapters.tables import idempotency_replies
+from conveyor.events.store.engine import lock_log
+from conveyor.intake.adapters.tables import idempotency_replies, leads
+from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -57,6 +59,19 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         recorded = await self.runtime.store.read_stream(self._connection(), stream_id)
         return [item.envelope for item in recorded]
 
+    async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:
+        """The newest lead of the person, looked up under the log lock (no racing arrival)."""
+        if not keys:
+            return None
+        conn = self._connection()
+        await lock_log(conn)
+        row = (await conn.execute(_same_person(keys))).first()
+        if row is None:
+            return None
+        matched_on = "email" if keys.email and row.email_key == keys.email else "phone"
+        received_at = datetime.fromisoformat(row.received_at)
+        return EarlierLead(lead_id=row.lead_id, matched_on=matched_on, received_at=received_at)
+
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         """The stored reply under a source's key, if any."""
         table = idempotency_replies
@@ -66,7 +81,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         ).first()
         if row is None:
             return None
-        return StoredReply(row.source_id, row.idempotency_key, row.fingerprint, row.lead_id)
+        return StoredReply(
+            row.source_id, row.idempotency_key, row.fingerprint, row.lead_id, row.duplicate_of
+        )
 
     async def remember_reply(self, reply: StoredReply) -> None:
         """Insert the reply in this transaction; ReplyAlreadyStored if the key is taken."""
@@ -75,6 +92,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             "idempotency_key": reply.key,
             "fingerprint": reply.fingerprint,
             "lead_id": reply.lead_id,
+            "duplicate_of": reply.duplicate_of,
             "created_at": format_time(datetime.now(UTC)),
         }
         try:
@@ -102,3 +120,18 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._tx is None:
             raise RuntimeError("use the unit of work in an `async with` block")
         return self._tx
+
+
+def _same_person(keys: PersonKeys) -> Select[Any]:
+    matches = []
+    if keys.email:
+        matches.append(leads.c.email_key == keys.email)
+    if keys.phone:
+        matches.append(leads.c.phone == keys.phone)
+    return (
+        select(leads.c.lead_id, leads.c.email_key, leads.c.received_at)
+        .where(leads.c.duplicate_of.is_(None))
+        .where(or_(*matches))
+        .order_by(leads.c.received_at.desc())
+        .limit(1)
+    )

@@ -40,7 +40,11 @@ async def submit_lead(
     response.headers["Location"] = service.status_url(receipt.lead_id)
     if receipt.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return LeadReceipt(lead_id=receipt.lead_id, status_url=service.status_url(receipt.lead_id))
+    return LeadReceipt(
+        lead_id=receipt.lead_id,
+        status_url=service.status_url(receipt.lead_id),
+        duplicate_of=receipt.duplicate_of,
+    )
 
 
 @router.get("/{lead_id}")

@@ -58,10 +58,12 @@ class LeadIn(_Body):
 
 
 class LeadReceipt(BaseModel):
-    """Intake has the lead: its id, and where to follow it."""
+    """Intake has the lead: its id, where to follow it, and the lead it is a touch on if the
+    same person came in recently."""
 
     lead_id: str
     status_url: str
+    duplicate_of: str | None = None
 
 
 class LeadStatus(BaseModel):
@@ -74,7 +76,10 @@ class LeadStatus(BaseModel):
     email: str | None
     phone: str | None
     company: str | None
-    status: Literal["received", "qualified"]
+    status: Literal["received", "qualified", "duplicate"]
     score: int | None
     temperature: Literal["hot", "warm", "cold"] | None
     received_at: str
+    duplicate_of: str | None = None
+    previous_lead_id: str | None = None
+    touches: int = 0

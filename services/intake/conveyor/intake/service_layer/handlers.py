@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from conveyor.events import Envelope, new_envelope
-from conveyor.events.catalogue.intake import LeadQualified, LeadReceived, temperature_for
+from conveyor.events.catalogue.intake import (
+    LeadDuplicateDetected,
+    LeadQualified,
+    LeadReceived,
+    temperature_for,
+)
 from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.events.store import ANY_VERSION
+from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.domain.lead import Lead
 from conveyor.intake.domain.qualification import qualify
 from conveyor.intake.service_layer.commands import ReceiveLead
@@ -20,42 +27,77 @@ from conveyor.intake.service_layer.idempotency import (
 )
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
+DUPLICATE_WINDOW = timedelta(days=30)
+
 
 @dataclass(frozen=True)
 class Receipt:
-    """The lead a request is answered with; replayed when an earlier reply was reused."""
+    """What a request is answered with: the id it got, and the lead it duplicates if any."""
 
     lead_id: str
+    duplicate_of: str | None = None
     replayed: bool = False
 
 
-async def receive_lead(cmd: ReceiveLead, uow: AbstractUnitOfWork) -> Receipt:
-    """Accept and qualify a new lead, record both facts in one transaction.
+async def receive_lead(
+    cmd: ReceiveLead, uow: AbstractUnitOfWork, *, duplicate_window: timedelta = DUPLICATE_WINDOW
+) -> Receipt:
+    """Accept a lead: a new lead (received, then qualified) or a touch on the same person's
+    lead from within the window, recorded in one transaction.
 
     Under an Idempotency-Key seen before, answer as before (or IdempotencyKeyReused if the
     body differs); if a concurrent request takes the key first, answer as it did.
     """
     try:
-        return await _receive_once(cmd, uow)
+        return await _receive_once(cmd, uow, duplicate_window)
     except ReplyAlreadyStored:
-        return await _receive_once(cmd, uow)
+        return await _receive_once(cmd, uow, duplicate_window)
 
 
-async def _receive_once(cmd: ReceiveLead, uow: AbstractUnitOfWork) -> Receipt:
+async def _receive_once(cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta) -> Receipt:
     async with uow:
-        if (earlier := await _earlier_receipt(cmd, uow)) is not None:
-            return earlier
-        lead = lead_from(cmd, str(uuid.uuid4()))
-        received = new_envelope(
-            LeadReceived(lead_id=lead.lead_id, lead=snapshot_of(lead), received_at=_now()),
-            subject=lead.lead_id,
-            source=uow.source,
-        )
-        await uow.append(lead.lead_id, [received, qualified(lead, received)], expected_version=0)
+        if (earlier_receipt := await _earlier_receipt(cmd, uow)) is not None:
+            return earlier_receipt
+        lead, now = lead_from(cmd, str(uuid.uuid4())), _now()
+        earlier = await uow.earlier_lead(PersonKeys.of(lead.contact.email, lead.contact.phone))
+        if earlier is not None and earlier.is_duplicate(now, window):
+            receipt = await _record_touch(lead, earlier, uow, now)
+        else:
+            receipt = await _record_lead(lead, earlier, uow, now)
         if cmd.idempotency is not None:
-            await uow.remember_reply(_reply(cmd, cmd.idempotency, lead.lead_id))
+            await uow.remember_reply(_reply(cmd, cmd.idempotency, receipt))
         await uow.commit()
+    return receipt
+
+
+async def _record_lead(
+    lead: Lead, earlier: EarlierLead | None, uow: AbstractUnitOfWork, now: datetime
+) -> Receipt:
+    event = LeadReceived(
+        lead_id=lead.lead_id,
+        lead=snapshot_of(lead),
+        received_at=now,
+        previous_lead_id=earlier.lead_id if earlier else None,
+    )
+    received = new_envelope(event, subject=lead.lead_id, source=uow.source)
+    await uow.append(lead.lead_id, [received, qualified(lead, received)], expected_version=0)
     return Receipt(lead.lead_id)
+
+
+async def _record_touch(
+    lead: Lead, earlier: EarlierLead, uow: AbstractUnitOfWork, now: datetime
+) -> Receipt:
+    event = LeadDuplicateDetected(
+        lead_id=earlier.lead_id,
+        duplicate_of=earlier.lead_id,
+        matched_on=earlier.matched_on,
+        touch_id=lead.lead_id,
+        touch=snapshot_of(lead),
+        received_at=now,
+    )
+    envelope = new_envelope(event, subject=earlier.lead_id, source=uow.source)
+    await uow.append(earlier.lead_id, [envelope], expected_version=ANY_VERSION)
+    return Receipt(lead.lead_id, duplicate_of=earlier.lead_id)
 
 
 async def _earlier_receipt(cmd: ReceiveLead, uow: AbstractUnitOfWork) -> Receipt | None:
@@ -66,12 +108,16 @@ async def _earlier_receipt(cmd: ReceiveLead, uow: AbstractUnitOfWork) -> Receipt
         return None
     if earlier.fingerprint != cmd.idempotency.fingerprint:
         raise IdempotencyKeyReused(cmd.idempotency.key)
-    return Receipt(earlier.lead_id, replayed=True)
+    return Receipt(earlier.lead_id, duplicate_of=earlier.duplicate_of, replayed=True)
 
 
-def _reply(cmd: ReceiveLead, key: IdempotencyKey, lead_id: str) -> StoredReply:
+def _reply(cmd: ReceiveLead, key: IdempotencyKey, receipt: Receipt) -> StoredReply:
     return StoredReply(
-        source_id=cmd.source, key=key.key, fingerprint=key.fingerprint, lead_id=lead_id
+        source_id=cmd.source,
+        key=key.key,
+        fingerprint=key.fingerprint,
+        lead_id=receipt.lead_id,
+        duplicate_of=receipt.duplicate_of,
     )
 
 

@@ -21,6 +21,7 @@ class StoredReply:
     key: str
     fingerprint: str
     lead_id: str
+    duplicate_of: str | None = None
 
 
 class IdempotencyKeyReused(Exception):

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from conveyor.events import Envelope
+from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.idempotency import StoredReply
 
 
@@ -41,6 +42,14 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def read(self, stream_id: str) -> list[Envelope]:
         """Every committed event of a stream, in order (empty for a new stream)."""
+
+    @abc.abstractmethod
+    async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:
+        """The newest lead (not a touch) of the same person, seen by this transaction.
+
+        Contract: after this call no other transaction can add a lead until this one ends,
+        so two arrivals of one person never both become leads.
+        """
 
     @abc.abstractmethod
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
