@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up this checkout on a Debian 12 machine: .venv with the project and its dev tools.
 # With --test-deps also the PostgreSQL server, Java 17, Maven and the Kafka broker jars
-# that the integration tests start. Safe to re-run: it only does what is missing.
+# that the integration tests start, and the deployment checkers (tests/deploy): Debian's
+# docker-compose (validates docker-compose.yml offline) and kustomize, built from the Go
+# module proxy into .venv/bin. Safe to re-run: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,6 +19,7 @@ for arg in "$@"; do
 done
 
 PYTHON=${PYTHON:-python3}
+KUSTOMIZE_VERSION=v5.5.0
 VENV=.venv
 STAMP=$VENV/.conveyor-installed
 apt_updated=0
@@ -64,6 +67,23 @@ ensure_test_deps() {
     apt_install openjdk-17-jdk-headless maven
   fi
   "$VENV/bin/python" -m conveyor.devkit.kafka fetch
+  command -v docker-compose >/dev/null || apt_install docker-compose
+  ensure_kustomize
+}
+
+go_binary() {
+  command -v go || { [[ -x /usr/local/go/bin/go ]] && echo /usr/local/go/bin/go; } || true
+}
+
+ensure_kustomize() {
+  local go target=$VENV/bin/kustomize
+  go=$(go_binary)
+  [[ -n $go ]] || { echo "install.sh: Go is needed to build kustomize" >&2; exit 1; }
+  if ! "$go" version -m "$target" 2>/dev/null | grep -q "kustomize/v5[[:space:]]*$KUSTOMIZE_VERSION"; then
+    echo "install.sh: go install kustomize $KUSTOMIZE_VERSION" >&2
+    GOBIN="$PWD/$VENV/bin" GOFLAGS=-buildvcs=false \
+      "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+  fi
 }
 
 ensure_venv

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Create Conveyor's topics if they do not exist; one script for Compose and Kubernetes.
+# Run inside the apache/kafka image. Settings (environment):
+#   BOOTSTRAP_SERVERS   host:port[,host:port]           (required)
+#   PARTITIONS          partitions of a new topic       (default 12: the largest planned
+#                       consumer group; docs/topics.md says why)
+#   REPLICATION_FACTOR  replicas of each partition      (default 3; 1 on a one-broker cluster)
+#   MIN_INSYNC_REPLICAS acknowledgements acks=all waits for (default 2; 1 on one broker)
+# An existing topic is left as it is: adding partitions moves keys (docs/topics.md).
+set -eu
+: "${BOOTSTRAP_SERVERS:?set BOOTSTRAP_SERVERS}"
+PARTITIONS=${PARTITIONS:-12}
+REPLICATION_FACTOR=${REPLICATION_FACTOR:-3}
+MIN_INSYNC_REPLICAS=${MIN_INSYNC_REPLICAS:-2}
+KAFKA_TOPICS=${KAFKA_TOPICS:-/opt/kafka/bin/kafka-topics.sh}
+
+# The event topics (conveyor.events.catalogue.topics), then each consumer group's dead letters.
+TOPICS="conveyor.leads.v1 conveyor.reps.v1 conveyor.assignments.v1 conveyor.followups.v1
+conveyor.router.dlq conveyor.followup.dlq"
+
+for topic in $TOPICS; do
+  "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP_SERVERS" --create --if-not-exists \
+    --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR" \
+    --config "min.insync.replicas=$MIN_INSYNC_REPLICAS"
+  echo "topic $topic: present"
+done

@@ -1,0 +1,162 @@
+"""What the rendered Kubernetes objects promise about the services: probes, graceful stop,
+migrations, settings they read, and who scales them on what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
+from conveyor.events.transport.kafka import DEFAULT_PARTITIONS
+from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
+from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
+from tests.deploy.tools import KUBERNETES, OVERLAYS, by_kind, render, service_of, settings_fields
+
+SERVICES = ("intake", "router", "followup")
+UVICORN_GRACE = 10
+CONSUMED = {"router": (ROUTER_GROUP, {LEADS}), "followup": (FOLLOWUP_GROUP, {REPS, ASSIGNMENTS})}
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def overlay(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    """Every object a season overlay renders."""
+    return render(KUBERNETES / "overlays" / request.param)
+
+
+def container(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The one container of a Deployment or Job."""
+    [only] = deployment["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def test_probes_ask_readyz_for_traffic_and_healthz_for_life(overlay: list[dict[str, Any]]) -> None:
+    for name, deployment in by_kind(overlay, "Deployment").items():
+        app = container(deployment)
+        ports = {p["name"] for p in app["ports"]}
+        assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
+        assert app["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
+        assert app["startupProbe"]["httpGet"]["path"] == "/healthz"
+        assert ports == {"http"}
+        assert app["args"] == [f"conveyor-{name}", "serve"]
+
+
+def test_a_stopping_pod_has_time_to_drain_requests_and_leave_its_group(
+    overlay: list[dict[str, Any]],
+) -> None:
+    for deployment in by_kind(overlay, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        pre_stop = container(deployment)["lifecycle"]["preStop"]["exec"]["command"]
+        assert pre_stop[0] == "sleep"
+        assert pod["terminationGracePeriodSeconds"] >= int(pre_stop[1]) + UVICORN_GRACE + 5
+
+
+def test_every_container_has_resource_requests_and_limits(overlay: list[dict[str, Any]]) -> None:
+    for kind in ("Deployment", "Job"):
+        for obj in by_kind(overlay, kind).values():
+            resources = container(obj)["resources"]
+            assert {"cpu", "memory"} <= set(resources["requests"])
+            assert {"cpu", "memory"} <= set(resources["limits"])
+
+
+def test_each_service_has_a_migrations_job_and_the_topics_job_exists(
+    overlay: list[dict[str, Any]],
+) -> None:
+    jobs = by_kind(overlay, "Job")
+    for name in SERVICES:
+        assert container(jobs[f"{name}-migrate"])["args"] == [f"conveyor-{name}", "migrate"]
+    assert container(jobs["conveyor-topics"])["command"][-1] == "/conveyor/create-topics.sh"
+
+
+def env_names(obj: dict[str, Any], config_maps: dict[str, dict[str, Any]]) -> set[str]:
+    """Variables a container gets, from env and from the ConfigMaps it loads whole."""
+    app = container(obj)
+    names = {e["name"] for e in app.get("env", [])}
+    for source in app.get("envFrom", []):
+        names |= set(config_maps[source["configMapRef"]["name"]]["data"])
+    return names
+
+
+def test_every_setting_a_service_is_given_is_one_it_reads(overlay: list[dict[str, Any]]) -> None:
+    config_maps = by_kind(overlay, "ConfigMap")
+    objects = {**by_kind(overlay, "Deployment"), **by_kind(overlay, "Job")}
+    del objects["conveyor-topics"]  # the Kafka image's script, not a Conveyor service
+    for obj in objects.values():
+        for variable in env_names(obj, config_maps) - {"KAFKA_BOOTSTRAP_SERVERS"}:
+            service = service_of(variable)
+            assert service is not None and variable in settings_fields(service), variable
+
+
+def test_credentials_come_from_each_services_own_secret(overlay: list[dict[str, Any]]) -> None:
+    for name, deployment in by_kind(overlay, "Deployment").items():
+        secret_refs = {
+            e["valueFrom"]["secretKeyRef"]["name"]
+            for e in container(deployment)["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
+        assert secret_refs == {f"{name}-secrets"}
+        bus = {e["name"]: e.get("value") for e in container(deployment)["env"]}
+        assert bus[f"CONVEYOR_{name.upper()}_BUS_URL"] == "kafka://$(KAFKA_BOOTSTRAP_SERVERS)"
+
+
+def test_services_and_budgets_select_their_deployments_pods(overlay: list[dict[str, Any]]) -> None:
+    deployments = by_kind(overlay, "Deployment")
+    for name in SERVICES:
+        labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+        service = by_kind(overlay, "Service")[name]["spec"]
+        budget = by_kind(overlay, "PodDisruptionBudget")[name]["spec"]
+        assert service["selector"].items() <= labels.items()
+        assert budget["selector"]["matchLabels"].items() <= labels.items()
+        assert budget["maxUnavailable"] == 1
+        assert "replicas" not in deployments[name]["spec"], "the autoscaler owns the count"
+
+
+def test_intake_scales_on_cpu_with_a_horizontal_pod_autoscaler(
+    overlay: list[dict[str, Any]],
+) -> None:
+    hpa = by_kind(overlay, "HorizontalPodAutoscaler")["intake"]["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "intake",
+    }
+    assert [m["resource"]["name"] for m in hpa["metrics"]] == ["cpu"]
+    assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
+
+
+def test_router_and_followup_scale_on_their_groups_lag_up_to_the_partitions(
+    overlay: list[dict[str, Any]],
+) -> None:
+    bootstrap = by_kind(overlay, "ConfigMap")
+    [kafka] = [c for n, c in bootstrap.items() if n.startswith("conveyor-kafka")]
+    for name, (group, topics) in CONSUMED.items():
+        spec = by_kind(overlay, "ScaledObject")[name]["spec"]
+        lag = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
+        assert {t["consumerGroup"] for t in lag} == {group}
+        assert {t["topic"] for t in lag} == topics
+        assert {t["bootstrapServers"] for t in lag} == {kafka["data"]["bootstrap-servers"]}
+        assert {t["offsetResetPolicy"] for t in lag} == {"earliest"}
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= DEFAULT_PARTITIONS
+
+
+def season_floor(objects: list[dict[str, Any]], name: str) -> int:
+    """The replicas a ScaledObject's cron trigger holds through the working day."""
+    spec = by_kind(objects, "ScaledObject")[name]["spec"]
+    [cron] = [t for t in spec["triggers"] if t["type"] == "cron"]
+    assert {"timezone", "start", "end"} <= set(cron["metadata"])
+    return int(cron["metadata"]["desiredReplicas"])
+
+
+def test_the_peak_season_runs_more_of_every_service_than_the_off_season() -> None:
+    off, peak = (render(KUBERNETES / "overlays" / o) for o in OVERLAYS)
+    off_hpa, peak_hpa = (
+        by_kind(o, "HorizontalPodAutoscaler")["intake"]["spec"] for o in (off, peak)
+    )
+    assert peak_hpa["minReplicas"] > off_hpa["minReplicas"]
+    assert peak_hpa["maxReplicas"] > off_hpa["maxReplicas"]
+    for name in CONSUMED:
+        assert season_floor(peak, name) > season_floor(off, name)
+        off_max, peak_max = (
+            by_kind(o, "ScaledObject")[name]["spec"]["maxReplicaCount"] for o in (off, peak)
+        )
+        assert peak_max > off_max
