@@ -61,15 +61,22 @@ async def wait_until(
     await wait_for(probe, deadline=deadline, what=what)
 
 
-async def read_topic(transport: Transport, topic: str, count: int, *, group: str) -> list[Envelope]:
-    """Read count events from a topic as a fresh consumer group."""
+async def read_topic(
+    transport: Transport,
+    topic: str,
+    count: int,
+    *,
+    group: str,
+    stop_when: Callable[[list[Envelope]], bool] | None = None,
+) -> list[Envelope]:
+    """Read count events (or until stop_when holds) from a topic as a fresh consumer group."""
     source = transport.source(topics=[topic], group=group)
     await source.start()
     registry, got = build_registry(), list[Envelope]()
     try:
         async with asyncio.timeout(DEADLINE):
-            while len(got) < count:
-                batch = await source.fetch(max_messages=count - len(got), max_wait=0.5)
+            while len(got) < count and not (stop_when and stop_when(got)):
+                batch = await source.fetch(max_messages=min(count - len(got), 500), max_wait=0.5)
                 got += [decode(m.message, registry) for m in batch]
     finally:
         await source.stop()

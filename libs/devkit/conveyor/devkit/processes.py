@@ -91,10 +91,13 @@ class ServiceProcess:
         self.stop()
 
 
-def service(name: str, *, port: int, env: Mapping[str, str], log_dir: Path) -> ServiceProcess:
+def service(
+    name: str, *, port: int, env: Mapping[str, str], log_dir: Path, replica: int | None = None
+) -> ServiceProcess:
     """A Conveyor service (intake, router or followup) started with ``serve``."""
+    label = name if replica is None else f"{name}-{replica}"
     return ServiceProcess(
-        name=name,
+        name=label,
         module=f"conveyor.{name}",
         args=["serve"],
         port=port,

@@ -8,10 +8,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from conveyor.events.store.engine import create_engine
+
+MIGRATION_LOCK_KEY = 7_305_021_912  # pg_advisory_xact_lock key: one migrator at a time
 
 
 def upgrade(database_url: str, script_location: str, revision: str = "head") -> None:
@@ -35,6 +37,10 @@ def run_env(context: Any, target_metadata: MetaData) -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":  # replicas starting together wait here
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             context.run_migrations()
 
     async def run() -> None:
