@@ -52,11 +52,22 @@ def test_a_stopping_pod_has_time_to_drain_requests_and_leave_its_group(
 
 
 def test_every_container_has_resource_requests_and_limits(overlay: list[dict[str, Any]]) -> None:
+    tasks = [t["spec"]["jobTemplate"] for t in by_kind(overlay, "CronJob").values()]
     for kind in ("Deployment", "Job"):
-        for obj in by_kind(overlay, kind).values():
+        for obj in [*by_kind(overlay, kind).values(), *tasks]:
             resources = container(obj)["resources"]
             assert {"cpu", "memory"} <= set(resources["requests"])
             assert {"cpu", "memory"} <= set(resources["limits"])
+
+
+def test_each_service_has_a_rebuild_task_that_never_runs_on_its_own(
+    overlay: list[dict[str, Any]],
+) -> None:
+    tasks = by_kind(overlay, "CronJob")
+    for name in SERVICES:
+        task = tasks[f"{name}-rebuild"]["spec"]
+        assert task["suspend"] is True
+        assert container(task["jobTemplate"])["args"] == [f"conveyor-{name}", "rebuild"]
 
 
 def test_each_service_has_a_migrations_job_and_the_topics_job_exists(
@@ -79,7 +90,8 @@ def env_names(obj: dict[str, Any], config_maps: dict[str, dict[str, Any]]) -> se
 
 def test_every_setting_a_service_is_given_is_one_it_reads(overlay: list[dict[str, Any]]) -> None:
     config_maps = by_kind(overlay, "ConfigMap")
-    objects = {**by_kind(overlay, "Deployment"), **by_kind(overlay, "Job")}
+    tasks = {n: t["spec"]["jobTemplate"] for n, t in by_kind(overlay, "CronJob").items()}
+    objects = {**by_kind(overlay, "Deployment"), **by_kind(overlay, "Job"), **tasks}
     del objects["conveyor-topics"]  # the Kafka image's script, not a Conveyor service
     for obj in objects.values():
         for variable in env_names(obj, config_maps) - {"KAFKA_BOOTSTRAP_SERVERS"}:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 from conveyor.events.catalogue.topics import ALL, dead_letter_topic
@@ -32,6 +33,11 @@ def option(call: list[str], name: str) -> str:
     return call[call.index(name) + 1]
 
 
+def configs(call: list[str]) -> set[str]:
+    """Every --config a call sets."""
+    return {value for flag, value in pairwise(call) if flag == "--config"}
+
+
 def test_the_script_creates_every_event_topic_and_each_groups_dead_letter_topic(
     tmp_path: Path,
 ) -> None:
@@ -45,7 +51,16 @@ def test_new_topics_get_as_many_partitions_as_the_services_would_create(tmp_path
     calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092")
     assert {option(call, "--partitions") for call in calls} == {str(DEFAULT_PARTITIONS)}
     assert {option(call, "--replication-factor") for call in calls} == {"3"}
-    assert {option(call, "--config") for call in calls} == {"min.insync.replicas=2"}
+    assert all("min.insync.replicas=2" in configs(call) for call in calls)
+
+
+def test_events_are_kept_for_good_and_dead_letters_for_thirty_days(tmp_path: Path) -> None:
+    calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092")
+    retention = {option(call, "--topic"): configs(call) for call in calls}
+    for topic in ALL:
+        assert "retention.ms=-1" in retention[topic]
+    for group in (ROUTER_GROUP, FOLLOWUP_GROUP):
+        assert f"retention.ms={30 * 24 * 3600 * 1000}" in retention[dead_letter_topic(group)]
 
 
 def test_a_one_broker_cluster_gets_one_replica(tmp_path: Path) -> None:
@@ -53,7 +68,7 @@ def test_a_one_broker_cluster_gets_one_replica(tmp_path: Path) -> None:
         tmp_path, BOOTSTRAP_SERVERS="kafka:9092", REPLICATION_FACTOR="1", MIN_INSYNC_REPLICAS="1"
     )
     assert {option(call, "--replication-factor") for call in calls} == {"1"}
-    assert {option(call, "--config") for call in calls} == {"min.insync.replicas=1"}
+    assert all("min.insync.replicas=1" in configs(call) for call in calls)
 
 
 def test_existing_topics_are_left_as_they_are(tmp_path: Path) -> None:
