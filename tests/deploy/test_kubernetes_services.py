@@ -172,3 +172,46 @@ def test_the_peak_season_runs_more_of_every_service_than_the_off_season() -> Non
             by_kind(o, "ScaledObject")[name]["spec"]["maxReplicaCount"] for o in (off, peak)
         )
         assert peak_max > off_max
+
+
+def config_maps_used(job: dict[str, Any]) -> set[str]:
+    """The ConfigMaps a Job's pod reads: env, envFrom and volumes."""
+    pod = job["spec"]["template"]["spec"]
+    app = container(job)
+    used = {s["configMapRef"]["name"] for s in app.get("envFrom", [])}
+    used |= {
+        e["valueFrom"]["configMapKeyRef"]["name"]
+        for e in app.get("env", [])
+        if "configMapKeyRef" in e.get("valueFrom", {})
+    }
+    return used | {v["configMap"]["name"] for v in pod.get("volumes", []) if "configMap" in v}
+
+
+def test_a_release_can_apply_the_jobs_and_what_they_read_before_the_services(
+    overlay: list[dict[str, Any]],
+) -> None:
+    first = [
+        o
+        for o in overlay
+        if o["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+        in ("config", "migrations")
+    ]
+    jobs = by_kind(first, "Job")
+    assert set(jobs) == {"conveyor-topics", *(f"{s}-migrate" for s in SERVICES)}
+    for job in jobs.values():
+        assert config_maps_used(job) <= set(by_kind(first, "ConfigMap"))
+
+
+def test_the_operations_guide_states_each_seasons_replica_ranges() -> None:
+    guide = (KUBERNETES.parents[1] / "docs" / "operations.md").read_text()
+    off, peak = (render(KUBERNETES / "overlays" / o) for o in OVERLAYS)
+    hpas = [by_kind(o, "HorizontalPodAutoscaler")["intake"]["spec"] for o in (off, peak)]
+    row = " | ".join(f"{h['minReplicas']} to {h['maxReplicas']}" for h in hpas)
+    assert f"| {row} |" in guide
+    for name in CONSUMED:
+        ranges = [
+            f"{s['minReplicaCount']} to {s['maxReplicaCount']}, floor {season_floor(o, name)}"
+            for o in (off, peak)
+            for s in [by_kind(o, "ScaledObject")[name]["spec"]]
+        ]
+        assert f"| {' | '.join(ranges)} |" in guide, name
