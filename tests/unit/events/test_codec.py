@@ -72,3 +72,12 @@ def test_unreadable_messages_are_reported_as_malformed(
 ) -> None:
     with pytest.raises(MalformedMessage):
         decode(WireMessage(b"k", value, headers), build_registry())
+
+
+def test_messages_carry_a_w3c_traceparent_in_the_leads_trace() -> None:
+    envelope = new_envelope(received(), subject="lead-1", source="/conveyor/intake")
+    header = dict(encode(envelope).headers)["ce_traceparent"].decode()
+    version, trace_id, span_id, flags = header.split("-")
+    assert (version, flags) == ("00", "01")
+    assert trace_id == envelope.correlation_id.replace("-", "")
+    assert len(span_id) == 16 and int(span_id, 16) != 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Event
 from conveyor.events.registry import Registry
+from conveyor.events.tracing import traceparent
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -78,6 +79,7 @@ def encode_fields(
     }
     if causation_id:
         attributes["ce_causationid"] = causation_id
+    attributes["ce_traceparent"] = traceparent(correlation_id, event_id)
     headers = tuple((name, value.encode()) for name, value in attributes.items())
     return WireMessage(subject.encode(), data_json.encode(), headers)
 

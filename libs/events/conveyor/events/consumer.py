@@ -10,12 +10,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from conveyor.events import logs
+from conveyor.events import logs, tracing
 from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.codec import MalformedMessage, WireMessage, decode, event_type_of
 from conveyor.events.metrics import Metrics
@@ -106,7 +107,16 @@ class Consumer:
         except MalformedMessage as exc:
             await self._dead_letter(inbound, f"malformed: {exc}")
             return
-        with logs.context(correlation=envelope.correlation_id, about=envelope.subject):
+        with (
+            logs.context(correlation=envelope.correlation_id, about=envelope.subject),
+            tracing.span(
+                f"{self.group} handles {envelope.type}",
+                correlation_id=envelope.correlation_id,
+                parent_event_id=envelope.id,
+                kind=SpanKind.CONSUMER,
+            ) as current,
+        ):
+            current.set_attribute("conveyor.subject", envelope.subject)
             await self._apply_with_retries(inbound, envelope)
 
     async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:

@@ -11,10 +11,11 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
-from conveyor.events import logs
+from conveyor.events import logs, tracing
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError
 
@@ -163,8 +164,16 @@ def instrument(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        with logs.context(correlation=correlation):
+        correlation = (
+            request.headers.get("x-correlation-id")
+            or tracing.correlation_from_traceparent(request.headers.get("traceparent"))
+            or str(uuid.uuid4())
+        )
+        name = f"{request.method} {request.url.path}"
+        with (
+            logs.context(correlation=correlation),
+            tracing.span(name, correlation_id=correlation, kind=SpanKind.SERVER),
+        ):
             response = await call_next(request)
         response.headers["x-correlation-id"] = correlation
         service = getattr(app.state, "service", None)

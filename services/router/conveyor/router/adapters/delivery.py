@@ -9,7 +9,9 @@ import logging
 import time
 
 import httpx
-from conveyor.events import Recorded, new_envelope
+from opentelemetry.trace import SpanKind
+
+from conveyor.events import Recorded, new_envelope, tracing
 from conveyor.events.catalogue.router import (
     LeadAssigned,
     WebhookDelivered,
@@ -73,7 +75,14 @@ class WebhookDelivery:
         async with self.runtime.engine.connect() as conn:
             rep = await SqlUnitOfWork(conn, self.runtime).rep(offer.rep_id)
         url = rep.webhook_url if rep else None
-        outcome = await self._post(recorded, offer, url)
+        envelope = recorded.envelope
+        with tracing.span(
+            "deliver lead to rep app",
+            correlation_id=envelope.correlation_id,
+            parent_event_id=envelope.id,
+            kind=SpanKind.CLIENT,
+        ):
+            outcome = await self._post(recorded, offer, url)
         async with self.runtime.engine.begin() as conn:
             await self.runtime.writer.append(
                 conn,
@@ -91,9 +100,7 @@ class WebhookDelivery:
             await save_position(conn, self.name, recorded.position)
         self.runtime.committed()
 
-    async def _post(
-        self, recorded: Recorded, offer: LeadAssigned, url: str | None
-    ) -> Outcome:
+    async def _post(self, recorded: Recorded, offer: LeadAssigned, url: str | None) -> Outcome:
         ids = {
             "lead_id": offer.lead_id,
             "assignment_id": offer.assignment_id,
@@ -105,16 +112,15 @@ class WebhookDelivery:
         headers = {
             "webhook-id": recorded.envelope.id,
             "webhook-timestamp": str(int(time.time())),
+            "traceparent": tracing.traceparent(
+                recorded.envelope.correlation_id, recorded.envelope.id
+            ),
         }
         try:
-            response = await self.client.post(
-                url, json=self.payload(offer), headers=headers
-            )
+            response = await self.client.post(url, json=self.payload(offer), headers=headers)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            return WebhookDeliveryFailed(
-                **ids, url=url, error=f"{type(exc).__name__}: {exc}"
-            )
+            return WebhookDeliveryFailed(**ids, url=url, error=f"{type(exc).__name__}: {exc}")
         return WebhookDelivered(**ids, url=url, status_code=response.status_code)
 
     def payload(self, offer: LeadAssigned) -> dict[str, object]:
