@@ -32,6 +32,16 @@ async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
         "duplicate_of": None,
         "previous_lead_id": None,
         "touches": 0,
+        "lead_type": "new_enquiry",
+        "checklist_version": 1,
+        "reasons": [
+            "score 70 reaches target (40)",
+            "has an e-mail address",
+            "names a company",
+            "names product lines",
+        ],
+        "recheck_after": None,
+        "qualified_by": "checklist",
     }
 
 

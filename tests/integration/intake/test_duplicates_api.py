@@ -31,7 +31,7 @@ async def test_a_touch_is_published_on_the_existing_leads_stream(
 ) -> None:
     first = (await website.post("/v1/leads", json=lead_body())).json()["lead_id"]
     touch = (await website.post("/v1/leads", json=lead_body())).json()["lead_id"]
-    events = await read_leads_topic(settings.bus_url, 4, unique_name)
+    events = await read_leads_topic(settings.bus_url, 5, unique_name)
     detected = events[-1]
     assert isinstance(detected.data, LeadDuplicateDetected)
     assert detected.subject == detected.data.lead_id == first

@@ -7,7 +7,12 @@ from sqlalchemy import Row, select, update
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue import LEADS
-from conveyor.events.catalogue.intake import LeadQualified, LeadReceived, SourceRegistered
+from conveyor.events.catalogue.intake import (
+    LeadQualified,
+    LeadReceived,
+    QualificationChecklistPublished,
+    SourceRegistered,
+)
 from conveyor.events.store import create_engine
 from conveyor.events.transport.embedded import EmbeddedTransport
 from conveyor.intake.adapters.tables import leads
@@ -41,8 +46,12 @@ async def test_received_then_qualified_reach_the_bus_in_order(
     website: httpx.AsyncClient, settings: Settings, unique_name: str
 ) -> None:
     lead_id = (await website.post("/v1/leads", json=lead_body())).json()["lead_id"]
-    registered, received, qualified = await read_leads_topic(settings.bus_url, 3, unique_name)
+    registered, published, received, qualified = await read_leads_topic(
+        settings.bus_url, 4, unique_name
+    )
     assert isinstance(registered.data, SourceRegistered)
+    assert isinstance(published.data, QualificationChecklistPublished)
+    assert published.data.version == qualified.data.checklist_version == 1
     assert isinstance(received.data, LeadReceived)
     assert isinstance(qualified.data, LeadQualified)
     assert received.subject == qualified.subject == lead_id

@@ -16,6 +16,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         self.source = "/conveyor/intake-test"
         self.streams: dict[str, list[Envelope]] = {}
+        """Every committed stream (leads, sources, the checklist) by id."""
         self.replies: dict[tuple[str, str], StoredReply] = {}
         self.commits = 0
         self._pending: list[tuple[str, list[Envelope]]] = []
@@ -68,3 +69,12 @@ def _matched(received: LeadReceived, keys: PersonKeys) -> str:
     if keys.email and theirs.email == keys.email:
         return "email"
     return "phone" if keys.phone and theirs.phone == keys.phone else ""
+
+
+def lead_streams(uow: FakeUnitOfWork) -> dict[str, list[Envelope]]:
+    """The committed streams that are leads' (not the checklist's or a source's)."""
+    return {
+        stream_id: events
+        for stream_id, events in uow.streams.items()
+        if events and getattr(events[0].data, "lead_id", None) == stream_id
+    }

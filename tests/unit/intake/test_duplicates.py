@@ -7,7 +7,7 @@ from conveyor.intake.domain.lead import Contact
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import receive_lead
 
-from .fakes import FakeUnitOfWork
+from .fakes import FakeUnitOfWork, lead_streams
 
 ADA = Contact("Ada Lovelace", email="ada@example.com", phone="+442079460000")
 
@@ -18,7 +18,7 @@ async def test_the_same_email_again_is_a_touch_on_the_first_lead_not_a_second_le
     again = Contact("Ada L.", email="ADA@example.com")
     touch = await receive_lead(ReceiveLead(contact=again, source="call-centre"), uow)
     assert touch.duplicate_of == first.lead_id != touch.lead_id
-    assert list(uow.streams) == [first.lead_id]
+    assert list(lead_streams(uow)) == [first.lead_id]
     detected = uow.streams[first.lead_id][-1].data
     assert isinstance(detected, LeadDuplicateDetected)
     assert (detected.lead_id, detected.duplicate_of) == (first.lead_id, first.lead_id)
@@ -40,7 +40,7 @@ async def test_another_person_is_a_new_lead() -> None:
     await receive_lead(ReceiveLead(contact=ADA), uow)
     other = await receive_lead(ReceiveLead(contact=Contact("Bo", email="bo@example.com")), uow)
     assert other.duplicate_of is None
-    assert len(uow.streams) == 2
+    assert len(lead_streams(uow)) == 2
 
 
 async def test_the_same_person_after_the_window_is_a_returning_lead_naming_the_earlier_one() -> (

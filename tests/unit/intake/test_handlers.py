@@ -8,7 +8,7 @@ from conveyor.intake.domain.lead import Contact, Interest, Location
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import receive_lead
 
-from .fakes import FakeUnitOfWork
+from .fakes import FakeUnitOfWork, lead_streams
 
 ADA = Contact("Ada Lovelace", email="ada@example.com", company="Analytical Ltd")
 
@@ -98,4 +98,4 @@ async def test_a_failed_append_reaches_the_caller_and_commits_nothing() -> None:
     with pytest.raises(ConcurrencyError):
         await receive_lead(ReceiveLead(contact=ADA), uow)
     assert uow.commits == 0
-    assert uow.streams == {}
+    assert lead_streams(uow) == {}

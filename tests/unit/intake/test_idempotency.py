@@ -11,7 +11,7 @@ from conveyor.intake.service_layer.idempotency import (
     StoredReply,
 )
 
-from .fakes import FakeUnitOfWork
+from .fakes import FakeUnitOfWork, lead_streams
 
 ADA = Contact("Ada Lovelace", email="ada@example.com")
 
@@ -25,7 +25,7 @@ async def test_the_same_key_and_body_twice_gives_the_first_lead_and_records_one(
     first = await receive_lead(command("k1", "body-a"), uow)
     again = await receive_lead(command("k1", "body-a"), uow)
     assert (again.lead_id, again.replayed, first.replayed) == (first.lead_id, True, False)
-    assert list(uow.streams) == [first.lead_id]
+    assert list(lead_streams(uow)) == [first.lead_id]
 
 
 async def test_the_same_key_with_another_body_is_refused_and_records_nothing() -> None:
@@ -33,7 +33,7 @@ async def test_the_same_key_with_another_body_is_refused_and_records_nothing() -
     await receive_lead(command("k1", "body-a"), uow)
     with pytest.raises(IdempotencyKeyReused):
         await receive_lead(command("k1", "body-b"), uow)
-    assert len(uow.streams) == 1
+    assert len(lead_streams(uow)) == 1
 
 
 async def test_keys_are_scoped_per_source() -> None:
@@ -60,4 +60,4 @@ async def test_losing_a_race_for_the_key_answers_with_the_winners_lead_and_adds_
     uow = RacedUnitOfWork(StoredReply("website", "k1", "body-a", "lead-of-the-winner"))
     receipt = await receive_lead(command("k1", "body-a"), uow)
     assert (receipt.lead_id, receipt.replayed) == ("lead-of-the-winner", True)
-    assert uow.streams == {}
+    assert lead_streams(uow) == {}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,8 +19,10 @@ from conveyor.intake.adapters.rate_limit import SqlRateLimiter
 from conveyor.intake.adapters.source_projection import SourcesProjection
 from conveyor.intake.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.intake.config import Settings
+from conveyor.intake.domain.checklist import Checklist
+from conveyor.intake.domain.qualification import Verdict
 from conveyor.intake.domain.source import IssuedKey, key_id_of
-from conveyor.intake.service_layer import handlers, sources
+from conveyor.intake.service_layer import handlers, qualifying, sources
 from conveyor.intake.service_layer.access import (
     ADMIN,
     Caller,
@@ -35,6 +37,7 @@ from conveyor.intake.service_layer.commands import (
     RotateSourceKey,
 )
 from conveyor.intake.service_layer.handlers import Receipt
+from conveyor.intake.service_layer.qualifying import QualifyByHand
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,22 @@ class IntakeService:
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime)
         return await handlers.receive_lead(cmd, uow, duplicate_window=window)
+
+    async def qualify_by_hand(self, cmd: QualifyByHand) -> Verdict:
+        """Record an operator's verdict on a lead."""
+        uow = SqlUnitOfWork(self.runtime)
+        return await qualifying.qualify_by_hand(cmd, uow, today=datetime.now(UTC).date())
+
+    async def publish_checklist(self, checklist: Mapping[str, Any]) -> int:
+        """Publish a new checklist version; return its number."""
+        return await qualifying.publish_checklist(checklist, SqlUnitOfWork(self.runtime))
+
+    async def current_checklist(self) -> Checklist:
+        """The checklist in force (publishing the default as version 1 if none is)."""
+        async with SqlUnitOfWork(self.runtime) as uow:
+            checklist = await qualifying.current_checklist(uow)
+            await uow.commit()
+        return checklist
 
     async def register_source(self, cmd: RegisterSource) -> IssuedKey:
         """Register a source; return its first key."""

@@ -47,7 +47,11 @@ class LeadDuplicateDetected(_LeadEvent):
 
 
 class LeadQualified(_LeadEvent):
-    """The sieve let the lead through as a target lead (v2: temperature and reasons)."""
+    """The sieve let the lead through as a target lead (v2: temperature and reasons).
+
+    checklist_version names the checklist that decided; qualified_by is ``checklist`` or
+    ``operator:<id>`` for a call-centre operator's verdict.
+    """
 
     event_type: ClassVar[str] = "conveyor.lead.qualified"
     schema_version: ClassVar[int] = 2
@@ -55,14 +59,22 @@ class LeadQualified(_LeadEvent):
     score: int
     temperature: Temperature
     reasons: tuple[str, ...] = ()
+    checklist_version: int | None = None
+    lead_type: str | None = None
+    qualified_by: str = "checklist"
 
 
 class LeadNurtured(_LeadEvent):
-    """Not yet: the lead is kept for a later look."""
+    """Not yet: the lead is kept for a later look (after recheck_after)."""
 
     event_type: ClassVar[str] = "conveyor.lead.nurtured"
     reasons: tuple[str, ...] = ()
     recheck_after: datetime | None = None
+    score: int | None = None
+    temperature: Temperature | None = None
+    checklist_version: int | None = None
+    lead_type: str | None = None
+    qualified_by: str = "checklist"
 
 
 class LeadDisqualified(_LeadEvent):
@@ -70,6 +82,21 @@ class LeadDisqualified(_LeadEvent):
 
     event_type: ClassVar[str] = "conveyor.lead.disqualified"
     reasons: tuple[str, ...] = ()
+    score: int | None = None
+    temperature: Temperature | None = None
+    checklist_version: int | None = None
+    lead_type: str | None = None
+    qualified_by: str = "checklist"
+
+
+class QualificationChecklistPublished(Event):
+    """A new version of the qualification checklist is in force for every verdict after it."""
+
+    topic: ClassVar[str] = LEADS
+    event_type: ClassVar[str] = "conveyor.qualification_checklist.published"
+    version: int
+    checklist: dict[str, Any]
+    published_by: str = "admin"
 
 
 class LeadRequalificationRequested(_LeadEvent):
@@ -138,6 +165,7 @@ def register(registry: Registry) -> None:
         SourceRegistered,
         SourceKeyRotated,
         SourceRevoked,
+        QualificationChecklistPublished,
     ):
         registry.register(model)
     registry.upcaster(LeadQualified.event_type, 1)(upcast_lead_qualified_v1_v2)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
-from conveyor.events.catalogue.intake import LeadDuplicateDetected, LeadQualified, LeadReceived
+from conveyor.events.catalogue.intake import (
+    LeadDisqualified,
+    LeadDuplicateDetected,
+    LeadNurtured,
+    LeadQualified,
+    LeadReceived,
+)
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.codec import format_time
 from conveyor.intake.adapters.tables import leads
@@ -19,7 +26,13 @@ class LeadStatusProjection:
 
     tables: Sequence[Table] = (leads,)
     handles: frozenset[str] = frozenset(
-        {LeadReceived.event_type, LeadQualified.event_type, LeadDuplicateDetected.event_type}
+        {
+            LeadReceived.event_type,
+            LeadQualified.event_type,
+            LeadNurtured.event_type,
+            LeadDisqualified.event_type,
+            LeadDuplicateDetected.event_type,
+        }
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
@@ -28,15 +41,8 @@ class LeadStatusProjection:
         if isinstance(data, LeadReceived):
             row = snapshot_row(data.lead, format_time(data.received_at), position)
             await conn.execute(insert(leads).values(previous_lead_id=data.previous_lead_id, **row))
-        elif isinstance(data, LeadQualified):
-            await _update(
-                conn,
-                data.lead_id,
-                status="qualified",
-                score=data.score,
-                temperature=data.temperature,
-                position=position,
-            )
+        elif isinstance(data, LeadQualified | LeadNurtured | LeadDisqualified):
+            await _update(conn, data.lead_id, position=position, **verdict_row(data))
         elif isinstance(data, LeadDuplicateDetected):
             await _touched(conn, data, recorded)
 
@@ -53,6 +59,28 @@ async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded
         row = snapshot_row(event.touch, format_time(when), recorded.position)
         row |= {"status": "duplicate", "duplicate_of": event.duplicate_of, "email_key": None}
         await conn.execute(insert(leads).values(**row))
+
+
+STATUS = {
+    LeadQualified.event_type: "qualified",
+    LeadNurtured.event_type: "nurtured",
+    LeadDisqualified.event_type: "disqualified",
+}
+
+
+def verdict_row(event: LeadQualified | LeadNurtured | LeadDisqualified) -> dict[str, object]:
+    """The columns a verdict sets: status, score, temperature, type, version, reasons, by."""
+    recheck = event.recheck_after if isinstance(event, LeadNurtured) else None
+    return {
+        "status": STATUS[event.event_type],
+        "score": event.score,
+        "temperature": event.temperature,
+        "lead_type": event.lead_type,
+        "checklist_version": event.checklist_version,
+        "reasons": json.dumps(list(event.reasons)),
+        "recheck_after": None if recheck is None else format_time(recheck),
+        "qualified_by": event.qualified_by,
+    }
 
 
 async def _update(conn: AsyncConnection, lead_id: str, **values: object) -> None:

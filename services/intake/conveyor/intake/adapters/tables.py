@@ -29,6 +29,11 @@ leads = Table(
     Column("duplicate_of", String(36), nullable=True),
     Column("previous_lead_id", String(36), nullable=True),
     Column("touches", Integer, nullable=False, server_default="0"),
+    Column("lead_type", String(40), nullable=True),
+    Column("checklist_version", Integer, nullable=True),
+    Column("reasons", Text, nullable=True),
+    Column("recheck_after", String(40), nullable=True),
+    Column("qualified_by", String(200), nullable=True),
     Index("ix_leads_phone", "phone"),
 )
 """One row per lead (how far intake got with it), and one per touch (status duplicate)."""

@@ -29,6 +29,8 @@ class EarlierLead:
     lead_id: str
     matched_on: str
     received_at: datetime
+    outcome: str | None = None
+    """How intake left it: ``qualified``, ``nurtured``, ``disqualified`` (or ``received``)."""
 
     def is_duplicate(self, now: datetime, window: timedelta) -> bool:
         """Within the window the new arrival is a touch on this lead, not a new lead."""

@@ -12,6 +12,7 @@ from conveyor.intake.domain.lead import InvalidFields, InvalidLead
 from conveyor.intake.domain.source import SourceExists, SourceIsRevoked, UnknownSource
 from conveyor.intake.service_layer.access import NotAuthenticated
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
+from conveyor.intake.service_layer.qualifying import UnknownLead
 
 AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="conveyor-intake"'}
 
@@ -37,6 +38,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     UnknownSource: (404, "Source not found"),
     SourceIsRevoked: (409, "The source is revoked"),
     IdempotencyKeyReused: (409, "Idempotency-Key reused with a different body"),
+    UnknownLead: (404, "Lead not found"),
 }
 
 

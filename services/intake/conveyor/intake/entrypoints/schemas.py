@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Channel = Literal["web_form", "call_centre", "import", "api", "chat", "social", "partner"]
@@ -76,10 +77,22 @@ class LeadStatus(BaseModel):
     email: str | None
     phone: str | None
     company: str | None
-    status: Literal["received", "qualified", "duplicate"]
+    status: Literal["received", "qualified", "nurtured", "disqualified", "duplicate"]
     score: int | None
     temperature: Literal["hot", "warm", "cold"] | None
     received_at: str
     duplicate_of: str | None = None
     previous_lead_id: str | None = None
     touches: int = 0
+    lead_type: str | None = None
+    checklist_version: int | None = None
+    reasons: list[str] = Field(default_factory=list)
+    recheck_after: str | None = None
+    qualified_by: str | None = None
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _decode_reasons(cls, value: object) -> object:
+        if value is None:
+            return []
+        return json.loads(value) if isinstance(value, str) else value

@@ -6,18 +6,14 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from conveyor.events import Envelope, new_envelope
-from conveyor.events.catalogue.intake import (
-    LeadDuplicateDetected,
-    LeadQualified,
-    LeadReceived,
-    temperature_for,
-)
+from conveyor.events import new_envelope
+from conveyor.events.catalogue.intake import LeadDuplicateDetected, LeadReceived
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.store import ANY_VERSION
+from conveyor.intake.domain.checklist import facts_of
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.domain.lead import Lead
-from conveyor.intake.domain.qualification import qualify
+from conveyor.intake.domain.qualification import History, qualify
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.idempotency import (
     IdempotencyKey,
@@ -25,6 +21,7 @@ from conveyor.intake.service_layer.idempotency import (
     ReplyAlreadyStored,
     StoredReply,
 )
+from conveyor.intake.service_layer.qualifying import current_checklist, verdict_event
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -80,7 +77,11 @@ async def _record_lead(
         previous_lead_id=earlier.lead_id if earlier else None,
     )
     received = new_envelope(event, subject=lead.lead_id, source=uow.source)
-    await uow.append(lead.lead_id, [received, qualified(lead, received)], expected_version=0)
+    checklist = await current_checklist(uow)
+    history = History(earlier.outcome if earlier else None)
+    verdict = qualify(checklist, facts_of(event.lead.model_dump()), history, now.date())
+    judged = verdict_event(event.lead, verdict, by="checklist", caused_by=received)
+    await uow.append(lead.lead_id, [received, judged], expected_version=0)
     return Receipt(lead.lead_id)
 
 
@@ -123,19 +124,6 @@ def _reply(cmd: ReceiveLead, key: IdempotencyKey, receipt: Receipt) -> StoredRep
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def qualified(lead: Lead, received: Envelope) -> Envelope:
-    """The LeadQualified that follows a LeadReceived, carrying the verdict."""
-    verdict = qualify(lead)
-    event = LeadQualified(
-        lead_id=lead.lead_id,
-        lead=snapshot_of(lead),
-        score=verdict.score,
-        temperature=temperature_for(verdict.score),
-        reasons=verdict.reasons,
-    )
-    return new_envelope(event, subject=lead.lead_id, source=received.source, caused_by=received)
 
 
 def lead_from(cmd: ReceiveLead, lead_id: str) -> Lead:
