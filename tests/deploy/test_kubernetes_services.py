@@ -136,19 +136,36 @@ def test_intake_scales_on_cpu_with_a_horizontal_pod_autoscaler(
     assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
 
 
+def kafka_address_of(objects: list[dict[str, Any]], name: str, variable: str) -> str:
+    """The Kafka address a Deployment's container variable takes from its ConfigMap."""
+    [env] = [
+        e for e in container(by_kind(objects, "Deployment")[name])["env"] if e["name"] == variable
+    ]
+    ref = env["valueFrom"]["configMapKeyRef"]
+    return str(by_kind(objects, "ConfigMap")[ref["name"]]["data"][ref["key"]])
+
+
 def test_router_and_followup_scale_on_their_groups_lag_up_to_the_partitions(
     overlay: list[dict[str, Any]],
 ) -> None:
-    bootstrap = by_kind(overlay, "ConfigMap")
-    [kafka] = [c for n, c in bootstrap.items() if n.startswith("conveyor-kafka")]
     for name, (group, topics) in CONSUMED.items():
         spec = by_kind(overlay, "ScaledObject")[name]["spec"]
         lag = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
         assert {t["consumerGroup"] for t in lag} == {group}
         assert {t["topic"] for t in lag} == topics
-        assert {t["bootstrapServers"] for t in lag} == {kafka["data"]["bootstrap-servers"]}
         assert {t["offsetResetPolicy"] for t in lag} == {"earliest"}
         assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= DEFAULT_PARTITIONS
+
+
+def test_keda_reads_kafkas_address_from_the_deployment_it_scales(
+    overlay: list[dict[str, Any]],
+) -> None:
+    for name in CONSUMED:
+        spec = by_kind(overlay, "ScaledObject")[name]["spec"]
+        assert spec["scaleTargetRef"]["envSourceContainerName"] == name
+        lag = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
+        [variable] = {t["bootstrapServersFromEnv"] for t in lag}
+        assert kafka_address_of(overlay, name, variable) == "kafka:9092"
 
 
 def season_floor(objects: list[dict[str, Any]], name: str) -> int:
