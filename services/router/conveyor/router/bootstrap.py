@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.topics import LEADS
@@ -23,7 +25,6 @@ from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.config import Settings
 from conveyor.router.service_layer.ports import AccountMatching, Clock
 from conveyor.router.service_layer.routing import route_lead
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 CONSUMER_GROUP = "conveyor.router"
 
@@ -68,9 +69,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
 
     async def on_lead_qualified(envelope: Envelope, conn: AsyncConnection) -> None:
         uow = SqlUnitOfWork(conn, runtime, cache)
-        await route_lead(
-            envelope, uow, source=runtime.source, now=clock(), matching=matching
-        )
+        await route_lead(envelope, uow, source=runtime.source, now=clock(), matching=matching)
 
     runtime.subscribe(
         Subscription(
@@ -79,12 +78,11 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             handlers={LeadQualified.event_type: on_lead_qualified},
         )
     )
-    delivery = WebhookDelivery(
-        runtime=runtime, client=client, base_url=settings.base_url
-    )
+    delivery = WebhookDelivery(runtime=runtime, client=client, base_url=settings.base_url)
     delivery.waker = runtime.add_worker(delivery.run)
     retry = UnroutableRetry(
         cache=cache,
+        engine=runtime.engine,
         unit_of_work=service.unit_of_work,
         clock=clock,
         source=runtime.source,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from conveyor.events import Recorded
 from conveyor.events.catalogue.router import (
     DealWon,
@@ -18,8 +21,6 @@ from conveyor.events.catalogue.router import (
 )
 from conveyor.events.codec import format_time
 from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class RepsProjection:
@@ -51,9 +52,7 @@ class RepsProjection:
         changes = dict(data.changes)
         settings.update(changes.pop("settings", {}))
         row = _rep_row({**changes, "settings": settings})
-        await conn.execute(
-            update(reps).where(reps.c.rep_id == data.rep_id).values(**row)
-        )
+        await conn.execute(update(reps).where(reps.c.rep_id == data.rep_id).values(**row))
 
 
 def _rep_row(fields: dict[str, Any]) -> dict[str, Any]:
@@ -83,15 +82,11 @@ class AssignmentsProjection:
         """Dispatch on the event's type."""
         data, at = recorded.envelope.data, format_time(recorded.envelope.time)
         if isinstance(data, LeadAssigned):
-            await conn.execute(
-                delete(unroutable).where(unroutable.c.lead_id == data.lead_id)
-            )
+            await conn.execute(delete(unroutable).where(unroutable.c.lead_id == data.lead_id))
             await self._assigned(data, at, conn)
         elif isinstance(data, LeadUnroutable):
             await conn.execute(
-                insert(unroutable).values(
-                    lead_id=data.lead_id, reason=data.reason, at=at
-                )
+                insert(unroutable).values(lead_id=data.lead_id, reason=data.reason, at=at)
             )
         elif isinstance(data, WebhookDelivered | WebhookDeliveryFailed):
             delivery = "delivered" if isinstance(data, WebhookDelivered) else "failed"
@@ -105,9 +100,7 @@ class AssignmentsProjection:
                 currency=data.currency,
             )
 
-    async def _assigned(
-        self, data: LeadAssigned, at: str, conn: AsyncConnection
-    ) -> None:
+    async def _assigned(self, data: LeadAssigned, at: str, conn: AsyncConnection) -> None:
         await conn.execute(
             insert(assignments).values(
                 assignment_id=data.assignment_id,
@@ -126,19 +119,13 @@ class AssignmentsProjection:
 
 async def _set(conn: AsyncConnection, assignment_id: str, **values: str) -> None:
     await conn.execute(
-        update(assignments)
-        .where(assignments.c.assignment_id == assignment_id)
-        .values(**values)
+        update(assignments).where(assignments.c.assignment_id == assignment_id).values(**values)
     )
 
 
 async def _advance_rotation(conn: AsyncConnection, pool: str, rotation: int) -> None:
-    current = (
-        await conn.execute(select(pools.c.rotation).where(pools.c.pool == pool))
-    ).scalar()
+    current = (await conn.execute(select(pools.c.rotation).where(pools.c.pool == pool))).scalar()
     if current is None:
         await conn.execute(insert(pools).values(pool=pool, rotation=rotation))
     elif rotation > current:
-        await conn.execute(
-            update(pools).where(pools.c.pool == pool).values(rotation=rotation)
-        )
+        await conn.execute(update(pools).where(pools.c.pool == pool).values(rotation=rotation))

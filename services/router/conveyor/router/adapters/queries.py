@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conveyor.events import Envelope
-from conveyor.events.runtime import Runtime
-from conveyor.router.adapters.tables import assignments, reps
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conveyor.events import Envelope
+from conveyor.events.runtime import Runtime
+from conveyor.router.adapters.tables import assignments, reps
 
-async def list_reps(
-    engine: AsyncEngine, rep_id: str | None = None
-) -> list[dict[str, Any]]:
+
+async def list_reps(engine: AsyncEngine, rep_id: str | None = None) -> list[dict[str, Any]]:
     """Every registered rep (or the one named), settings decoded."""
     query = select(reps).order_by(reps.c.rep_id)
     if rep_id is not None:

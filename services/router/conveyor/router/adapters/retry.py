@@ -8,6 +8,8 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from conveyor.events.waker import Waker
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
@@ -25,13 +27,15 @@ class UnroutableRetry:
         self,
         *,
         cache: RoutingStateCache,
+        engine: AsyncEngine,
         unit_of_work: Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]],
         clock: Callable[[], datetime],
         source: str,
         matching: AccountMatching,
         interval: float = 30.0,
     ) -> None:
-        self.cache, self.unit_of_work, self.clock = cache, unit_of_work, clock
+        self.cache, self.engine = cache, engine
+        self.unit_of_work, self.clock = unit_of_work, clock
         self.source, self.matching, self.interval = source, matching, interval
         self.waker = Waker()
 
@@ -47,9 +51,15 @@ class UnroutableRetry:
 
     async def retry_once(self) -> str | None:
         """Offer one waiting lead if a rep can take it; return its id."""
+        if not await self._anyone_waiting():
+            return None
         async with self.unit_of_work() as uow:
-            if not (await self.cache.refreshed(uow.conn)).unroutable:
-                return None
             return await retry_unroutable(
                 uow, source=self.source, now=self.clock(), matching=self.matching
             )
+
+    async def _anyone_waiting(self) -> bool:
+        if self.cache.state.unroutable:
+            return True
+        async with self.engine.connect() as conn:
+            return bool((await self.cache.refreshed(conn)).unroutable)

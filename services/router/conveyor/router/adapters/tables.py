@@ -1,7 +1,8 @@
 """The router's database: the event store plus its read models."""
 
-from conveyor.events.store import event_store_metadata
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, true
+
+from conveyor.events.store import event_store_metadata
 
 metadata = event_store_metadata(MetaData())
 

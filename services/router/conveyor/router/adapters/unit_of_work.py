@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from conveyor.events import Envelope, Recorded
 from conveyor.events.runtime import Runtime
 from conveyor.router.adapters.routing_state import RoutingStateCache
@@ -11,8 +14,6 @@ from conveyor.router.adapters.tables import assignments, reps
 from conveyor.router.domain.assignment import Assignment
 from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.ports import RepView, UnitOfWork
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -41,9 +42,7 @@ class SqlUnitOfWork(UnitOfWork):
         return await self.cache.caught_up(self.conn)
 
     async def rep(self, rep_id: str) -> RepView | None:
-        row = (
-            await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))
-        ).first()
+        row = (await self.conn.execute(select(reps).where(reps.c.rep_id == rep_id))).first()
         if row is None:
             return None
         return RepView(row.rep_id, row.name, row.role, row.webhook_url, row.active)

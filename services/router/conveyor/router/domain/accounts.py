@@ -81,24 +81,18 @@ def match_account(
     )
 
 
-def _by_domain(
-    lead: Mapping[str, Any], accounts: list[KeyAccount]
-) -> AccountMatch | None:
+def _by_domain(lead: Mapping[str, Any], accounts: list[KeyAccount]) -> AccountMatch | None:
     email = str(field_value(lead, "contact.email") or "")
     domain = email.rpartition("@")[2].casefold()
     if not domain or domain in FREE_MAIL:
         return None
     for account in accounts:
         if domain in {d.casefold() for d in account.domains}:
-            return AccountMatch(
-                account.account_id, account.owner, "email_domain", domain
-            )
+            return AccountMatch(account.account_id, account.owner, "email_domain", domain)
     return None
 
 
-def _by_phone(
-    lead: Mapping[str, Any], accounts: list[KeyAccount]
-) -> AccountMatch | None:
+def _by_phone(lead: Mapping[str, Any], accounts: list[KeyAccount]) -> AccountMatch | None:
     phone = normalise_phone(str(field_value(lead, "contact.phone") or ""))
     if len(phone) < 7:
         return None
@@ -125,6 +119,4 @@ def _by_company(
         return None
     score, account = best
     evidence = f"{company!r} ~ {normalise_company(account.name)!r}"
-    return AccountMatch(
-        account.account_id, account.owner, "company_name", evidence, score
-    )
+    return AccountMatch(account.account_id, account.owner, "company_name", evidence, score)

@@ -21,6 +21,4 @@ class Assignment:
     def check_can_close(self) -> None:
         """Raise unless the assignment is still open (a deal is closed once)."""
         if self.status in ("won", "lost"):
-            raise AssignmentError(
-                f"assignment {self.assignment_id} is already {self.status}"
-            )
+            raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")

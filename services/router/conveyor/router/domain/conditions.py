@@ -60,8 +60,7 @@ def _range(actual: list[str], expected: Any) -> bool:
     """Postal-code style: the value lies between two codes of the same length, inclusive."""
     low, high = (str(v) for v in expected)
     return any(
-        len(a) == len(low) == len(high) and low.upper() <= a.upper() <= high.upper()
-        for a in actual
+        len(a) == len(low) == len(high) and low.upper() <= a.upper() <= high.upper() for a in actual
     )
 
 
@@ -113,9 +112,7 @@ _TESTS: Mapping[str, Callable[[list[str], Any], bool]] = {
 }
 
 
-def check_all(
-    conditions: Sequence[Condition], lead: Mapping[str, Any]
-) -> tuple[bool, list[str]]:
+def check_all(conditions: Sequence[Condition], lead: Mapping[str, Any]) -> tuple[bool, list[str]]:
     """Whether every condition holds; the reasons, stopping at the first failure."""
     reasons: list[str] = []
     for condition in conditions:

@@ -40,24 +40,18 @@ def pick(
     candidates = tuple(replace(c, counter=counters.get(c.rep_id)) for c in judged)
     eligible = [c for c in candidates if c.excluded is None]
     if not eligible:
-        return Attempt(
-            rule.target, pool, rule.strategy, candidates, summary=_none(rule, pool)
-        )
+        return Attempt(rule.target, pool, rule.strategy, candidates, summary=_none(rule, pool))
     chosen, tie = _choose(rule.strategy, eligible)
     advance = None
     if pool != DIRECT:
-        weight = (
-            state.reps[chosen.rep_id].weight if rule.strategy != "round_robin" else 1
-        )
+        weight = state.reps[chosen.rep_id].weight if rule.strategy != "round_robin" else 1
         passes = {c.rep_id: c.counter or 0 for c in eligible}
         advance = state.pool(pool).advance(chosen.rep_id, weight, passes)
     words = (
         f"{label}: {chosen.rep_id} is next in {_where(pool, rule)}, "
         f"{len(eligible)} of {len(candidates)} eligible"
     )
-    return Attempt(
-        rule.target, pool, rule.strategy, candidates, chosen.rep_id, tie, advance, words
-    )
+    return Attempt(rule.target, pool, rule.strategy, candidates, chosen.rep_id, tie, advance, words)
 
 
 def _members(
@@ -68,9 +62,7 @@ def _members(
         owner = field_value(lead, "key_account.owner")
         rep = state.reps.get(str(owner)) if owner else None
         missing = (
-            ""
-            if rep
-            else ("no key account matched" if not owner else f"owner {owner} unknown")
+            "" if rep else ("no key account matched" if not owner else f"owner {owner} unknown")
         )
         return ([rep] if rep else []), DIRECT, missing
     if rule.rep is not None:
@@ -104,15 +96,9 @@ def _candidate(
 ) -> Candidate:
     load = state.load(rep.rep_id)
     if relaxed:
-        why = (
-            exclusion(rep, load, now, lead=lead, match_rep={})
-            if not rep.active
-            else None
-        )
+        why = exclusion(rep, load, now, lead=lead, match_rep={}) if not rep.active else None
         why = why or (
-            f"absent until {a.ends_at.isoformat()}"
-            if (a := rep.absence_at(now))
-            else None
+            f"absent until {a.ends_at.isoformat()}" if (a := rep.absence_at(now)) else None
         )
     else:
         why = exclusion(rep, load, now, lead=lead, match_rep=rule.match_rep)

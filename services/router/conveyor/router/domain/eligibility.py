@@ -46,9 +46,7 @@ def _hours(rep: Rep, now: datetime) -> str | None:
     return f"outside working hours ({local:%a %H:%M} {rep.time_zone})"
 
 
-def _scope(
-    rep: Rep, lead: Mapping[str, Any], match_rep: Mapping[str, str]
-) -> str | None:
+def _scope(rep: Rep, lead: Mapping[str, Any], match_rep: Mapping[str, str]) -> str | None:
     for attribute, path in match_rep.items():
         wanted = values_of(field_value(lead, path))
         held: tuple[str, ...] = getattr(rep, attribute)

@@ -65,9 +65,7 @@ def _fall_back(
 def _fallbacks(policy: Policy) -> list[tuple[str, Rule]]:
     chain = []
     if policy.last_resort_pool:
-        chain.append(
-            ("pool of last resort", Rule("last resort", pool=policy.last_resort_pool))
-        )
+        chain.append(("pool of last resort", Rule("last resort", pool=policy.last_resort_pool)))
     if policy.team_lead:
         chain.append(("team lead", Rule("team lead", pool="*", roles=("team_lead",))))
     return chain
@@ -87,9 +85,7 @@ def _decided(
     else:
         tried = "; ".join(a.summary for a in attempts) or "no rule matched"
         words = f"unroutable: {tried} (policy v{policy.version})"
-    return Decision(
-        policy.version, tuple(traces), tuple(attempts), rule, words, fallback
-    )
+    return Decision(policy.version, tuple(traces), tuple(attempts), rule, words, fallback)
 
 
 def record(state: RoutingState, lead: Lead, decision: Decision, now: datetime) -> None:

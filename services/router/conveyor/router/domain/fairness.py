@@ -36,17 +36,11 @@ class PoolCounters:
 
     def levelled(self, rep_ids: Sequence[str]) -> dict[str, int]:
         """The reps' passes, the newcomers and the returners levelled to the working reps."""
-        working = [
-            p
-            for r in rep_ids
-            if (p := self.passes.get(r)) is not None and p >= self.floor
-        ]
+        working = [p for r in rep_ids if (p := self.passes.get(r)) is not None and p >= self.floor]
         level = min(working, default=self.floor)
         return {r: max(self.passes.get(r, level), level) for r in rep_ids}
 
-    def advance(
-        self, rep_id: str, weight: int, candidates: Mapping[str, int]
-    ) -> Advance:
+    def advance(self, rep_id: str, weight: int, candidates: Mapping[str, int]) -> Advance:
         """The counters after rep_id takes a turn (``candidates``: effective passes)."""
         start = candidates[rep_id]
         after = {**candidates, rep_id: start + STRIDE // max(weight, 1)}

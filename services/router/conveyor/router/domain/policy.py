@@ -58,9 +58,7 @@ DEFAULT_POLICY = Policy(0, (Rule("default", pool="default"),))
 
 def rule_from_dict(data: Mapping[str, Any]) -> Rule:
     """A rule from its JSON shape (as published in RoutingPolicyPublished)."""
-    when = tuple(
-        Condition(c["field"], c["op"], c.get("value")) for c in data.get("when", ())
-    )
+    when = tuple(Condition(c["field"], c["op"], c.get("value")) for c in data.get("when", ()))
     rule = Rule(
         name=data["name"],
         when=when,
@@ -80,9 +78,7 @@ def check_rule(rule: Rule) -> None:
     """Raise PolicyError naming what is wrong with a rule."""
     targets = [rule.pool is not None, rule.rep is not None, rule.key_account_owner]
     if sum(targets) != 1:
-        raise PolicyError(
-            f"rule {rule.name}: give exactly one of pool, rep, key_account_owner"
-        )
+        raise PolicyError(f"rule {rule.name}: give exactly one of pool, rep, key_account_owner")
     if rule.strategy not in STRATEGIES:
         raise PolicyError(f"rule {rule.name}: unknown strategy {rule.strategy!r}")
     if rule.on_no_candidate not in ("next_rule", "fallback"):
@@ -93,9 +89,7 @@ def check_rule(rule: Rule) -> None:
         if condition.op in ("range", "between") and len(condition.value or ()) != 2:
             raise PolicyError(f"rule {rule.name}: {condition.op} takes [low, high]")
     if unknown := set(rule.match_rep) - set(REP_ATTRIBUTES):
-        raise PolicyError(
-            f"rule {rule.name}: match_rep knows {REP_ATTRIBUTES}, not {unknown}"
-        )
+        raise PolicyError(f"rule {rule.name}: match_rep knows {REP_ATTRIBUTES}, not {unknown}")
 
 
 def policy_from_dict(

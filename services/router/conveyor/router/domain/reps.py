@@ -50,9 +50,7 @@ class Rep:
     segments: tuple[str, ...] = ()
     product_lines: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
-    working_hours: Mapping[str, tuple[tuple[time, time], ...]] = field(
-        default_factory=dict
-    )
+    working_hours: Mapping[str, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     capacity: Capacity = Capacity()
     weight: int = 1
     absences: tuple[Absence, ...] = ()

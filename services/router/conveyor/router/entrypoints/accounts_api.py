@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.schemas import Name, RepId
 from conveyor.router.service_layer import accounts
@@ -11,15 +14,11 @@ from conveyor.router.service_layer.accounts import (
     ChangeKeyAccountOwner,
     RegisterKeyAccount,
 )
-from fastapi import APIRouter
-from pydantic import BaseModel, Field, StringConstraints
 
 accounts_api = APIRouter(prefix="/v1/key-accounts", tags=["key accounts"])
 Domain = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9.-]+\.[a-z]+$"
-    ),
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9.-]+\.[a-z]+$"),
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()./-]{7,30}$")]
 
@@ -50,19 +49,13 @@ async def post_key_account(body: KeyAccountIn, service: ServiceDep) -> KeyAccoun
         tuple(body.domains),
         tuple(body.phones),
     )
-    await run(
-        service, lambda uow: accounts.register_key_account(cmd, uow, **ctx(service))
-    )
+    await run(service, lambda uow: accounts.register_key_account(cmd, uow, **ctx(service)))
     return body
 
 
 @accounts_api.put("/{account_id}/owner")
-async def put_owner(
-    account_id: str, body: OwnerIn, service: ServiceDep
-) -> dict[str, str]:
+async def put_owner(account_id: str, body: OwnerIn, service: ServiceDep) -> dict[str, str]:
     """Give the account to another rep (KeyAccountOwnerChanged)."""
     cmd = ChangeKeyAccountOwner(account_id, body.owner_rep_id)
-    await run(
-        service, lambda uow: accounts.change_key_account_owner(cmd, uow, **ctx(service))
-    )
+    await run(service, lambda uow: accounts.change_key_account_owner(cmd, uow, **ctx(service)))
     return {"account_id": account_id, "owner_rep_id": body.owner_rep_id}

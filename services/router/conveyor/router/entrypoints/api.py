@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi import APIRouter
+
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import list_reps
@@ -18,7 +20,6 @@ from conveyor.router.service_layer.commands import (
     ScheduleAbsence,
     UpdateRep,
 )
-from fastapi import APIRouter
 
 reps_api = APIRouter(prefix="/v1/reps", tags=["reps"])
 
@@ -40,9 +41,7 @@ async def post_rep(body: RepIn, service: ServiceDep) -> RepOut:
         async with service.unit_of_work() as uow:
             await handlers.register_rep(cmd, uow, source=service.runtime.source)
     except ConcurrencyError:
-        raise Problem(
-            409, "Rep already registered", f"rep {body.rep_id!r} exists"
-        ) from None
+        raise Problem(409, "Rep already registered", f"rep {body.rep_id!r} exists") from None
     return await get_rep(body.rep_id, service)
 
 
@@ -66,30 +65,22 @@ async def patch_rep(rep_id: str, body: RepPatch, service: ServiceDep) -> RepOut:
     """Change some of a rep's fields or settings; the change is a RepUpdated event."""
     changes = body.changes()
     if not changes:
-        raise Problem(
-            422, "Nothing to change", errors=[{"field": "body", "reason": "empty"}]
-        )
+        raise Problem(422, "Nothing to change", errors=[{"field": "body", "reason": "empty"}])
     cmd = UpdateRep(rep_id=rep_id, changes=changes)
     await run(service, lambda uow: handlers.update_rep(cmd, uow, **ctx(service)))
     return await get_rep(rep_id, service)
 
 
 @reps_api.post("/{rep_id}/availability", response_model=RepOut)
-async def post_availability(
-    rep_id: str, body: AvailabilityIn, service: ServiceDep
-) -> RepOut:
+async def post_availability(rep_id: str, body: AvailabilityIn, service: ServiceDep) -> RepOut:
     """Make a rep available or unavailable now (RepAvailabilityChanged)."""
     cmd = ChangeAvailability(rep_id, body.available, body.reason)
-    await run(
-        service, lambda uow: handlers.change_availability(cmd, uow, **ctx(service))
-    )
+    await run(service, lambda uow: handlers.change_availability(cmd, uow, **ctx(service)))
     return await get_rep(rep_id, service)
 
 
 @reps_api.post("/{rep_id}/absences", status_code=201)
-async def post_absence(
-    rep_id: str, body: AbsenceIn, service: ServiceDep
-) -> dict[str, str]:
+async def post_absence(rep_id: str, body: AbsenceIn, service: ServiceDep) -> dict[str, str]:
     """Schedule an absence, whole or partial days (RepAbsenceScheduled)."""
     absence_id = body.absence_id or str(uuid.uuid4())
     cmd = ScheduleAbsence(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from conveyor.events.web import service_app
 from conveyor.router.bootstrap import bootstrap, system_clock
 from conveyor.router.config import Settings
@@ -11,12 +13,9 @@ from conveyor.router.entrypoints.assignments import assignments_api
 from conveyor.router.entrypoints.routing_api import routing_api
 from conveyor.router.entrypoints.simulations_api import simulations_api
 from conveyor.router.service_layer.ports import Clock
-from fastapi import FastAPI
 
 
-def create_app(
-    settings: Settings | None = None, clock: Clock = system_clock
-) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     """An app whose lifespan starts the router's runtime and stops it gracefully."""
     return service_app(
         title="Conveyor router",

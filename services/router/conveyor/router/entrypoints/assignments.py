@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import APIRouter
+
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import find_assignments
@@ -10,7 +12,6 @@ from conveyor.router.entrypoints.deps import ServiceDep
 from conveyor.router.entrypoints.schemas import AssignmentOut, DealWonIn
 from conveyor.router.service_layer.commands import ReportWon
 from conveyor.router.service_layer.handlers import NotFound, report_won
-from fastapi import APIRouter
 
 assignments_api = APIRouter(prefix="/v1/assignments", tags=["assignments"])
 
@@ -22,8 +23,7 @@ async def get_assignments(
     """Assignments, filtered by lead or rep."""
     filters = {k: v for k, v in {"lead_id": lead_id, "rep_id": rep_id}.items() if v}
     return [
-        AssignmentOut(**row)
-        for row in await find_assignments(service.runtime.engine, **filters)
+        AssignmentOut(**row) for row in await find_assignments(service.runtime.engine, **filters)
     ]
 
 
@@ -36,21 +36,13 @@ async def get_assignment(assignment_id: str, service: ServiceDep) -> AssignmentO
     return AssignmentOut(**rows[0])
 
 
-@assignments_api.post(
-    "/{assignment_id}/won", status_code=201, response_model=AssignmentOut
-)
-async def post_won(
-    assignment_id: str, body: DealWonIn, service: ServiceDep
-) -> AssignmentOut:
+@assignments_api.post("/{assignment_id}/won", status_code=201, response_model=AssignmentOut)
+async def post_won(assignment_id: str, body: DealWonIn, service: ServiceDep) -> AssignmentOut:
     """Report the first deal won; followup hands the account to a farmer."""
-    cmd = ReportWon(
-        assignment_id=assignment_id, amount=body.amount, currency=body.currency
-    )
+    cmd = ReportWon(assignment_id=assignment_id, amount=body.amount, currency=body.currency)
     try:
         async with service.unit_of_work() as uow:
-            await report_won(
-                cmd, uow, source=service.runtime.source, now=service.clock()
-            )
+            await report_won(cmd, uow, source=service.runtime.source, now=service.clock())
     except NotFound as exc:
         raise Problem(404, "Assignment not found", str(exc)) from None
     except (AssignmentError, ConcurrencyError) as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
+
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.bootstrap import RouterService
 from conveyor.router.domain.policy import PolicyError
 from conveyor.router.service_layer.handlers import NotFound
 from conveyor.router.service_layer.ports import UnitOfWork
-from fastapi import Depends, Request
 
 T = TypeVar("T")
 
@@ -25,9 +26,7 @@ def get_service(request: Request) -> RouterService:
 ServiceDep = Annotated[RouterService, Depends(get_service)]
 
 
-async def run(
-    service: RouterService, handle: Callable[[UnitOfWork], Awaitable[T]]
-) -> T:
+async def run(service: RouterService, handle: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run a handler in a unit of work, mapping domain errors to problems."""
     try:
         async with service.unit_of_work() as uow:

@@ -9,9 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_v
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
-Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SETTINGS = ("territories", "segments", "product_lines", "languages", "working_hours")
 
 
@@ -39,16 +37,12 @@ class RepSettingsIn(BaseModel):
         for day, spans in (self.working_hours or {}).items():
             for start, end in spans:
                 if _clock(start) >= _clock(end):
-                    raise ValueError(
-                        f"working_hours.{day}: {start}-{end} does not run forward"
-                    )
+                    raise ValueError(f"working_hours.{day}: {start}-{end} does not run forward")
         return self
 
     def settings(self) -> dict[str, Any]:
         """The settings given, in the shape rep events carry."""
-        given = self.model_dump(
-            include={*SETTINGS, "capacity", "weight"}, exclude_unset=True
-        )
+        given = self.model_dump(include={*SETTINGS, "capacity", "weight"}, exclude_unset=True)
         return {k: v for k, v in given.items() if v is not None}
 
 

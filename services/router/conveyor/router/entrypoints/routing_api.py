@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.web import Problem
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
@@ -15,8 +18,6 @@ from conveyor.router.service_layer.commands import (
     PublishPolicy,
     RollBackPolicy,
 )
-from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
 
 routing_api = APIRouter(prefix="/v1", tags=["routing"])
 
@@ -38,9 +39,7 @@ class PublishIn(BaseModel):
 async def post_policy(body: PolicyIn, service: ServiceDep) -> dict[str, int]:
     """Draft a policy version (RoutingPolicyDrafted); it is checked, not put in force."""
     cmd = DraftPolicy(tuple(body.rules), body.fallback)
-    version = await run(
-        service, lambda uow: policies.draft_policy(cmd, uow, **ctx(service))
-    )
+    version = await run(service, lambda uow: policies.draft_policy(cmd, uow, **ctx(service)))
     return {"policy_version": version}
 
 
@@ -49,9 +48,7 @@ async def publish(version: int, body: PublishIn, service: ServiceDep) -> dict[st
     """Put a draft in force now or at a time (RoutingPolicyPublished)."""
     at = as_utc(body.effective_at) if body.effective_at else None
     cmd = PublishPolicy(version, at)
-    event = await run(
-        service, lambda uow: policies.publish_policy(cmd, uow, **ctx(service))
-    )
+    event = await run(service, lambda uow: policies.publish_policy(cmd, uow, **ctx(service)))
     return {"policy_version": event.policy_version, "effective_at": event.effective_at}
 
 
@@ -59,9 +56,7 @@ async def publish(version: int, body: PublishIn, service: ServiceDep) -> dict[st
 async def roll_back(service: ServiceDep) -> dict[str, Any]:
     """Go back to the version in force before this one (RoutingPolicyRolledBack)."""
     cmd = RollBackPolicy()
-    event = await run(
-        service, lambda uow: policies.roll_back_policy(cmd, uow, **ctx(service))
-    )
+    event = await run(service, lambda uow: policies.roll_back_policy(cmd, uow, **ctx(service)))
     return event.model_dump(mode="json")
 
 

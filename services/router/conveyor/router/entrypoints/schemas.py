@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
+
 from conveyor.events.catalogue.router import Role
 from conveyor.router.entrypoints.rep_settings import RepSettingsIn
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
 
 
 def _zone(name: str) -> str:
@@ -20,12 +21,8 @@ def _zone(name: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_zone)]
-RepId = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,100}$")
-]
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
+RepId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,100}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PoolName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
 
 

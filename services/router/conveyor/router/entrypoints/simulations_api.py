@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import read_log
 from conveyor.router.domain.policy import Policy, PolicyError, policy_from_dict
@@ -11,8 +14,6 @@ from conveyor.router.entrypoints.deps import ServiceDep
 from conveyor.router.entrypoints.rep_settings import as_utc
 from conveyor.router.entrypoints.schemas import RepPatch
 from conveyor.router.service_layer.replay import simulate
-from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 simulations_api = APIRouter(prefix="/v1/routing", tags=["routing"])
 SIMULATED = -1  # the version number a policy given inline is simulated under
@@ -59,9 +60,7 @@ async def _policy(body: SimulationIn, service: ServiceDep) -> Policy:
             return policy_from_dict(SIMULATED, body.rules, body.fallback)
         except PolicyError as exc:
             errors = [{"field": "rules", "reason": str(exc)}]
-            raise Problem(
-                422, "The policy is not valid", str(exc), errors=errors
-            ) from None
+            raise Problem(422, "The policy is not valid", str(exc), errors=errors) from None
     async with service.runtime.engine.connect() as conn:
         versions = (await service.cache.refreshed(conn)).policies.versions
     if body.policy_version not in versions:

@@ -38,9 +38,7 @@ async def register_key_account(
 ) -> None:
     """Record KeyAccountRegistered; an account id that exists raises ConcurrencyError."""
     await _owner_exists(uow, cmd.owner_rep_id)
-    await _append(
-        uow, cmd.account_id, KeyAccountRegistered(**cmd.__dict__), 0, source, now
-    )
+    await _append(uow, cmd.account_id, KeyAccountRegistered(**cmd.__dict__), 0, source, now)
 
 
 async def change_key_account_owner(

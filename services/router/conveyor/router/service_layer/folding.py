@@ -58,14 +58,10 @@ def _registered(state: RoutingState, event: RepRegistered, _: Envelope) -> None:
 
 def _updated(state: RoutingState, event: RepUpdated, _: Envelope) -> None:
     if event.rep_id in state.reps:
-        state.change_rep(
-            event.rep_id, {**event.changes.get("settings", {}), **event.changes}
-        )
+        state.change_rep(event.rep_id, {**event.changes.get("settings", {}), **event.changes})
 
 
-def _availability(
-    state: RoutingState, event: RepAvailabilityChanged, _: Envelope
-) -> None:
+def _availability(state: RoutingState, event: RepAvailabilityChanged, _: Envelope) -> None:
     state.set_available(event.rep_id, event.available)
 
 
@@ -79,34 +75,22 @@ def _present(state: RoutingState, event: RepAbsenceCancelled, _: Envelope) -> No
 
 
 def _drafted(state: RoutingState, event: RoutingPolicyDrafted, _: Envelope) -> None:
-    state.policies.add(
-        policy_from_dict(event.policy_version, event.rules, event.fallback)
-    )
+    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
 
 
-def _published(
-    state: RoutingState, event: RoutingPolicyPublished, env: Envelope
-) -> None:
-    state.policies.add(
-        policy_from_dict(event.policy_version, event.rules, event.fallback)
-    )
+def _published(state: RoutingState, event: RoutingPolicyPublished, env: Envelope) -> None:
+    state.policies.add(policy_from_dict(event.policy_version, event.rules, event.fallback))
     effective = event.effective_at or env.time
     state.policies.activate(Activation(effective, event.policy_version))
 
 
-def _rolled_back(
-    state: RoutingState, event: RoutingPolicyRolledBack, _: Envelope
-) -> None:
-    state.policies.activate(
-        Activation(event.effective_at, event.policy_version, "rolled_back")
-    )
+def _rolled_back(state: RoutingState, event: RoutingPolicyRolledBack, _: Envelope) -> None:
+    state.policies.activate(Activation(event.effective_at, event.policy_version, "rolled_back"))
 
 
 def _assigned(state: RoutingState, event: LeadAssigned, env: Envelope) -> None:
     at = event.decided_at or env.time
-    state.assign(
-        event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event)
-    )
+    state.assign(event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event))
 
 
 def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
@@ -115,9 +99,7 @@ def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
         return None
     if event.counters_after:
         floor = event.floor_after if event.floor_after is not None else 0
-        return Advance(
-            event.counters_before, event.counters_after, 0, floor, event.rotation
-        )
+        return Advance(event.counters_before, event.counters_after, 0, floor, event.rotation)
     start = state.pool(event.pool).levelled([event.rep_id])[event.rep_id]
     return Advance({}, {event.rep_id: start + STRIDE}, 0, start, event.rotation)
 

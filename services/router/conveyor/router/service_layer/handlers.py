@@ -40,13 +40,9 @@ async def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, source: str) -> Non
     )
 
 
-async def update_rep(
-    cmd: UpdateRep, uow: UnitOfWork, *, source: str, now: datetime
-) -> None:
+async def update_rep(cmd: UpdateRep, uow: UnitOfWork, *, source: str, now: datetime) -> None:
     """Record RepUpdated for a registered rep."""
-    await _append_to_rep(
-        cmd.rep_id, RepUpdated(**cmd.__dict__), uow, source=source, now=now
-    )
+    await _append_to_rep(cmd.rep_id, RepUpdated(**cmd.__dict__), uow, source=source, now=now)
 
 
 async def change_availability(
@@ -91,9 +87,7 @@ async def _append_to_rep(
     await uow.append(rep_id, [envelope], expected_version=history[-1].version)
 
 
-async def report_won(
-    cmd: ReportWon, uow: UnitOfWork, *, source: str, now: datetime
-) -> DealWon:
+async def report_won(cmd: ReportWon, uow: UnitOfWork, *, source: str, now: datetime) -> DealWon:
     """Record DealWon for an open assignment."""
     assignment = await _open_assignment(cmd.assignment_id, uow)
     history = await uow.stream(assignment.lead_id)
@@ -115,11 +109,7 @@ async def report_won(
     cause = history[-1].envelope
     await uow.append(
         assignment.lead_id,
-        [
-            new_envelope(
-                won, subject=assignment.lead_id, source=source, caused_by=cause, now=now
-            )
-        ],
+        [new_envelope(won, subject=assignment.lead_id, source=source, caused_by=cause, now=now)],
         expected_version=history[-1].version,
     )
     return won

@@ -21,16 +21,12 @@ from conveyor.router.service_layer.ports import UnitOfWork
 POLICY_STREAM = "routing-policy"
 
 
-async def draft_policy(
-    cmd: DraftPolicy, uow: UnitOfWork, *, source: str, now: datetime
-) -> int:
+async def draft_policy(cmd: DraftPolicy, uow: UnitOfWork, *, source: str, now: datetime) -> int:
     """Record a checked draft; return its version number (PolicyError if it is invalid)."""
     state = await uow.routing_state()
     version = state.policies.next_version()
     policy_from_dict(version, cmd.rules, cmd.fallback)
-    event = RoutingPolicyDrafted(
-        policy_version=version, rules=cmd.rules, fallback=cmd.fallback
-    )
+    event = RoutingPolicyDrafted(policy_version=version, rules=cmd.rules, fallback=cmd.fallback)
     await _append(uow, event, source=source, now=now)
     return version
 
@@ -59,9 +55,7 @@ async def roll_back_policy(
     book = (await uow.routing_state()).policies
     current = book.active_version(now)
     if current == 0:
-        raise PolicyError(
-            "the built-in policy is in force; there is nothing to roll back"
-        )
+        raise PolicyError("the built-in policy is in force; there is nothing to roll back")
     event = RoutingPolicyRolledBack(
         policy_version=book.previous_version(now),
         from_version=current,

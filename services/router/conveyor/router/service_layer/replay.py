@@ -32,9 +32,7 @@ class Replayed:
     decision: Decision
 
 
-def replay_decisions(
-    envelopes: Iterable[Envelope], matching: AccountMatching
-) -> list[Replayed]:
+def replay_decisions(envelopes: Iterable[Envelope], matching: AccountMatching) -> list[Replayed]:
     """Every recorded decision, re-decided from the state folded from the events before it."""
     state, replayed = RoutingState(), []
     for envelope in envelopes:
@@ -94,11 +92,7 @@ def simulate(
             continue
         fold(shadow, envelope)
         rep_id = getattr(data, "rep_id", None)
-        if (
-            rep_id in overrides
-            and rep_id in shadow.reps
-            and not isinstance(data, Decided)
-        ):
+        if rep_id in overrides and rep_id in shadow.reps and not isinstance(data, Decided):
             shadow.change_rep(rep_id, overrides[rep_id])
     return result
 

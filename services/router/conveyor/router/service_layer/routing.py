@@ -63,12 +63,8 @@ async def retry_unroutable(
             continue
         history = await uow.stream(lead_id)
         cause = history[-1].envelope
-        event = decision_event(
-            decision, snapshot, assignment_id=_assignment_id(cause), now=now
-        )
-        envelope = new_envelope(
-            event, subject=lead_id, source=source, caused_by=cause, now=now
-        )
+        event = decision_event(decision, snapshot, assignment_id=_assignment_id(cause), now=now)
+        envelope = new_envelope(event, subject=lead_id, source=source, caused_by=cause, now=now)
         await uow.append(lead_id, [envelope], expected_version=history[-1].version)
         return lead_id
     return None

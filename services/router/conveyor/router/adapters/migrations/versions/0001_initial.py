@@ -6,6 +6,7 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
+
 from conveyor.events.migrations import create_event_store_v1, drop_event_store_v1
 
 revision = "0001"

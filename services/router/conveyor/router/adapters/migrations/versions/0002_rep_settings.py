@@ -15,9 +15,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("reps") as batch:
-        batch.add_column(
-            sa.Column("settings", sa.Text, nullable=False, server_default="{}")
-        )
+        batch.add_column(sa.Column("settings", sa.Text, nullable=False, server_default="{}"))
         batch.add_column(
             sa.Column("available", sa.Boolean, nullable=False, server_default=sa.true())
         )
