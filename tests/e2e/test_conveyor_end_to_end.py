@@ -18,6 +18,7 @@ LEADS = 200
 HUNTERS = ("hunter-ana", "hunter-ben", "hunter-cy")
 ADMIN_TOKEN = uuid.uuid4().hex
 FARMERS = ("farmer-fay", "farmer-gus")
+FOLLOWUP_ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # the back office of followup
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def stack(
         )
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
     env["CONVEYOR_INTAKE_ADMIN_TOKEN"] = ADMIN_TOKEN
+    env["CONVEYOR_FOLLOWUP_ADMIN_TOKEN"] = ADMIN_TOKEN
     procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
     procs |= {
         n: service(n, port=free_port(), env=env, log_dir=logs)
@@ -147,7 +149,7 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     account_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:account:{offer['lead_id']}"))
     assert [(t["account_id"], t["kind"]) for t in tasks] == [(account_id, "onboarding_call")]
     assert tasks[0]["farmer_id"] in FARMERS
-    account = await get_json(f"{followup}/v1/accounts/{account_id}")
+    account = await get_json(f"{followup}/v1/accounts/{account_id}", FOLLOWUP_ADMIN)
     assert account["hunter_id"] == offer["rep_id"]
 
 
@@ -159,7 +161,7 @@ async def test_services_stop_gracefully_on_sigterm(stack: dict[str, ServiceProce
 
 
 async def _farmers_enrolled(followup: str) -> bool:
-    farmers = await get_json(f"{followup}/v1/farmers")
+    farmers = await get_json(f"{followup}/v1/farmers", FOLLOWUP_ADMIN)
     return {f["farmer_id"] for f in farmers} == set(FARMERS)
 
 
@@ -169,5 +171,5 @@ async def _received(rep_app: str, count: int) -> list[dict[str, Any]] | None:
 
 
 async def _tasks(followup: str) -> list[dict[str, Any]] | None:
-    tasks: list[dict[str, Any]] = await get_json(f"{followup}/v1/tasks")
+    tasks: list[dict[str, Any]] = await get_json(f"{followup}/v1/tasks", FOLLOWUP_ADMIN)
     return tasks or None

@@ -50,8 +50,9 @@ def read_until(process: subprocess.Popen[bytes], marker: str) -> str:
     return text
 
 
-def listed(url: str) -> list[dict[str, Any]] | None:
-    got: list[dict[str, Any]] = httpx.get(url, timeout=10).json()
+def listed(url: str, *, token: str | None = None) -> list[dict[str, Any]] | None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    got: list[dict[str, Any]] = httpx.get(url, headers=headers, timeout=10).json()
     return got or None
 
 
@@ -87,7 +88,8 @@ def test_make_run_serves_the_readme_example_from_intake_to_a_farmer_task(
         assert received[0]["payload"]["lead_id"] == lead_id.group(1)
         form = {"url": received[0]["payload"]["links"]["won"], "amount": "900.00"}
         assert httpx.post(f"{inbox}/won", data=form, timeout=10).status_code == 303
-        tasks = poll(lambda: listed(f"{followup}/v1/tasks"), what="the farmer's task")
+        token = (tmp_path / "var" / "followup-admin.token").read_text().strip()
+        tasks = poll(lambda: listed(f"{followup}/v1/tasks", token=token), what="the farmer's task")
         assert tasks[0]["farmer_id"] == "farmer-fay"
     finally:
         run.send_signal(signal.SIGINT)

@@ -48,7 +48,8 @@ class Followup:
         return service
 
     async def get(self, path: str, **params: str) -> Any:
-        response = await self.client.get(path, params=params)
+        """GET as the back office."""
+        response = await self.client.get(path, params=params, headers=ADMIN)
         response.raise_for_status()
         return response.json()
 

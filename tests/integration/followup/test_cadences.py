@@ -123,7 +123,7 @@ async def test_a_new_version_applies_to_new_accounts_and_to_old_ones_when_asked(
     assert moved.json() == {"cadence_id": "standard", "accounts_moved": 1}
     replanned = await followup.get("/v1/tasks", account_id=account_id_for("lead-old"))
     assert sorted((t["kind"], t["due_on"], t["status"]) for t in replanned) == [
-        ("onboarding_call", "2025-04-22", "due"),
+        ("onboarding_call", "2025-04-22", "overdue"),
         ("reorder_check", "2025-05-19", "open"),
         ("reorder_check", "2025-06-02", "cancelled"),
         ("service_reminder", "2025-06-16", "open"),

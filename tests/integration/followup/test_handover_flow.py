@@ -8,7 +8,7 @@ from conveyor.events.projection import rebuild
 from conveyor.followup.adapters.tables import accounts, cadences, farmers, tasks, timers
 from conveyor.followup.domain.handover import account_id_for
 
-from .harness import Followup, Router, eventually, utc
+from .harness import ADMIN, Followup, Router, eventually, utc
 
 FRIDAY_AFTERNOON = utc("2025-03-07T15:30:00")
 TUESDAY = "2025-03-11"
@@ -116,7 +116,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(followup: Followup, route
 
 
 async def test_an_unknown_account_is_a_404_problem(followup: Followup) -> None:
-    response = await followup.client.get("/v1/accounts/nope")
+    response = await followup.client.get("/v1/accounts/nope", headers=ADMIN)
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["title"] == "Account not found"

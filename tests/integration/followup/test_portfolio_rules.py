@@ -92,7 +92,7 @@ async def test_portfolio_rules_need_the_admin_token_and_valid_values(
     path = "/v1/farmers/f-1/portfolio"
     assert (await followup.client.put(path, json={})).status_code == 401
     wrong = {"authorization": "Bearer nope"}
-    assert (await followup.client.put(path, json={}, headers=wrong)).status_code == 403
+    assert (await followup.client.put(path, json={}, headers=wrong)).status_code == 401
     bad = await followup.client.put(path, json={"cap": -1, "territories": "x"}, headers=ADMIN)
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from conveyor.devkit.postgres import DatabaseServer
 from conveyor.followup.config import Settings
 
-from .harness import Followup, eventually, router_on, running, utc
+from .harness import ADMIN_TOKEN, Followup, eventually, router_on, running, utc
 
 
 @pytest.fixture
@@ -19,6 +19,7 @@ async def on_postgres(
     settings = Settings(
         database_url=str(postgres_server.create_database(unique_name)),
         bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        admin_token=ADMIN_TOKEN,
     )
     async with running(settings) as followup:
         yield followup

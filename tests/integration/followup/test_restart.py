@@ -14,7 +14,7 @@ from conveyor.events.store import create_engine
 from conveyor.followup.adapters.tables import metadata
 from tests.support import free_port, poll
 
-from .harness import router_on, utc
+from .harness import ADMIN, ADMIN_TOKEN, router_on, utc
 
 pytestmark = pytest.mark.e2e
 events = metadata.tables["events"]
@@ -27,6 +27,7 @@ def followup_process(tmp_path: Path, *, clock_start: str) -> ServiceProcess:
         "CONVEYOR_FOLLOWUP_BUS_URL": f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
         "CONVEYOR_FOLLOWUP_CLOCK_START": clock_start,
         "CONVEYOR_FOLLOWUP_TIMER_POLL_SECONDS": "0.2",
+        "CONVEYOR_FOLLOWUP_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     return service("followup", port=free_port(), env=env, log_dir=tmp_path / "logs")
 
@@ -38,7 +39,8 @@ def first_run(tmp_path: Path) -> Iterator[ServiceProcess]:
 
 
 def tasks(proc: ServiceProcess) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = httpx.get(f"{proc.url}/v1/tasks", timeout=10).json()
+    response = httpx.get(f"{proc.url}/v1/tasks", headers=ADMIN, timeout=10)
+    found: list[dict[str, Any]] = response.json()
     return found
 
 

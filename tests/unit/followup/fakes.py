@@ -48,6 +48,9 @@ class FakeFarmerLoads(FarmerLoads):
     async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
         return self.clients.get(client_key)
 
+    async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
+        return None
+
 
 class Relay:
     """Counts how often the handlers said something was committed."""

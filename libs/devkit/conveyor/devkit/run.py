@@ -33,6 +33,8 @@ DEMO_LEAD = {
 DEMO_SOURCE = {"source_id": "demo-website", "name": "Demo website", "channel": "web_form"}
 KEY_FILE = "demo-source.key"
 ADMIN_TOKEN_VARIABLE = "CONVEYOR_INTAKE_ADMIN_TOKEN"
+FOLLOWUP_TOKEN_VARIABLE = "CONVEYOR_FOLLOWUP_ADMIN_TOKEN"
+FOLLOWUP_TOKEN_FILE = "followup-admin.token"
 
 
 def settings_env(data_dir: Path) -> dict[str, str]:
@@ -44,6 +46,7 @@ def settings_env(data_dir: Path) -> dict[str, str]:
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir}/{name}.db"
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus
     env[ADMIN_TOKEN_VARIABLE] = secrets.token_urlsafe(24)
+    env[FOLLOWUP_TOKEN_VARIABLE] = secrets.token_urlsafe(24)
     return {key: value for key, value in env.items() if key not in os.environ}
 
 
@@ -114,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     env = settings_env(args.data_dir.resolve())
     admin_token = os.environ.get(ADMIN_TOKEN_VARIABLE) or env[ADMIN_TOKEN_VARIABLE]
+    followup_token = os.environ.get(FOLLOWUP_TOKEN_VARIABLE) or env[FOLLOWUP_TOKEN_VARIABLE]
+    (args.data_dir / FOLLOWUP_TOKEN_FILE).write_text(followup_token + "\n")
     procs = start_all(args.data_dir, ports, env)
     try:
         register_demo_team(procs[2].url, procs[0].url)
@@ -134,6 +139,7 @@ def _banner(ports: dict[str, int], data_dir: Path) -> str:
         f"\nConveyor is running (embedded mode, data in {data_dir}/).\n"
         f"  intake    {url['intake']}/docs\n  router    {url['router']}/docs\n"
         f"  followup  {url['followup']}/docs\n"
+        f"            (its back office token is in {data_dir / FOLLOWUP_TOKEN_FILE})\n"
         f"  rep inbox {url['inbox']}/  (open it, then post a lead as the demo website,\n"
         f"            whose API key is in {data_dir / KEY_FILE}:)\n"
         f"  curl -X POST {url['intake']}/v1/leads -H 'content-type: application/json' "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,11 +20,13 @@ from conveyor.events.transport import transport_from_url
 from conveyor.followup.adapters.cadences import SqlCadenceBook
 from conveyor.followup.adapters.clocks import ShiftedClock, SystemClock
 from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
+from conveyor.followup.adapters.lookups import SqlLookups
 from conveyor.followup.adapters.projections import read_models
 from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.service_layer import handlers
+from conveyor.followup.service_layer.access import Caller, rep_of
 from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.scheduler import Scheduler
@@ -45,6 +48,15 @@ class FollowupService:
     read_models: ReadModels
     scheduler: Scheduler
     context: Context
+
+    async def authenticate(self, token: str) -> Caller | None:
+        """The caller a bearer token names: the back office, a rep, or nobody."""
+        admin = self.settings.admin_token
+        if admin is not None and hmac.compare_digest(token, admin.get_secret_value()):
+            return Caller(is_admin=True)
+        async with self.runtime.engine.connect() as conn:
+            rep_id = await rep_of(conn, self.context.lookups, token)
+        return Caller(rep_id=rep_id) if rep_id else None
 
     async def execute(self, handler: CommandHandler[C, R], command: C) -> R:
         """Run a command's handler in one transaction; wake the workers after the commit."""
@@ -78,6 +90,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         cadences=SqlCadenceBook(),
         holidays=frozenset(settings.holidays),
         default_time_zone=settings.default_time_zone,
+        grace_days=settings.overdue_grace_days,
     )
     subscribed: dict[str, Handler] = {
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
@@ -93,6 +106,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         store=runtime.store,
         writer=runtime.writer,
         timers=SqlTimerStore(),
+        farmers=SqlFarmerLoads(),
         clock=clock,
         source=runtime.source,
         committed=runtime.committed,
@@ -103,8 +117,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     context = Context(
         streams=streams,
         cadences=SqlCadenceBook(),
+        lookups=SqlLookups(),
         clock=clock,
         new_task_id=deps.new_task_id,
         holidays=frozenset(settings.holidays),
+        grace_days=settings.overdue_grace_days,
     )
     return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, context)

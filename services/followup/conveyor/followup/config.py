@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     holidays: list[date] = Field(default_factory=list)
     default_time_zone: str = "UTC"
+    overdue_grace_days: int = Field(default=0, ge=0)
     default_portfolio_cap: int | None = Field(default=None, ge=0)
 
     @field_validator("default_time_zone")

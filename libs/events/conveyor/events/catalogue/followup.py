@@ -43,6 +43,15 @@ class FarmerPortfolioChanged(_FollowupEvent):
     team_lead_id: str | None = None
 
 
+class RepCredentialIssued(_FollowupEvent):
+    """A rep got a new credential for followup's API (replacing any before it)."""
+
+    event_type: ClassVar[str] = "conveyor.rep.credential_issued"
+    rep_id: str
+    key_id: str
+    key_hash: str
+
+
 class AccountHandedOver(_FollowupEvent):
     """After the first deal, the hunter handed the account to a farmer."""
 
@@ -73,6 +82,7 @@ class FollowUpScheduled(_FollowupEvent):
     cadence_version: int | None = None
     step: int | None = None
     every_days: int | None = None
+    overdue_on: date | None = None
 
 
 class FollowUpCancelled(_FollowupEvent):
@@ -134,6 +144,11 @@ class FollowUpCompleted(_FollowupEvent):
     task_id: str
     account_id: str
     outcome: str
+    farmer_id: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    call_back_on: date | None = None
+    note: str = ""
 
 
 class FollowUpOverdue(_FollowupEvent):
@@ -142,6 +157,9 @@ class FollowUpOverdue(_FollowupEvent):
     event_type: ClassVar[str] = "conveyor.followup.overdue"
     task_id: str
     account_id: str
+    farmer_id: str | None = None
+    due_on: date | None = None
+    escalated_to: str | None = None
 
 
 class RepeatOrderRecorded(_FollowupEvent):
@@ -183,6 +201,7 @@ def register(registry: Registry) -> None:
     for model in (
         FarmerEnrolled,
         FarmerPortfolioChanged,
+        RepCredentialIssued,
         AccountHandedOver,
         FollowUpScheduled,
         FollowUpCancelled,

@@ -31,6 +31,12 @@ class SqlFarmerLoads(FarmerLoads):
         found = (await conn.execute(query)).scalar()
         return str(found) if found is not None else None
 
+    async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
+        """The farmer's team lead, if they have one."""
+        query = select(farmers.c.team_lead_id).where(farmers.c.farmer_id == farmer_id)
+        found = (await conn.execute(query)).scalar()
+        return str(found) if found is not None else None
+
 
 def _load(row: Row[Any]) -> FarmerLoad:
     return FarmerLoad(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
@@ -14,16 +14,20 @@ from conveyor.events.catalogue.followup import (
     FarmerEnrolled,
     FarmerPortfolioChanged,
     FollowUpCancelled,
+    FollowUpCompleted,
     FollowUpDue,
+    FollowUpOverdue,
     FollowUpScheduled,
+    RepCredentialIssued,
 )
 from conveyor.events.codec import format_time
 from conveyor.events.projection import Projection
 from conveyor.followup.adapters.cadences import CadencesProjection
-from conveyor.followup.adapters.tables import accounts, farmers, tasks
+from conveyor.followup.adapters.tables import accounts, credentials, farmers, tasks
 from conveyor.followup.adapters.timers import TimersProjection
 
-OPEN, DUE, CANCELLED = "open", "due", "cancelled"
+OPEN, DUE, CANCELLED, DONE, OVERDUE = "open", "due", "cancelled", "done", "overdue"
+UNDONE = (OPEN, DUE, OVERDUE)
 
 
 class FarmersProjection:
@@ -59,30 +63,70 @@ class PortfolioProjection:
             FollowUpScheduled.event_type,
             FollowUpDue.event_type,
             FollowUpCancelled.event_type,
+            FollowUpCompleted.event_type,
+            FollowUpOverdue.event_type,
         }
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add the account handed over or the task scheduled; mark a task due or cancelled."""
+        """Add the account handed over or the task scheduled; move a task along."""
         event = recorded.envelope.data
         if isinstance(event, AccountHandedOver):
             await conn.execute(insert(accounts).values(_account_row(event, recorded)))
         elif isinstance(event, FollowUpScheduled):
             await conn.execute(insert(tasks).values(_task_row(event)))
         elif isinstance(event, FollowUpDue):
-            await _task_status(conn, event.task_id, DUE)
+            await _task_status(conn, event.task_id, DUE, within=(OPEN,))
         elif isinstance(event, FollowUpCancelled):
             await _task_status(conn, event.task_id, CANCELLED)
+        elif isinstance(event, FollowUpOverdue):
+            await _task_status(conn, event.task_id, OVERDUE, escalated_to=event.escalated_to)
+        elif isinstance(event, FollowUpCompleted):
+            at = format_time(recorded.envelope.time)
+            await _task_status(conn, event.task_id, DONE, outcome=event.outcome, completed_at=at)
+
+
+class CredentialsProjection:
+    """Each rep's live credential: the newest one issued."""
+
+    tables: Sequence[Table] = (credentials,)
+    handles: frozenset[str] = frozenset({RepCredentialIssued.event_type})
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Keep the new credential in place of the rep's old one."""
+        event = recorded.envelope.data
+        assert isinstance(event, RepCredentialIssued)
+        await conn.execute(delete(credentials).where(credentials.c.rep_id == event.rep_id))
+        row = {
+            "rep_id": event.rep_id,
+            "key_id": event.key_id,
+            "key_hash": event.key_hash,
+            "issued_at": format_time(recorded.envelope.time),
+        }
+        await conn.execute(insert(credentials).values(row))
 
 
 def read_models() -> list[Projection]:
     """Every projection followup keeps, in the order they are applied."""
-    return [FarmersProjection(), PortfolioProjection(), TimersProjection(), CadencesProjection()]
+    return [
+        FarmersProjection(),
+        PortfolioProjection(),
+        TimersProjection(),
+        CadencesProjection(),
+        CredentialsProjection(),
+    ]
 
 
-async def _task_status(conn: AsyncConnection, task_id: str, status: str) -> None:
-    where = (tasks.c.task_id == task_id) & (tasks.c.status == OPEN)
-    await conn.execute(update(tasks).where(where).values(status=status))
+async def _task_status(
+    conn: AsyncConnection,
+    task_id: str,
+    status: str,
+    *,
+    within: Sequence[str] = UNDONE,
+    **values: object,
+) -> None:
+    where = (tasks.c.task_id == task_id) & tasks.c.status.in_(within)
+    await conn.execute(update(tasks).where(where).values(status=status, **values))
 
 
 async def _update_farmer(conn: AsyncConnection, farmer_id: str, **values: object) -> None:
@@ -139,4 +183,7 @@ def _task_row(event: FollowUpScheduled) -> dict[str, object]:
         "due_on": event.due_on.isoformat(),
         "status": OPEN,
         "notes": event.notes,
+        "outcome": None,
+        "completed_at": None,
+        "escalated_to": None,
     }

@@ -60,6 +60,18 @@ tasks = Table(
     Column("due_on", String(10), nullable=False),
     Column("status", String(20), nullable=False),
     Column("notes", Text, nullable=False),
+    Column("outcome", String(30), nullable=True),
+    Column("completed_at", String(40), nullable=True),
+    Column("escalated_to", String(200), nullable=True),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("rep_id", String(200), primary_key=True),
+    Column("key_id", String(20), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("issued_at", String(40), nullable=False),
 )
 
 timers = Table(

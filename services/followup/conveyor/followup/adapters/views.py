@@ -23,6 +23,9 @@ class TaskView:
     due_on: str
     status: str
     notes: str
+    outcome: str | None
+    completed_at: str | None
+    escalated_to: str | None
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,30 @@ class ReadModels:
         self.engine = engine
 
     async def tasks(
-        self, *, farmer_id: str | None = None, account_id: str | None = None
+        self,
+        *,
+        farmer_id: str | None = None,
+        account_id: str | None = None,
+        visible_to: str | None = None,
     ) -> list[TaskView]:
-        """Tasks, optionally of one farmer and/or one account, soonest due first."""
+        """Tasks, optionally of one farmer and/or one account, soonest due first; with
+        visible_to, only that rep's own tasks and those of the farmers they lead."""
         query = select(tasks).order_by(tasks.c.due_on, tasks.c.task_id)
+        if visible_to is not None:
+            led = select(farmers.c.farmer_id).where(farmers.c.team_lead_id == visible_to)
+            query = query.where((tasks.c.farmer_id == visible_to) | tasks.c.farmer_id.in_(led))
         if farmer_id is not None:
             query = query.where(tasks.c.farmer_id == farmer_id)
         if account_id is not None:
             query = query.where(tasks.c.account_id == account_id)
         async with self.engine.connect() as conn:
             return [TaskView(**row._mapping) for row in await conn.execute(query)]
+
+    async def leads(self, rep_id: str, farmer_id: str) -> bool:
+        """Whether the rep is the team lead of the farmer."""
+        query = select(farmers.c.team_lead_id).where(farmers.c.farmer_id == farmer_id)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).scalar() == rep_id
 
     async def account(self, account_id: str) -> AccountView | None:
         """One account, if it was handed over."""

@@ -28,3 +28,9 @@ def next_business_day(day: date, holidays: Collection[date] = NO_HOLIDAYS) -> da
     while not is_business_day(day, holidays):
         day += timedelta(days=1)
     return day
+
+
+def business_days_between(start: date, end: date, holidays: Collection[date] = NO_HOLIDAYS) -> int:
+    """How many business days come after start, up to and including end."""
+    days = (end - start).days
+    return sum(is_business_day(start + timedelta(days=n), holidays) for n in range(1, days + 1))

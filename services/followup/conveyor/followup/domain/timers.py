@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-TASK_DUE = "task_due"
+TASK_DUE, TASK_OVERDUE = "task_due", "task_overdue"
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,8 @@ def start_of_day(day: date, time_zone: str) -> datetime:
 def task_due_timer_id(task_id: str) -> str:
     """The id of the timer that marks a task due."""
     return f"{TASK_DUE}:{task_id}"
+
+
+def task_overdue_timer_id(task_id: str) -> str:
+    """The id of the timer that marks a task overdue."""
+    return f"{TASK_OVERDUE}:{task_id}"

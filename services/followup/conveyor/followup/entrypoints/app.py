@@ -7,7 +7,14 @@ from fastapi import FastAPI
 from conveyor.events.web import service_app
 from conveyor.followup.bootstrap import bootstrap
 from conveyor.followup.config import Settings
-from conveyor.followup.entrypoints.api import accounts, cadences, errors, farmers, tasks
+from conveyor.followup.entrypoints.api import (
+    accounts,
+    cadences,
+    credentials,
+    errors,
+    farmers,
+    tasks,
+)
 from conveyor.followup.service_layer.ports import Clock
 
 
@@ -16,7 +23,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = service_app(
         title="Conveyor followup",
         build=lambda: bootstrap(settings or Settings(), clock=clock),
-        routers=[r.router for r in (tasks, accounts, farmers, cadences)],
+        routers=[r.router for r in (tasks, accounts, farmers, cadences, credentials)],
     )
     errors.install(app)
     return app

@@ -65,6 +65,7 @@ async def _replan(conn: AsyncConnection, ctx: Context, plan: AccountPlan, cadenc
         holidays=ctx.holidays,
         new_task_id=ctx.new_task_id,
         after=today,
+        grace_days=ctx.grace_days,
     )
     version = await ctx.streams.version(conn, plan.account_id)
     events = [*cancelled, *planned]

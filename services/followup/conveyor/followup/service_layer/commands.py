@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,23 @@ class ApplyCadenceToExisting:
     """Move the accounts on older versions of a cadence to its newest version."""
 
     cadence_id: str
+
+
+@dataclass(frozen=True)
+class IssueCredential:
+    """Give a rep a new credential for followup's API (the old one stops working)."""
+
+    rep_id: str
+
+
+@dataclass(frozen=True)
+class CompleteTask:
+    """The farmer who owns a task reports its outcome."""
+
+    task_id: str
+    farmer_id: str
+    outcome: str
+    amount: Decimal | None = None
+    currency: str | None = None
+    call_back_on: date | None = None
+    note: str = ""

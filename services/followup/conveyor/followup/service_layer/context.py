@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from conveyor.followup.service_layer.ports import CadenceBook, Clock
+from conveyor.followup.service_layer.ports import CadenceBook, Clock, Lookups
 from conveyor.followup.service_layer.streams import Streams
 
 
@@ -16,6 +16,8 @@ class Context:
 
     streams: Streams
     cadences: CadenceBook
+    lookups: Lookups
     clock: Clock
     new_task_id: Callable[[], str]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    grace_days: int = 0

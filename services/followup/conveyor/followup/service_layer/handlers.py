@@ -44,6 +44,7 @@ class Dependencies:
     cadences: CadenceBook | None = None
     holidays: frozenset[date] = frozenset()
     default_time_zone: str = "UTC"
+    grace_days: int = 0
 
 
 async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies) -> None:
@@ -87,6 +88,7 @@ async def hand_over_account(
         holidays=deps.holidays,
         new_task_id=deps.new_task_id,
         names={"client": client_name(deal), "deal": f"{deal.amount} {deal.currency}"},
+        grace_days=deps.grace_days,
     )
     events = [_handed_over(deal, handover), *plan]
     await _start_stream(conn, account_id_for(deal.lead_id), events, cause=envelope, deps=deps)

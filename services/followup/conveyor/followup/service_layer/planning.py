@@ -55,6 +55,7 @@ def plan_events(
     new_task_id: Callable[[], str],
     after: date | None = None,
     names: dict[str, str] | None = None,
+    grace_days: int = 0,
 ) -> list[CadenceApplied | FollowUpScheduled]:
     """CadenceApplied and the cadence's tasks (only those due after after, if given)."""
     applied = CadenceApplied(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -29,6 +30,10 @@ class FarmerLoads(abc.ABC):
     @abc.abstractmethod
     async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
         """The farmer holding an account of the same client, if any."""
+
+    @abc.abstractmethod
+    async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
+        """The farmer's team lead, if they have one."""
 
 
 class CadenceBook(abc.ABC):
@@ -90,3 +95,34 @@ class TimerStore(abc.ABC):
     @abc.abstractmethod
     async def is_pending(self, conn: AsyncConnection, timer_id: str) -> bool:
         """Whether the timer exists and has not been ended."""
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """Where a task stands: whose it is and whether it is still to do."""
+
+    task_id: str
+    account_id: str
+    farmer_id: str
+    kind: str
+    status: str
+    time_zone: str = "UTC"
+
+
+class Lookups(abc.ABC):
+    """Reads single rows the commands check: a rep's credential, a task.
+
+    Contract: reads inside the caller's transaction.
+    """
+
+    @abc.abstractmethod
+    async def credential(self, conn: AsyncConnection, key_id: str) -> tuple[str, str] | None:
+        """The (rep id, key hash) of the live credential with that key id."""
+
+    @abc.abstractmethod
+    async def task(self, conn: AsyncConnection, task_id: str) -> TaskState | None:
+        """The task, if it exists, with its account's time zone."""
+
+    @abc.abstractmethod
+    async def undone_tasks(self, conn: AsyncConnection, account_id: str) -> list[str]:
+        """The ids of the account's tasks not done nor cancelled."""

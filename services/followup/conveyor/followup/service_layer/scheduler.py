@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -14,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.store import ConcurrencyError, EventStore
 from conveyor.events.waker import Waker
-from conveyor.followup.domain.timers import Timer
-from conveyor.followup.service_layer.ports import Clock, StreamWriter, TimerStore
+from conveyor.followup.domain.timers import TASK_OVERDUE, Timer
+from conveyor.followup.service_layer.ports import Clock, FarmerLoads, StreamWriter, TimerStore
 from conveyor.followup.service_layer.timers import fire
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Scheduler:
         store: EventStore,
         writer: StreamWriter,
         timers: TimerStore,
+        farmers: FarmerLoads,
         clock: Clock,
         source: str,
         committed: Callable[[], None],
@@ -42,6 +44,7 @@ class Scheduler:
         holidays: frozenset[date] = frozenset(),
     ) -> None:
         self.engine, self.store, self.writer, self.timers = engine, store, writer, timers
+        self.farmers = farmers
         self.clock, self.source, self.committed = clock, source, committed
         self.poll_seconds, self.holidays = poll_seconds, holidays
         self.waker = Waker()
@@ -72,7 +75,7 @@ class Scheduler:
                 if not await self.timers.is_pending(conn, timer.timer_id):
                     return False
                 version = await self.store.stream_version(conn, timer.stream_id)
-                envelopes = self._envelopes(timer)
+                envelopes = self._envelopes(timer, await self._team_lead(conn, timer))
                 await self.writer.append(conn, timer.stream_id, envelopes, expected_version=version)
                 await self._check_ended(conn, timer)
         except ConcurrencyError:
@@ -80,7 +83,13 @@ class Scheduler:
             return False
         return True
 
-    def _envelopes(self, timer: Timer) -> Sequence[Envelope]:
+    async def _team_lead(self, conn: AsyncConnection, timer: Timer) -> str | None:
+        if timer.kind != TASK_OVERDUE:
+            return None
+        farmer_id = json.loads(timer.payload["scheduled"])["farmer_id"]
+        return await self.farmers.team_lead_of(conn, farmer_id)
+
+    def _envelopes(self, timer: Timer, team_lead: str | None) -> Sequence[Envelope]:
         now = self.clock.now()
         return [
             dataclasses.replace(
@@ -93,7 +102,7 @@ class Scheduler:
                 ),
                 causation_id=timer.causation_id,
             )
-            for event in fire(timer, holidays=self.holidays)
+            for event in fire(timer, holidays=self.holidays, team_lead=team_lead)
         ]
 
     async def _check_ended(self, conn: AsyncConnection, timer: Timer) -> None:

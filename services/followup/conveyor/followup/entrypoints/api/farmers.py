@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from conveyor.events.web import Problem
-from conveyor.followup.entrypoints.api.auth import AdminDep
+from conveyor.followup.entrypoints.api.auth import AdminDep, CallerDep
 from conveyor.followup.entrypoints.api.deps import ReadModelsDep, get_service
 from conveyor.followup.service_layer.commands import SetFarmerPortfolio
 from conveyor.followup.service_layer.farmers import set_portfolio
@@ -42,8 +42,8 @@ class PortfolioRules(BaseModel):
 
 
 @router.get("")
-async def list_farmers(read_models: ReadModelsDep) -> list[Farmer]:
-    """Every enrolled farmer, by id."""
+async def list_farmers(caller: CallerDep, read_models: ReadModelsDep) -> list[Farmer]:
+    """Every enrolled farmer, by id (for the back office and reps)."""
     return [Farmer.model_validate(asdict(farmer)) for farmer in await read_models.farmers()]
 
 

@@ -1,0 +1,40 @@
+"""Single-row reads the commands check, over the read models."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.followup.adapters.tables import accounts, credentials, tasks
+from conveyor.followup.domain.outcomes import OPEN_STATES
+from conveyor.followup.service_layer.ports import Lookups, TaskState
+
+
+class SqlLookups(Lookups):
+    """Reads credentials and tasks in the caller's transaction."""
+
+    async def credential(self, conn: AsyncConnection, key_id: str) -> tuple[str, str] | None:
+        """The (rep id, key hash) of the live credential with that key id."""
+        query = select(credentials.c.rep_id, credentials.c.key_hash).where(
+            credentials.c.key_id == key_id
+        )
+        row = (await conn.execute(query)).first()
+        return (row.rep_id, row.key_hash) if row else None
+
+    async def task(self, conn: AsyncConnection, task_id: str) -> TaskState | None:
+        """The task, if it exists, with its account's time zone."""
+        columns = (tasks.c.task_id, tasks.c.account_id, tasks.c.farmer_id, tasks.c.kind)
+        query = (
+            select(*columns, tasks.c.status, accounts.c.time_zone)
+            .join(accounts, accounts.c.account_id == tasks.c.account_id)
+            .where(tasks.c.task_id == task_id)
+        )
+        row = (await conn.execute(query)).first()
+        return TaskState(*row[:5], time_zone=row.time_zone or "UTC") if row else None
+
+    async def undone_tasks(self, conn: AsyncConnection, account_id: str) -> list[str]:
+        """The ids of the account's tasks not done nor cancelled."""
+        query = select(tasks.c.task_id).where(
+            tasks.c.account_id == account_id, tasks.c.status.in_(OPEN_STATES)
+        )
+        return list((await conn.execute(query.order_by(tasks.c.task_id))).scalars())
