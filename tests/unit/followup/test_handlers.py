@@ -171,3 +171,18 @@ async def test_the_handover_is_caused_by_the_deal_and_shares_its_correlation(
         assert envelope.causation_id == deal.id
         assert envelope.correlation_id == deal.correlation_id
         assert (envelope.subject, envelope.source) == (account_id, "/conveyor/followup")
+
+
+async def test_a_farmers_routing_settings_become_their_portfolio_rules(
+    writer: FakeWriter, relay: Relay
+) -> None:
+    settings = {"territories": ["North "], "segments": ["SMB"], "team_lead_id": "lead-1"}
+    event = RepRegistered(
+        rep_id="f-1", name="Fay", role="farmer", time_zone="Europe/Berlin", settings=settings
+    )
+    envelope = new_envelope(event, subject="f-1", source=ROUTER)
+    await enrol_farmer(envelope, NO_CONNECTION, deps=dependencies(writer, relay))
+    [enrolled] = [e.data for e in writer.streams["farmer-f-1"]]
+    assert isinstance(enrolled, FarmerEnrolled)
+    assert (enrolled.territories, enrolled.segments) == (("north",), ("smb",))
+    assert (enrolled.time_zone, enrolled.team_lead_id) == ("Europe/Berlin", "lead-1")

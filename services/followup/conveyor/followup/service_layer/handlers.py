@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,11 +58,11 @@ async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Depen
         farmer_id=rep.rep_id,
         name=rep.name,
         webhook_url=rep.webhook_url,
-        territories=_casefolded(getattr(rep, "territories", ())),
-        segments=_casefolded(getattr(rep, "segments", ())),
-        product_lines=_casefolded(getattr(rep, "product_lines", ())),
+        territories=_casefolded(_setting(rep, "territories") or ()),
+        segments=_casefolded(_setting(rep, "segments") or ()),
+        product_lines=_casefolded(_setting(rep, "product_lines") or ()),
         time_zone=rep.time_zone if valid_time_zone(rep.time_zone) else "UTC",
-        team_lead_id=getattr(rep, "team_lead_id", None),
+        team_lead_id=_setting(rep, "team_lead_id"),
     )
     await _start_stream(conn, farmer_stream(rep.rep_id), [enrolled], cause=envelope, deps=deps)
 
@@ -101,6 +102,12 @@ def _time_zone(deal: DealWon, handover: Handover, loads: list[FarmerLoad], defau
         return own
     farmer = next((f for f in loads if f.farmer_id == handover.farmer_id), None)
     return farmer.time_zone if farmer else default
+
+
+def _setting(rep: RepRegistered, name: str) -> Any:
+    """A rep's setting: in its settings, or a field of the event of its own."""
+    settings = getattr(rep, "settings", None) or {}
+    return settings.get(name, getattr(rep, name, None))
 
 
 def _with_default_cap(farmer: FarmerLoad, cap: int | None) -> FarmerLoad:
