@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -62,7 +63,12 @@ class FakeUnitOfWork(UnitOfWork):
 
 
 def qualified(
-    lead_id: str, *, country: str = "DE", company: str | None = None, email: str | None = None
+    lead_id: str,
+    *,
+    country: str = "DE",
+    company: str | None = None,
+    email: str | None = None,
+    **verdict: Any,
 ) -> Envelope:
     """A LeadQualified envelope from intake."""
     lead = LeadSnapshot(
@@ -72,7 +78,9 @@ def qualified(
         contact=Contact(name=f"Lead {lead_id}", company=company, email=email),
         location=Location(country=country),
     )
-    event = LeadQualified(lead_id=lead_id, lead=lead, score=80, temperature="hot")
+    event = LeadQualified.model_validate(
+        {"lead_id": lead_id, "lead": lead, "score": 80, "temperature": "hot", **verdict}
+    )
     return new_envelope(event, subject=lead_id, source="/conveyor/intake")
 
 

@@ -157,3 +157,26 @@ async def test_replaying_the_log_reproduces_every_decision() -> None:
     recorded = [r.envelope.data for r in uow.log if isinstance(r.envelope.data, LeadAssigned)]
     again = [r.decision.chosen.advance for r in replayed if r.decision.chosen]
     assert [a.after if a else {} for a in again] == [e.counters_after for e in recorded]
+
+
+async def test_rules_see_the_verdict_and_a_retried_lead_keeps_it() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    await register(uow, "ana", pools=("partners",), active=False)
+    await register(uow, "ben")
+    rules = (
+        {"name": "partners", "pool": "partners", "on_no_candidate": "fallback",
+         "when": [{"field": "lead_type", "op": "equals", "value": "partner"},
+                  {"field": "temperature", "op": "in", "value": ["hot", "warm"]}]},
+        {"name": "rest", "pool": "default"},
+    )  # fmt: skip
+    ctx = {"source": SOURCE, "now": clock()}
+    version = await policies.draft_policy(DraftPolicy(rules), uow, **ctx)
+    await policies.publish_policy(PublishPolicy(version), uow, **ctx)
+    assert (await route(uow, clock, "l1", lead_type="customer")).rep_id == "ben"
+    waiting = await route(uow, clock, "l2", lead_type="partner")
+    assert isinstance(waiting, LeadUnroutable)
+    assert waiting.qualification["lead_type"] == "partner"
+    await handlers.update_rep(UpdateRep("ana", {"active": True}), uow, **ctx)
+    assert await retry_unroutable(uow, source=SOURCE, now=clock(), matching=MATCHING) == "l2"
+    retried = (await uow.stream("l2"))[-1].envelope.data
+    assert (retried.rep_id, retried.rule, retried.qualification["score"]) == ("ana", "partners", 80)

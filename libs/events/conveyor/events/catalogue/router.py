@@ -149,6 +149,8 @@ class LeadAssigned(_AssignmentEvent):
     """The whole explanation: rules matched and missed, candidates and exclusions, tie-break."""
     decided_at: datetime | None = None
     key_account: dict[str, Any] | None = None
+    qualification: dict[str, Any] = Field(default_factory=dict)
+    """What intake's verdict said beside the lead (score, temperature, lead_type...)."""
 
 
 class LeadAccepted(_AssignmentEvent):
@@ -203,6 +205,7 @@ class LeadUnroutable(_AssignmentEvent):
     policy_version: int = 0
     decision: dict[str, Any] = Field(default_factory=dict)
     decided_at: datetime | None = None
+    qualification: dict[str, Any] = Field(default_factory=dict)
 
 
 class DealWon(_AssignmentEvent):

@@ -32,6 +32,7 @@ from conveyor.router.domain.fairness import STRIDE, Advance
 from conveyor.router.domain.policy import Activation, policy_from_dict
 from conveyor.router.domain.reps import Absence, Rep
 from conveyor.router.domain.state import RoutingState
+from conveyor.router.service_layer.routing import parked_lead
 
 Fold = Callable[[RoutingState, Any, Envelope], None]
 
@@ -131,7 +132,7 @@ def _won(state: RoutingState, event: DealWon, _: Envelope) -> None:
 
 
 def _unroutable(state: RoutingState, event: LeadUnroutable, _: Envelope) -> None:
-    state.park(event.lead_id, event.lead.model_dump(mode="json"))
+    state.park(event.lead_id, parked_lead(event.lead, event.qualification))
 
 
 def _closed(state: RoutingState, event: Any, _: Envelope) -> None:

@@ -39,7 +39,9 @@ def replay_decisions(envelopes: Iterable[Envelope], matching: AccountMatching) -
         data = envelope.data
         if isinstance(data, Decided):
             at = data.decided_at or envelope.time
-            decision = decide(lead_fields(data.lead, state, matching), state, at)
+            decision = decide(
+                lead_fields(data.lead, data.qualification, state, matching), state, at
+            )
             replayed.append(Replayed(data.lead_id, at, _rep(data), decision))
         fold(state, envelope)
     return replayed
@@ -109,7 +111,7 @@ def _simulate_one(
     earlier = result.simulated.get(data.lead_id)
     if earlier is not None and earlier.rep_id is not None:
         return  # the live retry of a lead the simulated policy had already placed
-    lead = lead_fields(data.lead, shadow, matching)
+    lead = lead_fields(data.lead, data.qualification, shadow, matching)
     decision = decide(lead, shadow, at, policy=policy)
     record(shadow, lead, decision, at)
     result.simulated[data.lead_id] = decision

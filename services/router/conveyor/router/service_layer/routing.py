@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,10 +32,10 @@ async def route_lead(
     if await uow.stream(qualified.lead_id):
         return  # routed already; requalification comes with its own command
     state = await uow.routing_state()
-    lead = lead_fields(qualified.lead, state, matching)
-    decision = decide(lead, state, now)
+    verdict = qualified.model_dump(mode="json", exclude={"lead", "lead_id"})
+    decision = decide(lead_fields(qualified.lead, verdict, state, matching), state, now)
     event = decision_event(
-        decision, qualified.lead, assignment_id=_assignment_id(envelope), now=now
+        decision, qualified.lead, verdict, assignment_id=_assignment_id(envelope), now=now
     )
     await uow.append(
         qualified.lead_id,
@@ -57,13 +58,15 @@ async def retry_unroutable(
     """Offer the oldest waiting lead that a rep can now take; return its id (None: none can)."""
     state = await uow.routing_state()
     for lead_id, parked in list(state.unroutable.items()):
-        snapshot = LeadSnapshot.model_validate(parked)
-        decision = decide(lead_fields(snapshot, state, matching), state, now)
+        snapshot, verdict = _split(parked)
+        decision = decide(lead_fields(snapshot, verdict, state, matching), state, now)
         if decision.rep_id is None:
             continue
         history = await uow.stream(lead_id)
         cause = history[-1].envelope
-        event = decision_event(decision, snapshot, assignment_id=_assignment_id(cause), now=now)
+        event = decision_event(
+            decision, snapshot, verdict, assignment_id=_assignment_id(cause), now=now
+        )
         envelope = new_envelope(event, subject=lead_id, source=source, caused_by=cause, now=now)
         await uow.append(lead_id, [envelope], expected_version=history[-1].version)
         return lead_id
@@ -71,11 +74,15 @@ async def retry_unroutable(
 
 
 def lead_fields(
-    snapshot: LeadSnapshot, state: RoutingState, matching: AccountMatching
+    snapshot: LeadSnapshot,
+    verdict: Mapping[str, Any],
+    state: RoutingState,
+    matching: AccountMatching,
 ) -> dict[str, Any]:
-    """The lead as the rules see it: every snapshot field, custom fields included, and
-    ``key_account`` (account_id, owner, matched_on, evidence, score) when one matches."""
-    lead = snapshot.model_dump(mode="json")
+    """The lead as the rules see it: every snapshot field (custom fields included), the
+    verdict's fields (score, temperature, lead_type...), and ``key_account`` (account_id,
+    owner, matched_on, evidence, score) when one matches."""
+    lead = {**verdict, **snapshot.model_dump(mode="json")}
     match = match_account(
         lead,
         state.accounts.values(),
@@ -85,8 +92,24 @@ def lead_fields(
     return {**lead, "key_account": match.as_field()} if match else lead
 
 
+def parked_lead(snapshot: LeadSnapshot, verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """How a waiting lead is kept: its snapshot's fields and its verdict's, side by side."""
+    return {**verdict, **snapshot.model_dump(mode="json")}
+
+
+def _split(parked: Mapping[str, Any]) -> tuple[LeadSnapshot, dict[str, Any]]:
+    snapshot = LeadSnapshot.model_validate(parked)
+    own = set(LeadSnapshot.model_fields) | {"key_account"}
+    return snapshot, {k: v for k, v in parked.items() if k not in own}
+
+
 def decision_event(
-    decision: Decision, lead: LeadSnapshot, *, assignment_id: str, now: datetime
+    decision: Decision,
+    lead: LeadSnapshot,
+    verdict: Mapping[str, Any],
+    *,
+    assignment_id: str,
+    now: datetime,
 ) -> LeadAssigned | LeadUnroutable:
     """The event that records a decision with its whole explanation."""
     chosen = decision.chosen
@@ -98,6 +121,7 @@ def decision_event(
             policy_version=decision.policy_version,
             decision=decision.trace(),
             decided_at=now,
+            qualification=dict(verdict),
         )
     advance = chosen.advance
     return LeadAssigned(
@@ -117,6 +141,7 @@ def decision_event(
         decision=decision.trace(),
         decided_at=now,
         key_account=decision.extra.get("key_account"),
+        qualification=dict(verdict),
     )
 
 
