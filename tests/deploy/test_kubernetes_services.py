@@ -1,33 +1,14 @@
 """What the rendered Kubernetes objects promise about the services: probes, graceful stop,
-migrations, settings they read, and who scales them on what."""
+migrations, the settings they read, their credentials and the order of a release."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
-from conveyor.events.transport.kafka import DEFAULT_PARTITIONS
-from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
-from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
-from tests.deploy.tools import KUBERNETES, OVERLAYS, by_kind, render, service_of, settings_fields
+from tests.deploy.tools import by_kind, container, service_of, settings_fields
 
 SERVICES = ("intake", "router", "followup")
 UVICORN_GRACE = 10
-CONSUMED = {"router": (ROUTER_GROUP, {LEADS}), "followup": (FOLLOWUP_GROUP, {REPS, ASSIGNMENTS})}
-
-
-@pytest.fixture(scope="module", params=OVERLAYS)
-def overlay(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    """Every object a season overlay renders."""
-    return render(KUBERNETES / "overlays" / request.param)
-
-
-def container(deployment: dict[str, Any]) -> dict[str, Any]:
-    """The one container of a Deployment or Job."""
-    [only] = deployment["spec"]["template"]["spec"]["containers"]
-    return only
 
 
 def test_probes_ask_readyz_for_traffic_and_healthz_for_life(overlay: list[dict[str, Any]]) -> None:
@@ -123,74 +104,6 @@ def test_services_and_budgets_select_their_deployments_pods(overlay: list[dict[s
         assert "replicas" not in deployments[name]["spec"], "the autoscaler owns the count"
 
 
-def test_intake_scales_on_cpu_with_a_horizontal_pod_autoscaler(
-    overlay: list[dict[str, Any]],
-) -> None:
-    hpa = by_kind(overlay, "HorizontalPodAutoscaler")["intake"]["spec"]
-    assert hpa["scaleTargetRef"] == {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "name": "intake",
-    }
-    assert [m["resource"]["name"] for m in hpa["metrics"]] == ["cpu"]
-    assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
-
-
-def kafka_address_of(objects: list[dict[str, Any]], name: str, variable: str) -> str:
-    """The Kafka address a Deployment's container variable takes from its ConfigMap."""
-    [env] = [
-        e for e in container(by_kind(objects, "Deployment")[name])["env"] if e["name"] == variable
-    ]
-    ref = env["valueFrom"]["configMapKeyRef"]
-    return str(by_kind(objects, "ConfigMap")[ref["name"]]["data"][ref["key"]])
-
-
-def test_router_and_followup_scale_on_their_groups_lag_up_to_the_partitions(
-    overlay: list[dict[str, Any]],
-) -> None:
-    for name, (group, topics) in CONSUMED.items():
-        spec = by_kind(overlay, "ScaledObject")[name]["spec"]
-        lag = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
-        assert {t["consumerGroup"] for t in lag} == {group}
-        assert {t["topic"] for t in lag} == topics
-        assert {t["offsetResetPolicy"] for t in lag} == {"earliest"}
-        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] <= DEFAULT_PARTITIONS
-
-
-def test_keda_reads_kafkas_address_from_the_deployment_it_scales(
-    overlay: list[dict[str, Any]],
-) -> None:
-    for name in CONSUMED:
-        spec = by_kind(overlay, "ScaledObject")[name]["spec"]
-        assert spec["scaleTargetRef"]["envSourceContainerName"] == name
-        lag = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
-        [variable] = {t["bootstrapServersFromEnv"] for t in lag}
-        assert kafka_address_of(overlay, name, variable) == "kafka:9092"
-
-
-def season_floor(objects: list[dict[str, Any]], name: str) -> int:
-    """The replicas a ScaledObject's cron trigger holds through the working day."""
-    spec = by_kind(objects, "ScaledObject")[name]["spec"]
-    [cron] = [t for t in spec["triggers"] if t["type"] == "cron"]
-    assert {"timezone", "start", "end"} <= set(cron["metadata"])
-    return int(cron["metadata"]["desiredReplicas"])
-
-
-def test_the_peak_season_runs_more_of_every_service_than_the_off_season() -> None:
-    off, peak = (render(KUBERNETES / "overlays" / o) for o in OVERLAYS)
-    off_hpa, peak_hpa = (
-        by_kind(o, "HorizontalPodAutoscaler")["intake"]["spec"] for o in (off, peak)
-    )
-    assert peak_hpa["minReplicas"] > off_hpa["minReplicas"]
-    assert peak_hpa["maxReplicas"] > off_hpa["maxReplicas"]
-    for name in CONSUMED:
-        assert season_floor(peak, name) > season_floor(off, name)
-        off_max, peak_max = (
-            by_kind(o, "ScaledObject")[name]["spec"]["maxReplicaCount"] for o in (off, peak)
-        )
-        assert peak_max > off_max
-
-
 def config_maps_used(job: dict[str, Any]) -> set[str]:
     """The ConfigMaps a Job's pod reads: env, envFrom and volumes."""
     pod = job["spec"]["template"]["spec"]
@@ -217,18 +130,3 @@ def test_a_release_can_apply_the_jobs_and_what_they_read_before_the_services(
     assert set(jobs) == {"conveyor-topics", *(f"{s}-migrate" for s in SERVICES)}
     for job in jobs.values():
         assert config_maps_used(job) <= set(by_kind(first, "ConfigMap"))
-
-
-def test_the_operations_guide_states_each_seasons_replica_ranges() -> None:
-    guide = (KUBERNETES.parents[1] / "docs" / "operations.md").read_text()
-    off, peak = (render(KUBERNETES / "overlays" / o) for o in OVERLAYS)
-    hpas = [by_kind(o, "HorizontalPodAutoscaler")["intake"]["spec"] for o in (off, peak)]
-    row = " | ".join(f"{h['minReplicas']} to {h['maxReplicas']}" for h in hpas)
-    assert f"| {row} |" in guide
-    for name in CONSUMED:
-        ranges = [
-            f"{s['minReplicaCount']} to {s['maxReplicaCount']}, floor {season_floor(o, name)}"
-            for o in (off, peak)
-            for s in [by_kind(o, "ScaledObject")[name]["spec"]]
-        ]
-        assert f"| {' | '.join(ranges)} |" in guide, name

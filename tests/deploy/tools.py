@@ -56,3 +56,9 @@ def service_of(variable: str) -> str | None:
     """The service whose prefix a variable carries, if any."""
     match = re.match(r"CONVEYOR_(INTAKE|ROUTER|FOLLOWUP)_", variable)
     return match.group(1).lower() if match else None
+
+
+def container(workload: dict[str, Any]) -> dict[str, Any]:
+    """The one container of a Deployment or Job."""
+    [only] = workload["spec"]["template"]["spec"]["containers"]
+    return only
