@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.deploy.tools import ROOT, by_kind, render
 
@@ -18,12 +19,14 @@ def site_example() -> str:
     return block
 
 
-def rendered_site(tmp_path: Path) -> list[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def objects(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """The example rendered beside a copy of deploy/."""
-    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "kustomization.yaml").write_text(site_example())
-    return render(tmp_path / "site")
+    home = tmp_path_factory.mktemp("operator")
+    shutil.copytree(ROOT / "deploy", home / "deploy")
+    (home / "site").mkdir()
+    (home / "site" / "kustomization.yaml").write_text(site_example())
+    return render(home / "site")
 
 
 def env_of(objects: list[dict[str, Any]], prefix: str) -> dict[str, str]:
@@ -33,9 +36,8 @@ def env_of(objects: list[dict[str, Any]], prefix: str) -> dict[str, str]:
 
 
 def test_the_site_example_points_services_topics_and_keda_at_the_sites_kafka(
-    tmp_path: Path,
+    objects: list[dict[str, Any]],
 ) -> None:
-    objects = rendered_site(tmp_path)
     kafka = "kafka-0.kafka:9092,kafka-1.kafka:9092"
     config_maps = by_kind(objects, "ConfigMap")
     for kind in ("Deployment", "Job"):
@@ -52,8 +54,9 @@ def test_the_site_example_points_services_topics_and_keda_at_the_sites_kafka(
             assert addresses == {kafka}
 
 
-def test_the_site_example_sets_the_image_and_public_addresses(tmp_path: Path) -> None:
-    objects = rendered_site(tmp_path)
+def test_the_site_example_sets_the_image_and_public_addresses(
+    objects: list[dict[str, Any]],
+) -> None:
     for deployment in by_kind(objects, "Deployment").values():
         [app] = deployment["spec"]["template"]["spec"]["containers"]
         assert app["image"] == "registry.example/conveyor:1.4.0"
@@ -66,7 +69,7 @@ def test_the_site_example_sets_the_image_and_public_addresses(tmp_path: Path) ->
 
 
 def test_the_site_examples_configuration_is_still_applied_before_the_services(
-    tmp_path: Path,
+    objects: list[dict[str, Any]],
 ) -> None:
-    for config_map in by_kind(rendered_site(tmp_path), "ConfigMap").values():
+    for config_map in by_kind(objects, "ConfigMap").values():
         assert config_map["metadata"]["labels"]["app.kubernetes.io/component"] == "config"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 import shutil
@@ -34,7 +36,12 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def render(directory: Path) -> list[dict[str, Any]]:
-    """The objects `kustomize build directory` renders."""
+    """The objects `kustomize build directory` renders (a fresh copy each call)."""
+    return copy.deepcopy(_rendered(directory))
+
+
+@functools.cache
+def _rendered(directory: Path) -> list[dict[str, Any]]:
     done = run(tool("kustomize"), "build", str(directory))
     assert done.returncode == 0, done.stderr
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
