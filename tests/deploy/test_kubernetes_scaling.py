@@ -94,3 +94,9 @@ def test_the_operations_guide_states_each_seasons_replica_ranges() -> None:
             for s in [by_kind(o, "ScaledObject")[name]["spec"]]
         ]
         assert f"| {' | '.join(ranges)} |" in guide, name
+
+
+def test_switching_seasons_changes_the_autoscalers_and_restarts_no_pod() -> None:
+    off, peak = (render(KUBERNETES / "overlays" / o) for o in OVERLAYS)
+    for kind in ("Deployment", "Job", "CronJob", "ConfigMap", "Service", "PodDisruptionBudget"):
+        assert by_kind(off, kind) == by_kind(peak, kind), kind
