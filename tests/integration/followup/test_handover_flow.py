@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import select
 
 from conveyor.events.projection import rebuild
-from conveyor.followup.adapters.tables import accounts, cadences, farmers, tasks, timers
 from conveyor.followup.domain.handover import account_id_for
 
 from .harness import ADMIN, Followup, Router, eventually, utc
@@ -137,5 +136,6 @@ async def read_model_rows(followup: Followup) -> dict[str, list[tuple[Any, ...]]
             table.name: [
                 tuple(r) for r in await conn.execute(select(table).order_by(*table.primary_key))
             ]
-            for table in (farmers, accounts, tasks, timers, cadences)
+            for projection in followup.service.runtime.projections
+            for table in projection.tables
         }

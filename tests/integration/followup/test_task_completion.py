@@ -3,37 +3,14 @@ overdue tasks are escalated to the team lead; nobody sees another farmer's work.
 
 from typing import Any
 
-import pytest
-
 from conveyor.events.catalogue.followup import FollowUpOverdue, RepeatOrderRecorded
 from conveyor.events.catalogue.values import Location
 from conveyor.followup.domain.handover import account_id_for
 
+from .conftest import credential
 from .harness import ADMIN, Followup, ManualClock, Router, eventually, utc
-from .test_portfolio_rules import enrolled, set_rules
 
 WON_FRIDAY = utc("2025-03-07T15:30:00")
-
-
-async def credential(followup: Followup, rep_id: str) -> dict[str, str]:
-    response = await followup.client.post("/v1/credentials", json={"rep_id": rep_id}, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return {"authorization": f"Bearer {response.json()['token']}"}
-
-
-@pytest.fixture
-async def team(followup: Followup, router: Router) -> dict[str, dict[str, str]]:
-    """Two farmers (f-1 led by lead-1), a hunter, the lead, each with a credential; lead-1
-    is won by h-7 and goes to f-1."""
-    await enrolled(followup, router, "f-1", "f-2")
-    await set_rules(followup, "f-1", territories=["north"], team_lead_id="lead-1")
-    await set_rules(followup, "f-2", territories=["south"])
-    await router.win(
-        "lead-1", won_at=WON_FRIDAY, hunter_id="h-7", location=Location(region="north")
-    )
-    await router.win("lead-2", won_at=WON_FRIDAY, location=Location(region="south"))
-    await tasks_as(followup, ADMIN, count=2)
-    return {rep: await credential(followup, rep) for rep in ("f-1", "f-2", "h-7", "lead-1")}
 
 
 async def tasks_as(followup: Followup, headers: dict[str, str], count: int = 0) -> list[Any]:

@@ -170,6 +170,8 @@ class RepeatOrderRecorded(_FollowupEvent):
     amount: Decimal
     currency: str
     ordered_at: datetime
+    order_ref: str | None = None
+    recorded_by: str | None = None
 
 
 class AccountWentDormant(_FollowupEvent):

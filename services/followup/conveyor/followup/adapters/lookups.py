@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.followup.adapters.tables import accounts, credentials, tasks
+from conveyor.followup.adapters.tables import accounts, credentials, orders, tasks
 from conveyor.followup.domain.outcomes import OPEN_STATES
-from conveyor.followup.service_layer.ports import Lookups, TaskState
+from conveyor.followup.service_layer.ports import AccountRef, Lookups, TaskState
 
 
 class SqlLookups(Lookups):
@@ -31,6 +31,20 @@ class SqlLookups(Lookups):
         )
         row = (await conn.execute(query)).first()
         return TaskState(*row[:5], time_zone=row.time_zone or "UTC") if row else None
+
+    async def account(self, conn: AsyncConnection, account_id: str) -> AccountRef | None:
+        """The account, if it was handed over."""
+        columns = (accounts.c.account_id, accounts.c.farmer_id, accounts.c.time_zone)
+        query = select(*columns, accounts.c.status).where(accounts.c.account_id == account_id)
+        row = (await conn.execute(query)).first()
+        return AccountRef(row[0], row[1], row[2] or "UTC", row[3]) if row else None
+
+    async def has_order(self, conn: AsyncConnection, account_id: str, order_ref: str) -> bool:
+        """Whether the account has an order with that reference already."""
+        query = select(orders.c.order_id).where(
+            orders.c.account_id == account_id, orders.c.order_ref == order_ref
+        )
+        return (await conn.execute(query)).first() is not None
 
     async def undone_tasks(self, conn: AsyncConnection, account_id: str) -> list[str]:
         """The ids of the account's tasks not done nor cancelled."""

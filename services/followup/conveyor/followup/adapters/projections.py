@@ -23,6 +23,7 @@ from conveyor.events.catalogue.followup import (
 from conveyor.events.codec import format_time
 from conveyor.events.projection import Projection
 from conveyor.followup.adapters.cadences import CadencesProjection
+from conveyor.followup.adapters.orders import OrdersProjection
 from conveyor.followup.adapters.tables import accounts, credentials, farmers, tasks
 from conveyor.followup.adapters.timers import TimersProjection
 
@@ -114,6 +115,7 @@ def read_models() -> list[Projection]:
         TimersProjection(),
         CadencesProjection(),
         CredentialsProjection(),
+        OrdersProjection(),
     ]
 
 
@@ -171,6 +173,9 @@ def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, obje
         "cadence_version": None,
         "started_on": None,
         "time_zone": None,
+        "order_count": 0,
+        "last_order_at": None,
+        "status": "active",
     }
 
 

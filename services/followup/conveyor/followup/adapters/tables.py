@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, true
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
 
 from conveyor.events.store import event_store_metadata
 
@@ -37,6 +48,22 @@ accounts = Table(
     Column("cadence_version", Integer, nullable=True),
     Column("started_on", String(10), nullable=True),
     Column("time_zone", String(64), nullable=True),
+    Column("order_count", Integer, nullable=False, server_default="0"),
+    Column("last_order_at", String(40), nullable=True),
+    Column("status", String(20), nullable=False, server_default="active"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("order_ref", String(200), nullable=True),
+    Column("amount", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ordered_at", String(40), nullable=False),
+    Column("recorded_by", String(200), nullable=True),
+    UniqueConstraint("account_id", "order_ref", name="uq_orders_account_ref"),
 )
 
 cadences = Table(

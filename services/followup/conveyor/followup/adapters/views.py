@@ -43,6 +43,9 @@ class AccountView:
     cadence_version: int | None
     started_on: str | None
     time_zone: str | None
+    order_count: int
+    last_order_at: str | None
+    status: str
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -65,3 +65,15 @@ class CompleteTask:
     currency: str | None = None
     call_back_on: date | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordOrder:
+    """A repeat order of an account, from its farmer's app (rep_id) or the order system."""
+
+    account_id: str
+    amount: Decimal
+    currency: str
+    ordered_at: datetime
+    order_ref: str | None = None
+    rep_id: str | None = None

@@ -109,6 +109,16 @@ class TaskState:
     time_zone: str = "UTC"
 
 
+@dataclass(frozen=True)
+class AccountRef:
+    """Whose an account is, where it is, and whether it is active or dormant."""
+
+    account_id: str
+    farmer_id: str
+    time_zone: str
+    status: str
+
+
 class Lookups(abc.ABC):
     """Reads single rows the commands check: a rep's credential, a task.
 
@@ -122,6 +132,14 @@ class Lookups(abc.ABC):
     @abc.abstractmethod
     async def task(self, conn: AsyncConnection, task_id: str) -> TaskState | None:
         """The task, if it exists, with its account's time zone."""
+
+    @abc.abstractmethod
+    async def account(self, conn: AsyncConnection, account_id: str) -> AccountRef | None:
+        """The account, if it was handed over."""
+
+    @abc.abstractmethod
+    async def has_order(self, conn: AsyncConnection, account_id: str, order_ref: str) -> bool:
+        """Whether the account has an order with that reference already."""
 
     @abc.abstractmethod
     async def undone_tasks(self, conn: AsyncConnection, account_id: str) -> list[str]:

@@ -67,6 +67,7 @@ def _order(command: CompleteTask, task: TaskState, now: datetime) -> list[Event]
             amount=command.amount,
             currency=command.currency,
             ordered_at=now,
+            recorded_by=task.farmer_id,
         )
     ]
 

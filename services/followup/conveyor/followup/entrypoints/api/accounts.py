@@ -33,6 +33,9 @@ class Account(BaseModel):
     cadence_version: int | None = None
     started_on: date | None = None
     time_zone: str | None = None
+    status: str | None = None
+    order_count: int | None = None
+    last_order_at: datetime | None = None
 
 
 DEAL_FIELDS = ("account_id", "lead_id", "hunter_id", "farmer_id", "company", "handed_over_at")
@@ -53,8 +56,13 @@ async def get_account(account_id: str, caller: CallerDep, read_models: ReadModel
 
 
 async def _view(caller: Caller, account: AccountView, read_models: ReadModels) -> str | None:
-    if caller.is_admin or caller.rep_id == account.farmer_id:
-        return "full"
-    if caller.rep_id and await read_models.leads(caller.rep_id, account.farmer_id):
+    if await full_view(caller, account, read_models):
         return "full"
     return "deal" if caller.rep_id == account.hunter_id else None
+
+
+async def full_view(caller: Caller, account: AccountView, read_models: ReadModels) -> bool:
+    """Whether the caller sees all of the account: the back office, its farmer, their lead."""
+    if caller.is_admin or caller.rep_id == account.farmer_id:
+        return True
+    return bool(caller.rep_id) and await read_models.leads(str(caller.rep_id), account.farmer_id)

@@ -1,0 +1,46 @@
+"""Repeat orders as a read model, and the accounts' order count and last order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Table, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events import Recorded
+from conveyor.events.catalogue.followup import RepeatOrderRecorded
+from conveyor.events.codec import format_time
+from conveyor.followup.adapters.tables import accounts, orders
+
+
+class OrdersProjection:
+    """Each repeat order, and its account's count and last order (a new order wakes a
+    dormant account)."""
+
+    tables: Sequence[Table] = (orders,)
+    handles: frozenset[str] = frozenset({RepeatOrderRecorded.event_type})
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Add the order; count it on the account."""
+        event = recorded.envelope.data
+        assert isinstance(event, RepeatOrderRecorded)
+        await conn.execute(insert(orders).values(_order_row(event, recorded.envelope.id)))
+        values = {
+            "order_count": accounts.c.order_count + 1,
+            "last_order_at": format_time(event.ordered_at),
+            "status": "active",
+        }
+        where = accounts.c.account_id == event.account_id
+        await conn.execute(update(accounts).where(where).values(values))
+
+
+def _order_row(event: RepeatOrderRecorded, order_id: str) -> dict[str, object]:
+    return {
+        "order_id": order_id,
+        "account_id": event.account_id,
+        "order_ref": event.order_ref,
+        "amount": str(event.amount),
+        "currency": event.currency,
+        "ordered_at": format_time(event.ordered_at),
+        "recorded_by": event.recorded_by,
+    }
