@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from conveyor.intake.service_layer.commands import (
     RotateSourceKey,
 )
 from conveyor.intake.service_layer.handlers import Receipt
+from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
 
 
@@ -53,6 +54,14 @@ class IntakeService:
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime)
         return await handlers.receive_lead(cmd, uow, duplicate_window=window)
+
+    async def receive_leads(
+        self, cmds: Sequence[ReceiveLead]
+    ) -> list[Receipt | IdempotencyKeyReused]:
+        """Handle a batch's rows in one SQL unit of work."""
+        window = timedelta(days=self.settings.duplicate_window_days)
+        uow = SqlUnitOfWork(self.runtime)
+        return await handlers.receive_leads(cmds, uow, duplicate_window=window)
 
     async def qualify_by_hand(self, cmd: QualifyByHand) -> Verdict:
         """Record an operator's verdict on a lead."""

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     public_url: str = ""
     duplicate_window_days: float = Field(default=30, ge=0)
     """The same person arriving again within this many days is a touch, not a new lead."""
+    batch_max_rows: int = Field(default=50_000, ge=1)
+    """Rows read from one POST /v1/leads:batch; the rest are refused."""
     admin_token: str = ""
     """The administrator's bearer token for /v1/sources; empty turns the admin API off."""
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from conveyor.events.web import service_app
 from conveyor.intake.bootstrap import bootstrap
 from conveyor.intake.config import Settings
-from conveyor.intake.entrypoints import api, problems, qualification_api, sources_api
+from conveyor.intake.entrypoints import api, batch_api, problems, qualification_api, sources_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,7 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = service_app(
         title="Conveyor intake",
         build=lambda: bootstrap(settings or Settings()),
-        routers=[api.router, qualification_api.router, sources_api.router],
+        routers=[batch_api.router, api.router, qualification_api.router, sources_api.router],
     )
     problems.install(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -51,19 +52,61 @@ async def receive_lead(
         return await _receive_once(cmd, uow, duplicate_window)
 
 
+async def receive_leads(
+    cmds: Sequence[ReceiveLead],
+    uow: AbstractUnitOfWork,
+    *,
+    duplicate_window: timedelta = DUPLICATE_WINDOW,
+) -> list[Receipt | IdempotencyKeyReused]:
+    """Accept several leads in one transaction (a batch's rows), each as receive_lead would;
+    a row whose key was used with another body gets IdempotencyKeyReused, the rest go on.
+    If a concurrent request takes one of the keys first, the rows are taken one by one."""
+    try:
+        async with uow:
+            receipts = [await _receive_or_refuse(cmd, uow, duplicate_window) for cmd in cmds]
+            await uow.commit()
+        return receipts
+    except ReplyAlreadyStored:
+        return [await _alone(cmd, uow, duplicate_window) for cmd in cmds]
+
+
+async def _alone(
+    cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta
+) -> Receipt | IdempotencyKeyReused:
+    try:
+        return await receive_lead(cmd, uow, duplicate_window=window)
+    except IdempotencyKeyReused as exc:
+        return exc
+
+
+async def _receive_or_refuse(
+    cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta
+) -> Receipt | IdempotencyKeyReused:
+    try:
+        return await _receive_in(cmd, uow, window)
+    except IdempotencyKeyReused as exc:
+        return exc
+
+
 async def _receive_once(cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta) -> Receipt:
     async with uow:
-        if (earlier_receipt := await _earlier_receipt(cmd, uow)) is not None:
-            return earlier_receipt
-        lead, now = lead_from(cmd, str(uuid.uuid4())), _now()
-        earlier = await uow.earlier_lead(PersonKeys.of(lead.contact.email, lead.contact.phone))
-        if earlier is not None and earlier.is_duplicate(now, window):
-            receipt = await _record_touch(lead, earlier, uow, now)
-        else:
-            receipt = await _record_lead(lead, earlier, uow, now)
-        if cmd.idempotency is not None:
-            await uow.remember_reply(_reply(cmd, cmd.idempotency, receipt))
+        receipt = await _receive_in(cmd, uow, window)
         await uow.commit()
+    return receipt
+
+
+async def _receive_in(cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta) -> Receipt:
+    """Record one lead (or touch) in the open transaction."""
+    if (earlier_receipt := await _earlier_receipt(cmd, uow)) is not None:
+        return earlier_receipt
+    lead, now = lead_from(cmd, str(uuid.uuid4())), _now()
+    earlier = await uow.earlier_lead(PersonKeys.of(lead.contact.email, lead.contact.phone))
+    if earlier is not None and earlier.is_duplicate(now, window):
+        receipt = await _record_touch(lead, earlier, uow, now)
+    else:
+        receipt = await _record_lead(lead, earlier, uow, now)
+    if cmd.idempotency is not None:
+        await uow.remember_reply(_reply(cmd, cmd.idempotency, receipt))
     return receipt
 
 
