@@ -11,6 +11,7 @@ import pytest
 from conveyor.events.catalogue import build_registry
 from conveyor.events.store import EventStore, create_engine
 from conveyor.router.config import Settings
+from tests.support import wait_for
 
 from .harness import ManualClock, publish_leads, routed, router_app, snapshot, utc
 
@@ -147,10 +148,20 @@ async def test_an_unroutable_lead_is_offered_as_soon_as_a_rep_can_take_it(
     await publish_leads(settings.bus_url, [snapshot("l1", location={"country": "DE"})])
     waiting = await routed(router, "l1", "unroutable")
     assert "no active hunter in pool sales" in waiting["decisions"][0]["explanation"]
+    await _waiting_on_metrics(router, 1)
     await router.patch("/v1/reps/ana", json={"active": True})
     body = await routed(router, "l1")
     assert [d["outcome"] for d in body["decisions"]] == ["unroutable", "assigned"]
     assert body["decisions"][1]["rep_id"] == "ana"
+    await _waiting_on_metrics(router, 0)
+
+
+async def _waiting_on_metrics(router: httpx.AsyncClient, count: int) -> None:
+    async def probe() -> bool:
+        text = (await router.get("/metrics")).text
+        return f"conveyor_router_unroutable_waiting {count}.0" in text
+
+    await wait_for(probe, what=f"{count} waiting leads on /metrics")
 
 
 async def test_a_scheduled_policy_takes_effect_at_its_time_and_rollback_restores_it(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope
@@ -90,4 +91,15 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         interval=settings.retry_interval,
     )
     retry.waker = runtime.add_worker(retry.run)
+    _watch_waiting_leads(runtime, cache)
     return service
+
+
+def _watch_waiting_leads(runtime: Runtime, cache: RoutingStateCache) -> None:
+    """Expose the unroutable leads waiting for a rep on /metrics, for alerting."""
+    waiting = Gauge(
+        "conveyor_router_unroutable_waiting",
+        "Leads no rep could take, waiting for a retry",
+        registry=runtime.metrics.registry,
+    )
+    waiting.set_function(lambda: len(cache.state.unroutable))

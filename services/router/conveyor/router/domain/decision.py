@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from conveyor.router.domain.fairness import Advance
@@ -72,13 +72,37 @@ class Decision:
             "rule": self.rule,
             "fallback": self.fallback,
             "explanation": self.explanation,
-            "rules": [asdict(r) for r in self.rules],
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "matched": r.matched,
+                    "reasons": list(r.reasons),
+                    "outcome": r.outcome,
+                }
+                for r in self.rules
+            ],
             "attempts": [_attempt(a) for a in self.attempts],
             **self.extra,
         }
 
 
 def _attempt(attempt: Attempt) -> dict[str, Any]:
-    data = asdict(attempt)
-    data["candidates"] = [asdict(c) for c in attempt.candidates]
-    return data
+    advance = attempt.advance
+    return {
+        "target": attempt.target,
+        "pool": attempt.pool,
+        "strategy": attempt.strategy,
+        "rep_id": attempt.rep_id,
+        "tie_break": attempt.tie_break,
+        "summary": attempt.summary,
+        "counters": None if advance is None else {
+            "before": advance.before, "after": advance.after,
+            "floor_before": advance.floor_before, "floor_after": advance.floor_after,
+            "turn": advance.turn,
+        },
+        "candidates": [
+            {"rep_id": c.rep_id, "excluded": c.excluded, "counter": c.counter,
+             "open_leads": c.open_leads}
+            for c in attempt.candidates
+        ],
+    }  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,9 +34,12 @@ def pick(
     label = LABELS[rule.strategy]
     if missing:
         return Attempt(rule.target, pool, rule.strategy, (), summary=missing)
-    judged = [_candidate(rep, rule, lead, state, now, relaxed) for rep in members]
-    counters = _counters(state, pool, [c.rep_id for c in judged if c.excluded is None])
-    candidates = tuple(replace(c, counter=counters.get(c.rep_id)) for c in judged)
+    judged = [(rep.rep_id, _exclusion(rep, rule, lead, state, now, relaxed)) for rep in members]
+    counters = _counters(state, pool, [rep_id for rep_id, why in judged if why is None])
+    candidates = tuple(
+        Candidate(rep_id, why, counters.get(rep_id), len(state.load(rep_id).open_leads))
+        for rep_id, why in judged
+    )
     eligible = [c for c in candidates if c.excluded is None]
     if not eligible:
         return Attempt(rule.target, pool, rule.strategy, candidates, summary=_none(rule, pool))
@@ -86,23 +88,21 @@ def _members(
     return members, pool, ""
 
 
-def _candidate(
+def _exclusion(
     rep: Rep,
     rule: Rule,
     lead: Mapping[str, Any],
     state: RoutingState,
     now: datetime,
     relaxed: bool,
-) -> Candidate:
+) -> str | None:
     load = state.load(rep.rep_id)
-    if relaxed:
-        why = exclusion(rep, load, now, lead=lead, match_rep={}) if not rep.active else None
-        why = why or (
-            f"absent until {a.ends_at.isoformat()}" if (a := rep.absence_at(now)) else None
-        )
-    else:
-        why = exclusion(rep, load, now, lead=lead, match_rep=rule.match_rep)
-    return Candidate(rep.rep_id, why, None, len(load.open_leads))
+    if not relaxed:
+        return exclusion(rep, load, now, lead=lead, match_rep=rule.match_rep)
+    if not rep.active:
+        return "inactive"
+    absence = rep.absence_at(now)
+    return f"absent until {absence.ends_at.isoformat()}" if absence else None
 
 
 def _counters(state: RoutingState, pool: str, eligible: list[str]) -> dict[str, int]:
