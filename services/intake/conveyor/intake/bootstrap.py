@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from conveyor.events.runtime import Runtime
+from conveyor.events import Envelope
+from conveyor.events.catalogue.followup import NurtureRecheckDue
+from conveyor.events.catalogue.topics import FOLLOWUPS
+from conveyor.events.consumer import Handler
+from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.intake.adapters import queries
 from conveyor.intake.adapters.projections import LeadStatusProjection
 from conveyor.intake.adapters.rate_limit import SqlRateLimiter
 from conveyor.intake.adapters.source_projection import SourcesProjection
-from conveyor.intake.adapters.unit_of_work import SqlUnitOfWork
+from conveyor.intake.adapters.unit_of_work import ConsumerUnitOfWork, SqlUnitOfWork
 from conveyor.intake.config import Settings
 from conveyor.intake.domain.checklist import Checklist
 from conveyor.intake.domain.qualification import Verdict
@@ -39,6 +43,9 @@ from conveyor.intake.service_layer.commands import (
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
+from conveyor.intake.service_layer.requalifying import requalify
+
+CONSUMER_GROUP = "conveyor.intake"
 
 
 @dataclass(frozen=True)
@@ -133,4 +140,26 @@ def bootstrap(settings: Settings) -> IntakeService:
         transport=transport_from_url(settings.bus_url),
         projections=[LeadStatusProjection(), SourcesProjection()],
     )
+    runtime.subscribe(
+        Subscription(
+            group=CONSUMER_GROUP,
+            topics=[FOLLOWUPS],
+            handlers={NurtureRecheckDue.event_type: _on_recheck_due(runtime)},
+        )
+    )
     return IntakeService(settings=settings, runtime=runtime, limiter=SqlRateLimiter(runtime.engine))
+
+
+def _on_recheck_due(runtime: Runtime) -> Handler:
+    async def handle(envelope: Envelope, conn: AsyncConnection) -> None:
+        due = envelope.data
+        assert isinstance(due, NurtureRecheckDue)
+        await requalify(
+            due.lead_id,
+            ConsumerUnitOfWork(runtime, conn),
+            requested_by="followup: recheck date reached",
+            today=datetime.now(UTC).date(),
+            caused_by=envelope,
+        )
+
+    return handle

@@ -135,3 +135,29 @@ def _same_person(keys: PersonKeys) -> Select[Any]:
         .order_by(leads.c.received_at.desc())
         .limit(1)
     )
+
+
+class ConsumerUnitOfWork(SqlUnitOfWork):
+    """A unit of work inside a consumer's transaction: the consumer commits it, together with
+    the mark that the event was handled (and wakes the relay after)."""
+
+    def __init__(self, runtime: Runtime, conn: AsyncConnection) -> None:
+        super().__init__(runtime)
+        self._conn = conn
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        """Nothing: the consumer commits its transaction once the handler returns."""
+
+    async def rollback(self) -> None:
+        """Nothing: an exception leaves the handler and the consumer rolls back."""
