@@ -73,6 +73,7 @@ async def test_a_month_of_tasks_falls_due_on_business_days_around_the_holidays(
         "delivery_check": "2025-04-28",
         "reorder_check": "2025-05-02",
         "review": "2025-05-16",
+        "reactivation": "2025-05-16",  # no first order within 30 days
     }
     [next_review] = [t for t in await plan_of(followup, "lead-1", 5) if t["status"] == "open"]
     assert (next_review["kind"], next_review["due_on"]) == ("review", "2025-08-14")

@@ -110,7 +110,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(followup: Followup, route
     await tasks_of(followup, 3)
     live = await read_model_rows(followup)
     runtime = followup.service.runtime
-    assert await rebuild(runtime.engine, runtime.store, runtime.projections) == 11
+    assert await rebuild(runtime.engine, runtime.store, runtime.projections) == 14
     assert await read_model_rows(followup) == live
 
 

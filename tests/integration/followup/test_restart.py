@@ -67,6 +67,7 @@ async def test_a_task_planned_before_a_kill_falls_due_once_after_the_restart(
         "conveyor.account.handed_over",
         "conveyor.cadence.applied",
         "conveyor.followup.scheduled",
+        "conveyor.account.watched",
         "conveyor.followup.due",
     ]
 

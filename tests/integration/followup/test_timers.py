@@ -43,12 +43,12 @@ async def test_a_task_falls_due_only_when_the_clock_reaches_its_day(
     task = await planned(followup, router)
     clock.set(MONDAY_EVENING)
     assert await followup.service.scheduler.fire_due() == 0
-    assert await pending_timers(followup) == 2
+    assert await pending_timers(followup) == 3  # due, overdue, dormancy
     clock.set(TUESDAY_MORNING)
     followup.service.scheduler.waker.wake()
     [due] = await tasks_of_status(followup, "due")
     assert due["task_id"] == task["task_id"]
-    assert await pending_timers(followup) == 1  # the overdue timer
+    assert await pending_timers(followup) == 2  # overdue, dormancy
 
 
 async def test_the_firing_is_an_event_caused_by_the_scheduling_and_happens_once(

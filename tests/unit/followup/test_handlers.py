@@ -93,7 +93,7 @@ async def test_a_farmer_registered_twice_is_enrolled_once(writer: FakeWriter, re
 async def test_a_won_deal_goes_to_the_least_loaded_farmer(writer: FakeWriter, relay: Relay) -> None:
     deps = dependencies(writer, relay, FarmerLoad("f-1", 3), FarmerLoad("f-2", 1))
     await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
-    handed, _, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
+    handed, _, _, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
     assert handed == AccountHandedOver(
         account_id=account_id_for("lead-1"),
         lead_id="lead-1",
@@ -114,7 +114,7 @@ async def test_a_client_with_a_farmer_already_goes_to_that_farmer(
     farmers.clients["company:acme"] = "f-1"
     deps = dataclasses.replace(dependencies(writer, relay), farmers=farmers)
     await hand_over_account(won("lead-2"), NO_CONNECTION, deps=deps)
-    handed, _, _ = [e.data for e in writer.streams[account_id_for("lead-2")]]
+    handed, _, _, _ = [e.data for e in writer.streams[account_id_for("lead-2")]]
     assert isinstance(handed, AccountHandedOver)
     assert (handed.farmer_id, handed.rule) == ("f-1", "existing_farmer")
 
@@ -125,7 +125,7 @@ async def test_the_default_cap_applies_to_farmers_without_their_own(
     deps = dependencies(writer, relay, FarmerLoad("f-1", 2), FarmerLoad("f-2", 5, cap=10))
     deps = dataclasses.replace(deps, default_cap=2)
     await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
-    handed, _, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
+    handed, _, _, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
     assert isinstance(handed, AccountHandedOver)
     assert handed.farmer_id == "f-2"
 
@@ -135,7 +135,7 @@ async def test_the_onboarding_call_is_due_two_business_days_after_the_deal(
 ) -> None:
     deps = dependencies(writer, relay, FarmerLoad("f-1", 0))
     await hand_over_account(won("lead-1", on="2025-03-07T15:30:00"), NO_CONNECTION, deps=deps)
-    _, _, task = [e.data for e in writer.streams[account_id_for("lead-1")]]
+    _, _, task, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
     assert isinstance(task, FollowUpScheduled)
     assert (task.task_id, task.kind, task.farmer_id) == ("task-1", "onboarding_call", "f-1")
     assert task.due_on == date(2025, 3, 11)
@@ -145,7 +145,7 @@ async def test_the_onboarding_call_is_due_two_business_days_after_the_deal(
 async def test_without_farmers_the_task_waits_unassigned(writer: FakeWriter, relay: Relay) -> None:
     deps = dependencies(writer, relay)
     await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
-    handed, _, task = [e.data for e in writer.streams[account_id_for("lead-1")]]
+    handed, _, task, _ = [e.data for e in writer.streams[account_id_for("lead-1")]]
     assert isinstance(handed, AccountHandedOver)
     assert (handed.farmer_id, handed.reason) == ("unassigned", "no farmer enrolled")
     assert isinstance(task, FollowUpScheduled)
@@ -158,7 +158,7 @@ async def test_a_second_deal_on_the_same_lead_changes_nothing(
     deps = dependencies(writer, relay, FarmerLoad("f-1", 0))
     await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
     await hand_over_account(won("lead-1"), NO_CONNECTION, deps=deps)
-    assert len(writer.streams[account_id_for("lead-1")]) == 3
+    assert len(writer.streams[account_id_for("lead-1")]) == 4
     assert relay.wakes == 1
 
 

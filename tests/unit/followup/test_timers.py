@@ -11,7 +11,8 @@ from conveyor.events.catalogue.followup import (
 )
 from conveyor.events.model import Recorded
 from conveyor.followup.domain.timers import TASK_DUE, TASK_OVERDUE, start_of_day
-from conveyor.followup.service_layer.timers import fire, timers_ended_by, timers_started_by
+from conveyor.followup.service_layer.firing import Firing, fire
+from conveyor.followup.service_layer.timers import timers_ended_by, timers_started_by
 
 from .fakes import moment
 
@@ -52,7 +53,7 @@ def test_the_firing_of_a_due_timer_ends_it_and_leaves_the_overdue_one() -> None:
 
 def test_an_overdue_timer_escalates_to_the_team_lead_and_ends_both() -> None:
     due, overdue = timers_started_by(scheduled("UTC"))
-    [fired] = fire(overdue, team_lead="lead-1")
+    [fired] = fire(overdue, Firing(team_lead="lead-1"))
     assert fired == FollowUpOverdue(
         task_id="t-1",
         account_id="a-1",

@@ -25,9 +25,11 @@ from conveyor.followup.adapters.projections import read_models
 from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
+from conveyor.followup.domain.dormancy import Quiet
 from conveyor.followup.service_layer import handlers
 from conveyor.followup.service_layer.access import Caller, rep_of
 from conveyor.followup.service_layer.context import Context
+from conveyor.followup.service_layer.firing import Firing
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.scheduler import Scheduler
 from conveyor.followup.service_layer.streams import Streams
@@ -79,6 +81,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         transport=transport_from_url(settings.bus_url),
         projections=read_models(),
     )
+    quiet = Quiet(settings.first_order_within_days, settings.dormant_after_days)
     deps = handlers.Dependencies(
         writer=runtime.writer,
         farmers=SqlFarmerLoads(),
@@ -91,6 +94,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         holidays=frozenset(settings.holidays),
         default_time_zone=settings.default_time_zone,
         grace_days=settings.overdue_grace_days,
+        quiet=quiet,
     )
     subscribed: dict[str, Handler] = {
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
@@ -110,8 +114,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         clock=clock,
         source=runtime.source,
         committed=runtime.committed,
+        lookups=SqlLookups(),
         poll_seconds=settings.timer_poll_seconds,
-        holidays=frozenset(settings.holidays),
+        firing=Firing(
+            holidays=frozenset(settings.holidays),
+            offer_code=settings.reactivation_offer_code,
+            grace_days=settings.overdue_grace_days,
+            new_task_id=deps.new_task_id,
+        ),
     )
     scheduler.waker = runtime.add_worker(scheduler.run)
     context = Context(
@@ -122,5 +132,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         new_task_id=deps.new_task_id,
         holidays=frozenset(settings.holidays),
         grace_days=settings.overdue_grace_days,
+        quiet=quiet,
     )
     return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, context)

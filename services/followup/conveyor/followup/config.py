@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     holidays: list[date] = Field(default_factory=list)
     default_time_zone: str = "UTC"
     overdue_grace_days: int = Field(default=0, ge=0)
+    first_order_within_days: int = Field(default=30, ge=1)
+    dormant_after_days: int = Field(default=90, ge=1)
+    reactivation_offer_code: str | None = None
     default_portfolio_cap: int | None = Field(default=None, ge=0)
 
     @field_validator("default_time_zone")

@@ -180,6 +180,7 @@ class AccountWentDormant(_FollowupEvent):
     event_type: ClassVar[str] = "conveyor.account.went_dormant"
     account_id: str
     since: datetime
+    reason: str = ""
 
 
 class ReactivationScheduled(_FollowupEvent):
@@ -189,6 +190,18 @@ class ReactivationScheduled(_FollowupEvent):
     account_id: str
     task_id: str
     offer_code: str | None = None
+    farmer_id: str | None = None
+
+
+class AccountWatched(_FollowupEvent):
+    """If the account orders nothing before dormant_on (in its time zone), it goes dormant."""
+
+    event_type: ClassVar[str] = "conveyor.account.watched"
+    account_id: str
+    dormant_on: date
+    since: datetime
+    reason: str
+    time_zone: str = "UTC"
 
 
 class NurtureRecheckDue(_FollowupEvent):
@@ -213,6 +226,7 @@ def register(registry: Registry) -> None:
         FollowUpCompleted,
         FollowUpOverdue,
         RepeatOrderRecorded,
+        AccountWatched,
         AccountWentDormant,
         ReactivationScheduled,
         NurtureRecheckDue,

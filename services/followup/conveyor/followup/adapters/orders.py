@@ -8,7 +8,7 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
-from conveyor.events.catalogue.followup import RepeatOrderRecorded
+from conveyor.events.catalogue.followup import AccountWentDormant, RepeatOrderRecorded
 from conveyor.events.codec import format_time
 from conveyor.followup.adapters.tables import accounts, orders
 
@@ -18,11 +18,17 @@ class OrdersProjection:
     dormant account)."""
 
     tables: Sequence[Table] = (orders,)
-    handles: frozenset[str] = frozenset({RepeatOrderRecorded.event_type})
+    handles: frozenset[str] = frozenset(
+        {RepeatOrderRecorded.event_type, AccountWentDormant.event_type}
+    )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add the order; count it on the account."""
+        """Add the order and count it on the account; or mark the account dormant."""
         event = recorded.envelope.data
+        if isinstance(event, AccountWentDormant):
+            where = accounts.c.account_id == event.account_id
+            await conn.execute(update(accounts).where(where).values(status="dormant"))
+            return
         assert isinstance(event, RepeatOrderRecorded)
         await conn.execute(insert(orders).values(_order_row(event, recorded.envelope.id)))
         values = {

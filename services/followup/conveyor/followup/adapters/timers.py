@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, insert, select, update
+from sqlalchemy import Row, Table, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
@@ -39,6 +39,7 @@ class TimersProjection:
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
         """Start the timers an event starts; end the ones it ends."""
         for timer in timers_started_by(recorded):
+            await conn.execute(delete(timers).where(timers.c.timer_id == timer.timer_id))
             await conn.execute(insert(timers).values(_row(timer)))
         ended = timers_ended_by(recorded.envelope.data)
         if ended:

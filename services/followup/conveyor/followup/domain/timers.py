@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-TASK_DUE, TASK_OVERDUE = "task_due", "task_overdue"
+TASK_DUE, TASK_OVERDUE, DORMANCY = "task_due", "task_overdue", "dormancy"
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,8 @@ def task_due_timer_id(task_id: str) -> str:
 def task_overdue_timer_id(task_id: str) -> str:
     """The id of the timer that marks a task overdue."""
     return f"{TASK_OVERDUE}:{task_id}"
+
+
+def dormancy_timer_id(account_id: str) -> str:
+    """The id of the timer that sends a quiet account dormant (one per account)."""
+    return f"{DORMANCY}:{account_id}"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
 from conveyor.followup.service_layer.ports import CadenceBook, Clock, Lookups
 from conveyor.followup.service_layer.streams import Streams
 
@@ -21,3 +22,4 @@ class Context:
     new_task_id: Callable[[], str]
     holidays: frozenset[date] = field(default_factory=frozenset)
     grace_days: int = 0
+    quiet: Quiet = DEFAULT_QUIET

@@ -21,9 +21,11 @@ from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled
 from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.store import ConcurrencyError
 from conveyor.followup.domain.cadence import choose_cadence
+from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
 from conveyor.followup.domain.handover import FarmerLoad, Handover, account_id_for, hand_over
 from conveyor.followup.domain.plan import built_in_cadence
 from conveyor.followup.service_layer.clients import client_key, client_name, traits
+from conveyor.followup.service_layer.dormancy import watch
 from conveyor.followup.service_layer.planning import local_day, plan_events, valid_time_zone
 from conveyor.followup.service_layer.ports import CadenceBook, FarmerLoads, StreamWriter
 from conveyor.followup.service_layer.streams import farmer_stream
@@ -46,6 +48,7 @@ class Dependencies:
     holidays: frozenset[date] = frozenset()
     default_time_zone: str = "UTC"
     grace_days: int = 0
+    quiet: Quiet = DEFAULT_QUIET
 
 
 async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies) -> None:
@@ -91,7 +94,9 @@ async def hand_over_account(
         names={"client": client_name(deal), "deal": f"{deal.amount} {deal.currency}"},
         grace_days=deps.grace_days,
     )
-    events = [_handed_over(deal, handover), *plan]
+    account_id = account_id_for(deal.lead_id)
+    watched = watch(account_id, deal.won_at, time_zone=time_zone, ordered=False, quiet=deps.quiet)
+    events = [_handed_over(deal, handover), *plan, watched]
     await _start_stream(conn, account_id_for(deal.lead_id), events, cause=envelope, deps=deps)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events.catalogue.followup import RepeatOrderRecorded
 from conveyor.followup.service_layer.commands import RecordOrder
 from conveyor.followup.service_layer.context import Context
+from conveyor.followup.service_layer.dormancy import watch
 from conveyor.followup.service_layer.errors import NotFound
 
 ORDER_SYSTEM = "order_system"
@@ -28,6 +29,13 @@ async def record_order(command: RecordOrder, conn: AsyncConnection, ctx: Context
         order_ref=ref,
         recorded_by=command.rep_id or ORDER_SYSTEM,
     )
+    watched = watch(
+        command.account_id,
+        command.ordered_at,
+        time_zone=account.time_zone,
+        ordered=True,
+        quiet=ctx.quiet,
+    )
     version = await ctx.streams.version(conn, command.account_id)
-    await ctx.streams.append(conn, command.account_id, [order], expected_version=version)
+    await ctx.streams.append(conn, command.account_id, [order, watched], expected_version=version)
     return True

@@ -8,16 +8,21 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.store import ConcurrencyError, EventStore
 from conveyor.events.waker import Waker
-from conveyor.followup.domain.timers import TASK_OVERDUE, Timer
-from conveyor.followup.service_layer.ports import Clock, FarmerLoads, StreamWriter, TimerStore
-from conveyor.followup.service_layer.timers import fire
+from conveyor.followup.domain.timers import DORMANCY, TASK_OVERDUE, Timer
+from conveyor.followup.service_layer.firing import Firing, fire
+from conveyor.followup.service_layer.ports import (
+    Clock,
+    FarmerLoads,
+    Lookups,
+    StreamWriter,
+    TimerStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +45,14 @@ class Scheduler:
         clock: Clock,
         source: str,
         committed: Callable[[], None],
+        lookups: Lookups,
         poll_seconds: float = 1.0,
-        holidays: frozenset[date] = frozenset(),
+        firing: Firing | None = None,
     ) -> None:
         self.engine, self.store, self.writer, self.timers = engine, store, writer, timers
         self.farmers = farmers
         self.clock, self.source, self.committed = clock, source, committed
-        self.poll_seconds, self.holidays = poll_seconds, holidays
+        self.lookups, self.poll_seconds, self.firing = lookups, poll_seconds, firing or Firing()
         self.waker = Waker()
         self.fired = 0
 
@@ -75,7 +81,7 @@ class Scheduler:
                 if not await self.timers.is_pending(conn, timer.timer_id):
                     return False
                 version = await self.store.stream_version(conn, timer.stream_id)
-                envelopes = self._envelopes(timer, await self._team_lead(conn, timer))
+                envelopes = self._envelopes(timer, await self._firing_of(conn, timer))
                 await self.writer.append(conn, timer.stream_id, envelopes, expected_version=version)
                 await self._check_ended(conn, timer)
         except ConcurrencyError:
@@ -83,13 +89,22 @@ class Scheduler:
             return False
         return True
 
-    async def _team_lead(self, conn: AsyncConnection, timer: Timer) -> str | None:
-        if timer.kind != TASK_OVERDUE:
-            return None
-        farmer_id = json.loads(timer.payload["scheduled"])["farmer_id"]
-        return await self.farmers.team_lead_of(conn, farmer_id)
+    async def _firing_of(self, conn: AsyncConnection, timer: Timer) -> Firing:
+        """What the timer's firing needs looked up now: the team lead, the account's farmer."""
+        if timer.kind == TASK_OVERDUE:
+            farmer_id = json.loads(timer.payload["scheduled"])["farmer_id"]
+            lead = await self.farmers.team_lead_of(conn, farmer_id)
+            return dataclasses.replace(self.firing, team_lead=lead)
+        if timer.kind == DORMANCY:
+            account = await self.lookups.account(
+                conn, json.loads(timer.payload["watched"])["account_id"]
+            )
+            return dataclasses.replace(
+                self.firing, farmer_id=account.farmer_id if account else None
+            )
+        return self.firing
 
-    def _envelopes(self, timer: Timer, team_lead: str | None) -> Sequence[Envelope]:
+    def _envelopes(self, timer: Timer, firing: Firing) -> Sequence[Envelope]:
         now = self.clock.now()
         return [
             dataclasses.replace(
@@ -102,7 +117,7 @@ class Scheduler:
                 ),
                 causation_id=timer.causation_id,
             )
-            for event in fire(timer, holidays=self.holidays, team_lead=team_lead)
+            for event in fire(timer, firing)
         ]
 
     async def _check_ended(self, conn: AsyncConnection, timer: Timer) -> None:

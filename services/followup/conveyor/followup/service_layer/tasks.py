@@ -23,6 +23,7 @@ from conveyor.followup.domain.outcomes import (
 )
 from conveyor.followup.service_layer.commands import CompleteTask
 from conveyor.followup.service_layer.context import Context
+from conveyor.followup.service_layer.dormancy import watch
 from conveyor.followup.service_layer.errors import Conflict, NotFound
 from conveyor.followup.service_layer.planning import local_day
 from conveyor.followup.service_layer.ports import TaskState
@@ -38,7 +39,7 @@ async def complete_task(command: CompleteTask, conn: AsyncConnection, ctx: Conte
     if task.status not in OPEN_STATES:
         raise Conflict(f"the task is {task.status} already")
     now = ctx.clock.now()
-    events = [_completed(command, task), *_order(command, task, now)]
+    events = [_completed(command, task), *_order(command, task, now, ctx)]
     events += await _what_follows(command, task, conn, ctx, now)
     version = await ctx.streams.version(conn, task.account_id)
     await ctx.streams.append(conn, task.account_id, events, expected_version=version)
@@ -57,7 +58,7 @@ def _completed(command: CompleteTask, task: TaskState) -> FollowUpCompleted:
     )
 
 
-def _order(command: CompleteTask, task: TaskState, now: datetime) -> list[Event]:
+def _order(command: CompleteTask, task: TaskState, now: datetime, ctx: Context) -> list[Event]:
     if command.outcome != REORDER_PLACED:
         return []
     assert command.amount is not None and command.currency is not None
@@ -68,7 +69,8 @@ def _order(command: CompleteTask, task: TaskState, now: datetime) -> list[Event]
             currency=command.currency,
             ordered_at=now,
             recorded_by=task.farmer_id,
-        )
+        ),
+        watch(task.account_id, now, time_zone=task.time_zone, ordered=True, quiet=ctx.quiet),
     ]
 
 
