@@ -42,6 +42,7 @@ async def test_a_posted_lead_is_accepted_and_its_status_url_shows_it_qualified(
         ],
         "recheck_after": None,
         "qualified_by": "checklist",
+        "won_at": None,
     }
 
 

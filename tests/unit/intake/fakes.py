@@ -3,7 +3,13 @@
 from collections.abc import Sequence
 
 from conveyor.events import Envelope
-from conveyor.events.catalogue.intake import LeadReceived
+from conveyor.events.catalogue.intake import (
+    LeadConverted,
+    LeadDisqualified,
+    LeadNurtured,
+    LeadQualified,
+    LeadReceived,
+)
 from conveyor.events.store import ANY_VERSION, ConcurrencyError
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
@@ -35,9 +41,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:
         found = [
-            EarlierLead(e.data.lead_id, matched_on, e.data.received_at)
+            EarlierLead(e.data.lead_id, matched_on, e.data.received_at, _outcome(stream))
             for stream in self.streams.values()
-            for e in stream
+            for e in stream[:1]
             if isinstance(e.data, LeadReceived) and (matched_on := _matched(e.data, keys))
         ]
         return max(found, key=lambda lead: lead.received_at, default=None)
@@ -78,3 +84,13 @@ def lead_streams(uow: FakeUnitOfWork) -> dict[str, list[Envelope]]:
         for stream_id, events in uow.streams.items()
         if events and getattr(events[0].data, "lead_id", None) == stream_id
     }
+
+
+OUTCOMES = {LeadQualified: "qualified", LeadNurtured: "nurtured", LeadDisqualified: "disqualified"}
+
+
+def _outcome(stream: list[Envelope]) -> str:
+    if any(isinstance(e.data, LeadConverted) for e in stream):
+        return "customer"
+    verdicts = [OUTCOMES[type(e.data)] for e in stream if type(e.data) in OUTCOMES]
+    return verdicts[-1] if verdicts else "received"

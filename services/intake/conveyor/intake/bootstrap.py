@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue.followup import NurtureRecheckDue
-from conveyor.events.catalogue.topics import FOLLOWUPS
+from conveyor.events.catalogue.router import DealWon
+from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS
 from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
@@ -40,6 +41,7 @@ from conveyor.intake.service_layer.commands import (
     RevokeSource,
     RotateSourceKey,
 )
+from conveyor.intake.service_layer.conversions import record_conversion
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
@@ -143,11 +145,24 @@ def bootstrap(settings: Settings) -> IntakeService:
     runtime.subscribe(
         Subscription(
             group=CONSUMER_GROUP,
-            topics=[FOLLOWUPS],
-            handlers={NurtureRecheckDue.event_type: _on_recheck_due(runtime)},
+            topics=[FOLLOWUPS, ASSIGNMENTS],
+            handlers={
+                NurtureRecheckDue.event_type: _on_recheck_due(runtime),
+                DealWon.event_type: _on_deal_won(runtime),
+            },
         )
     )
     return IntakeService(settings=settings, runtime=runtime, limiter=SqlRateLimiter(runtime.engine))
+
+
+def _on_deal_won(runtime: Runtime) -> Handler:
+    async def handle(envelope: Envelope, conn: AsyncConnection) -> None:
+        won = envelope.data
+        assert isinstance(won, DealWon)
+        uow = ConsumerUnitOfWork(runtime, conn)
+        await record_conversion(won.lead_id, won.won_at, uow, caused_by=envelope)
+
+    return handle
 
 
 def _on_recheck_due(runtime: Runtime) -> Handler:

@@ -106,6 +106,14 @@ class LeadRequalificationRequested(_LeadEvent):
     requested_by: str
 
 
+class LeadConverted(_LeadEvent):
+    """The lead became a customer: the router reported a won deal (intake's own record, so
+    the same person coming back is known as a repeat customer)."""
+
+    event_type: ClassVar[str] = "conveyor.lead.converted"
+    won_at: datetime
+
+
 class _SourceEvent(Event):
     topic: ClassVar[str] = LEADS
     source_id: str
@@ -162,6 +170,7 @@ def register(registry: Registry) -> None:
         LeadNurtured,
         LeadDisqualified,
         LeadRequalificationRequested,
+        LeadConverted,
         SourceRegistered,
         SourceKeyRotated,
         SourceRevoked,

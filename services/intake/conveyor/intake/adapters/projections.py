@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.intake import (
+    LeadConverted,
     LeadDisqualified,
     LeadDuplicateDetected,
     LeadNurtured,
@@ -32,6 +33,7 @@ class LeadStatusProjection:
             LeadNurtured.event_type,
             LeadDisqualified.event_type,
             LeadDuplicateDetected.event_type,
+            LeadConverted.event_type,
         }
     )
 
@@ -45,6 +47,8 @@ class LeadStatusProjection:
             await _update(conn, data.lead_id, position=position, **verdict_row(data))
         elif isinstance(data, LeadDuplicateDetected):
             await _touched(conn, data, recorded)
+        elif isinstance(data, LeadConverted):
+            await _update(conn, data.lead_id, won_at=format_time(data.won_at), position=position)
 
 
 async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded: Recorded) -> None:

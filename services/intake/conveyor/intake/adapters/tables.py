@@ -34,6 +34,7 @@ leads = Table(
     Column("reasons", Text, nullable=True),
     Column("recheck_after", String(40), nullable=True),
     Column("qualified_by", String(200), nullable=True),
+    Column("won_at", String(40), nullable=True),
     Index("ix_leads_phone", "phone"),
 )
 """One row per lead (how far intake got with it), and one per touch (status duplicate)."""

@@ -70,7 +70,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             return None
         matched_on = "email" if keys.email and row.email_key == keys.email else "phone"
         received_at = datetime.fromisoformat(row.received_at)
-        return EarlierLead(row.lead_id, matched_on, received_at, outcome=row.status)
+        outcome = "customer" if row.won_at else row.status
+        return EarlierLead(row.lead_id, matched_on, received_at, outcome=outcome)
 
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         """The stored reply under a source's key, if any."""
@@ -129,7 +130,9 @@ def _same_person(keys: PersonKeys) -> Select[Any]:
     if keys.phone:
         matches.append(leads.c.phone == keys.phone)
     return (
-        select(leads.c.lead_id, leads.c.email_key, leads.c.received_at, leads.c.status)
+        select(
+            leads.c.lead_id, leads.c.email_key, leads.c.received_at, leads.c.status, leads.c.won_at
+        )
         .where(leads.c.duplicate_of.is_(None))
         .where(or_(*matches))
         .order_by(leads.c.received_at.desc())

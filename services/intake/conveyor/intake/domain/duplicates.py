@@ -30,7 +30,8 @@ class EarlierLead:
     matched_on: str
     received_at: datetime
     outcome: str | None = None
-    """How intake left it: ``qualified``, ``nurtured``, ``disqualified`` (or ``received``)."""
+    """``customer`` once a deal was won, else how intake left it: ``qualified``,
+    ``nurtured``, ``disqualified`` (or ``received``)."""
 
     def is_duplicate(self, now: datetime, window: timedelta) -> bool:
         """Within the window the new arrival is a touch on this lead, not a new lead."""

@@ -89,6 +89,7 @@ class LeadStatus(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     recheck_after: str | None = None
     qualified_by: str | None = None
+    won_at: str | None = None
 
     @field_validator("reasons", mode="before")
     @classmethod
