@@ -6,15 +6,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import machine
-from bench.report import Report
-from bench.scenarios import eventstore, rebuild
+from bench.report import Measurement, Report
+from bench.scenarios import e2e, eventstore, intake, rebuild
+from bench.stack import running_stack
 from conveyor.devkit.postgres import DatabaseServer, ExternalPostgres, PostgresServer
 
-SCENARIOS = ("eventstore", "rebuild")
+SCENARIOS = ("eventstore", "rebuild", "intake", "e2e")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -29,11 +31,25 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
     """Run the chosen scenarios into one report."""
     report = Report(machine.describe(), {"quick": args.quick, "scenarios": args.only})
-    modules = {"eventstore": eventstore, "rebuild": rebuild}
     for name in args.only:
-        for measurement in await modules[name].measure(server.create_database, quick=args.quick):
+        for measurement in await _scenario(name, server, args):
             report.add(measurement)
     return report
+
+
+async def _scenario(
+    name: str, server: DatabaseServer, args: argparse.Namespace
+) -> list[Measurement]:
+    if name == "eventstore":
+        return await eventstore.measure(server.create_database, quick=args.quick)
+    if name == "rebuild":
+        return await rebuild.measure(server.create_database, quick=args.quick)
+    workdir = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{name}-"))
+    services = ("intake",) if name == "intake" else ("intake", "router")
+    with running_stack(server, workdir, services) as stack:
+        if name == "intake":
+            return await intake.measure(stack, workdir, quick=args.quick)
+        return await e2e.measure(stack, quick=args.quick)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

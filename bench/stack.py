@@ -1,0 +1,102 @@
+"""The real stack for the end-to-end scenarios: Kafka, PostgreSQL, the services as
+processes and a rep-app stub that records when each webhook arrives."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from conveyor.devkit.kafka import KafkaBroker
+from conveyor.devkit.local import free_port
+from conveyor.devkit.postgres import DatabaseServer
+from conveyor.devkit.processes import ServiceProcess, inbox, service
+
+ADMIN = uuid.uuid4().hex
+HUNTERS = ("hunter-1", "hunter-2", "hunter-3", "hunter-4")
+
+
+@dataclass
+class Stack:
+    """URLs of the running parts, and the source key leads are posted with."""
+
+    kafka: str
+    procs: dict[str, ServiceProcess]
+    source_key: str = ""
+    database_urls: dict[str, str] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        """Where a part serves HTTP."""
+        return self.procs[name].url
+
+    def received(self) -> list[dict[str, Any]]:
+        """Every webhook the rep-app stub has recorded."""
+        got: list[dict[str, Any]] = httpx.get(f"{self.url('inbox')}/received", timeout=60).json()
+        return got
+
+
+@contextmanager
+def running_stack(
+    server: DatabaseServer, workdir: Path, services: tuple[str, ...] = ("intake", "router")
+) -> Iterator[Stack]:
+    """Start Kafka, the services on fresh databases, and the rep-app stub."""
+    with ExitStack() as stack:
+        broker = stack.enter_context(KafkaBroker.start(workdir=workdir / "kafka"))
+        env, urls = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN}, {}
+        for name in services:
+            urls[name] = server.create_database(f"bench_{name}_{uuid.uuid4().hex[:6]}")
+            env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = urls[name]
+            env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{broker.bootstrap_servers}"
+        procs = {"inbox": inbox(port=free_port(), log_dir=workdir)}
+        procs |= {n: service(n, port=free_port(), env=env, log_dir=workdir) for n in services}
+        for proc in procs.values():
+            stack.enter_context(proc.start())
+        for proc in procs.values():
+            proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
+        result = Stack(broker.bootstrap_servers, procs, database_urls=urls)
+        _prepare(result)
+        yield result
+
+
+def _prepare(stack: Stack) -> None:
+    """A source with no practical rate limit and hunters whose app is the stub."""
+    if "router" in stack.procs:
+        for rep in HUNTERS:
+            httpx.post(
+                f"{stack.url('router')}/v1/reps",
+                timeout=10,
+                json={
+                    "rep_id": rep,
+                    "name": rep,
+                    "role": "hunter",
+                    "webhook_url": f"{stack.url('inbox')}/hooks/{rep}",
+                },
+            ).raise_for_status()
+    response = httpx.post(
+        f"{stack.url('intake')}/v1/sources",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        json={
+            "source_id": "bench-site",
+            "name": "Bench site",
+            "channel": "web_form",
+            "rate_limit_per_minute": 1_000_000,
+        },
+        timeout=10,
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"registering the bench source: {response.status_code} {response.text}")
+    stack.source_key = str(response.json()["api_key"])
+
+
+def peak_rss_mib(proc: ServiceProcess) -> float:
+    """The process's peak resident set size so far (VmHWM), in MiB."""
+    assert proc.process is not None
+    for line in Path(f"/proc/{proc.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
