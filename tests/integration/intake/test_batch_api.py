@@ -121,3 +121,34 @@ async def test_ten_thousand_rows_stream_in_and_each_gets_a_result(
     assert got["summary"] == {"rows": 10_000, "accepted": 10_000}
     assert len({r["lead_id"] for r in got["results"]}) == 10_000
     assert await count_leads(settings.database_url) == 10_000
+
+
+async def test_a_csv_file_uploaded_as_a_form_is_read_like_a_csv_body(
+    website: httpx.AsyncClient,
+) -> None:
+    csv_file = b"name,email\nAda,ada@example.org\nBo,not-an-email\n"
+    response = await website.post(
+        "/v1/leads:batch", files={"file": ("leads.csv", csv_file, "application/octet-stream")}
+    )
+    assert [r["status"] for r in response.json()["results"]] == ["accepted", "invalid"]
+
+
+async def test_a_json_file_uploaded_as_a_form_is_read_like_a_json_body(
+    website: httpx.AsyncClient,
+) -> None:
+    json_file = json.dumps([person(1), person(2)]).encode()
+    response = await website.post(
+        "/v1/leads:batch", files={"file": ("leads.json", json_file, "application/json")}
+    )
+    assert response.json()["summary"] == {"rows": 2, "accepted": 2}
+
+
+async def test_a_form_without_a_file_is_a_problem_naming_file(website: httpx.AsyncClient) -> None:
+    response = await website.post(
+        "/v1/leads:batch",
+        files={"other": ("x.csv", b"name\nA\n", "text/csv")},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "file", "reason": "attach the batch (CSV or JSON) as the form field 'file'"}
+    ]

@@ -17,7 +17,8 @@ from conveyor.intake.bootstrap import IntakeService
 from conveyor.intake.domain.lead import InvalidFields, InvalidLead
 from conveyor.intake.entrypoints.api import IdempotencyHeader, claimed_as, fingerprint
 from conveyor.intake.entrypoints.auth import ServiceDep, SourceDep
-from conveyor.intake.entrypoints.batch_formats import MalformedBatch, csv_rows, json_rows
+from conveyor.intake.entrypoints.batch_bodies import rows_of
+from conveyor.intake.entrypoints.batch_formats import MalformedBatch
 from conveyor.intake.entrypoints.cleaning import to_command
 from conveyor.intake.entrypoints.schemas import LeadIn
 from conveyor.intake.service_layer.access import Caller
@@ -39,7 +40,7 @@ async def submit_batch(
     idempotency_key: IdempotencyHeader = None,
 ) -> StreamingResponse:
     """Accept a JSON array or a CSV file of leads; each row is accepted or refused alone."""
-    rows = _rows_of(request)
+    rows = await rows_of(request)
     max_rows = service.settings.batch_max_rows
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+")  # noqa: SIM115
     try:
@@ -49,15 +50,6 @@ async def submit_batch(
         raise
     spool.seek(0)
     return StreamingResponse(_document(spool, counts), media_type="application/json")
-
-
-def _rows_of(request: Request) -> AsyncIterator[Any]:
-    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if kind == "application/json":
-        return json_rows(request.stream())
-    if kind in ("text/csv", "application/csv"):
-        return csv_rows(request.stream())
-    raise Problem(415, "Unsupported batch format", "Send application/json or text/csv.")
 
 
 class _Chunk:
