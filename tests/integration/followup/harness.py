@@ -74,6 +74,20 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float 
             await asyncio.sleep(POLL_INTERVAL)
 
 
+async def settle(followup: Followup) -> None:
+    """Fire timers until none is due by the service's clock (the background worker may fire
+    some of them meanwhile; either way each fires once)."""
+    scheduler = followup.service.scheduler
+
+    async def nothing_due() -> bool:
+        await scheduler.fire_due()
+        async with followup.service.runtime.engine.connect() as conn:
+            due = await scheduler.timers.due(conn, scheduler.clock.now(), limit=1)
+        return not due
+
+    await eventually(nothing_due)
+
+
 class Router:
     """Publishes rep and deal events on the embedded bus as the router's relay would."""
 

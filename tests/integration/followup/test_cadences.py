@@ -11,7 +11,17 @@ import pytest
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.handover import account_id_for
 
-from .harness import ADMIN, ADMIN_TOKEN, Followup, ManualClock, Router, eventually, running, utc
+from .harness import (
+    ADMIN,
+    ADMIN_TOKEN,
+    Followup,
+    ManualClock,
+    Router,
+    eventually,
+    running,
+    settle,
+    utc,
+)
 
 HOLIDAYS = [date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 1)]
 WON_WEDNESDAY = utc("2025-04-16T10:00:00")
@@ -87,7 +97,7 @@ async def walk_the_month(
     day = first
     while day <= last:
         clock.set(utc(f"{day.isoformat()}T12:00:00"))
-        await followup.service.scheduler.fire_due()
+        await settle(followup)
         for task in await followup.get("/v1/tasks"):
             if task["status"] == "due":
                 fell_due.setdefault(task["kind"], day.isoformat())
@@ -119,7 +129,7 @@ async def test_a_new_version_applies_to_new_accounts_and_to_old_ones_when_asked(
     assert [t["kind"] for t in old_plan] == ["onboarding_call", "reorder_check"]
 
     clock.set(utc("2025-04-25T09:00:00"))
-    await followup.service.scheduler.fire_due()
+    await settle(followup)
     moved = await followup.client.post("/v1/cadences/standard/apply-to-existing", headers=ADMIN)
     assert moved.json() == {"cadence_id": "standard", "accounts_moved": 1}
     replanned = await followup.get("/v1/tasks", account_id=account_id_for("lead-old"))

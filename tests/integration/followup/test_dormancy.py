@@ -11,7 +11,17 @@ from conveyor.events.catalogue.followup import AccountWentDormant, ReactivationS
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.handover import account_id_for
 
-from .harness import ADMIN, ADMIN_TOKEN, Followup, ManualClock, Router, eventually, running, utc
+from .harness import (
+    ADMIN,
+    ADMIN_TOKEN,
+    Followup,
+    ManualClock,
+    Router,
+    eventually,
+    running,
+    settle,
+    utc,
+)
 
 WON = utc("2025-03-03T10:00:00")  # a Monday
 ACCOUNT = account_id_for("lead-1")
@@ -45,7 +55,7 @@ async def handed_over(followup: Followup, router: Router) -> None:
 
 async def on(followup: Followup, clock: ManualClock, moment: str) -> dict[str, Any]:
     clock.set(utc(moment))
-    await followup.service.scheduler.fire_due()
+    await settle(followup)
     found: dict[str, Any] = await followup.get(f"/v1/accounts/{ACCOUNT}")
     return found
 

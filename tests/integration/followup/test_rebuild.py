@@ -4,7 +4,7 @@ rebuilds from the log to the same rows."""
 from conveyor.events.projection import rebuild
 from conveyor.followup.domain.handover import account_id_for
 
-from .harness import ADMIN, Followup, ManualClock, utc
+from .harness import ADMIN, Followup, ManualClock, settle, utc
 from .test_handover_flow import read_model_rows
 
 
@@ -25,7 +25,7 @@ async def test_the_rebuilt_read_models_equal_the_live_ones_after_a_busy_month(
         f"/v1/accounts/{account_id_for('lead-1')}/orders", json=order, headers=ADMIN
     )
     clock.set(utc("2025-04-30T12:00:00"))
-    await followup.service.scheduler.fire_due()
+    await settle(followup)
     live = await read_model_rows(followup)
     assert any(row for row in live["orders"]) and live["credentials"] and live["cadences"]
     runtime = followup.service.runtime

@@ -1,23 +1,21 @@
 """Timers survive the end of the process: a followup killed before its tasks fall due
-fires them, once each, when it starts again later."""
+fires them, once each, when it starts again later (task and nurture timers alike)."""
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from conveyor.devkit.processes import ServiceProcess, service
-from conveyor.events.store import create_engine
-from conveyor.followup.adapters.tables import metadata
 from tests.support import free_port, poll
 
 from .harness import ADMIN, ADMIN_TOKEN, router_on, utc
+from .test_nurture_pool import Intake
 
 pytestmark = pytest.mark.e2e
-events = metadata.tables["events"]
 FRIDAY_AFTERNOON = utc("2025-03-07T15:30:00")
 
 
@@ -51,7 +49,11 @@ async def test_a_task_planned_before_a_kill_falls_due_once_after_the_restart(
     async with router_on(bus_url) as router:
         await router.register("f-1")
         await router.win("lead-1", won_at=FRIDAY_AFTERNOON)
+    intake = Intake(bus_url)
+    await intake.nurture("lead-2", utc("2025-03-10T09:00:00"))
+    await intake.transport.close()
     [task] = poll(lambda: tasks(first_run) or None, what="the onboarding task")
+    poll(lambda: "conveyor.nurture.recheck_scheduled" in logged(tmp_path), what="the lead kept")
     assert task["status"] == "open"
     assert first_run.process is not None
     first_run.process.kill()
@@ -62,22 +64,22 @@ async def test_a_task_planned_before_a_kill_falls_due_once_after_the_restart(
             lambda: [t for t in tasks(second_run) if t["status"] == "due"], what="the task due"
         )
         assert [t["task_id"] for t in due] == [task["task_id"]]
-    assert await logged_types(tmp_path / "followup.db") == [
-        "conveyor.farmer.enrolled",
-        "conveyor.account.handed_over",
-        "conveyor.cadence.applied",
-        "conveyor.followup.scheduled",
-        "conveyor.account.watched",
-        "conveyor.followup.due",
-    ]
+        poll(lambda: "conveyor.nurture.recheck_due" in logged(tmp_path), what="the recheck")
+    assert sorted(logged(tmp_path)) == sorted(
+        [
+            "conveyor.farmer.enrolled",
+            "conveyor.account.handed_over",
+            "conveyor.cadence.applied",
+            "conveyor.followup.scheduled",
+            "conveyor.account.watched",
+            "conveyor.nurture.recheck_scheduled",
+            "conveyor.followup.due",
+            "conveyor.nurture.recheck_due",
+        ]
+    )
 
 
-async def logged_types(database: Path) -> list[str]:
-    """The types of the events in a followup database's log, in order."""
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
-    try:
-        async with engine.connect() as conn:
-            query = select(events.c.event_type).order_by(events.c.position)
-            return list((await conn.execute(query)).scalars())
-    finally:
-        await engine.dispose()
+def logged(tmp_path: Path) -> list[str]:
+    """The types of the events in followup's log, in order (read while it may run)."""
+    with sqlite3.connect(tmp_path / "followup.db") as db:
+        return [row[0] for row in db.execute("SELECT event_type FROM events ORDER BY position")]

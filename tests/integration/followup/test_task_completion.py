@@ -8,7 +8,7 @@ from conveyor.events.catalogue.values import Location
 from conveyor.followup.domain.handover import account_id_for
 
 from .conftest import credential
-from .harness import ADMIN, Followup, ManualClock, Router, eventually, utc
+from .harness import ADMIN, Followup, ManualClock, Router, eventually, settle, utc
 
 WON_FRIDAY = utc("2025-03-07T15:30:00")
 
@@ -144,7 +144,7 @@ async def test_an_overdue_task_is_escalated_to_the_farmers_team_lead(
     followup: Followup, team: dict[str, dict[str, str]], clock: ManualClock
 ) -> None:
     clock.set(utc("2025-03-12T00:00:01"))  # the onboarding call was due on Tuesday the 11th
-    await followup.service.scheduler.fire_due()
+    await settle(followup)
     seen_by_lead = await tasks_as(followup, team["lead-1"], count=1)
     [late] = [t for t in seen_by_lead if t["status"] == "overdue"]
     assert (late["farmer_id"], late["escalated_to"]) == ("f-1", "lead-1")

@@ -11,8 +11,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conveyor.events.catalogue.intake import LeadDisqualified, LeadNurtured, LeadQualified
 from conveyor.events.catalogue.router import DealWon, RepRegistered
-from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
 from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
@@ -26,10 +27,11 @@ from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.dormancy import Quiet
-from conveyor.followup.service_layer import handlers
+from conveyor.followup.service_layer import handlers, nurture
 from conveyor.followup.service_layer.access import Caller, rep_of
 from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.firing import Firing
+from conveyor.followup.service_layer.nurture import NurturePool
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.scheduler import Scheduler
 from conveyor.followup.service_layer.streams import Streams
@@ -82,6 +84,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         projections=read_models(),
     )
     quiet = Quiet(settings.first_order_within_days, settings.dormant_after_days)
+    clock = clock or clock_for(settings)
+    streams = Streams(runtime.store, runtime.writer, runtime.source, clock.now)
     deps = handlers.Dependencies(
         writer=runtime.writer,
         farmers=SqlFarmerLoads(),
@@ -96,15 +100,22 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         grace_days=settings.overdue_grace_days,
         quiet=quiet,
     )
+    pool = NurturePool(
+        streams=streams,
+        timers=SqlTimerStore(),
+        committed=runtime.committed,
+        default_days=settings.nurture_recheck_days,
+    )
     subscribed: dict[str, Handler] = {
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
         DealWon.event_type: partial(handlers.hand_over_account, deps=deps),
+        LeadNurtured.event_type: partial(nurture.keep, pool=pool),
+        LeadQualified.event_type: partial(nurture.release, pool=pool),
+        LeadDisqualified.event_type: partial(nurture.release, pool=pool),
     }
     runtime.subscribe(
-        Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS], handlers=subscribed)
+        Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS, LEADS], handlers=subscribed)
     )
-    clock = clock or clock_for(settings)
-    streams = Streams(runtime.store, runtime.writer, runtime.source, clock.now)
     scheduler = Scheduler(
         engine=runtime.engine,
         store=runtime.store,

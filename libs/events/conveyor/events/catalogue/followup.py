@@ -204,11 +204,29 @@ class AccountWatched(_FollowupEvent):
     time_zone: str = "UTC"
 
 
+class NurtureRecheckScheduled(_FollowupEvent):
+    """A nurtured lead waits in the nurture pool until recheck_at."""
+
+    event_type: ClassVar[str] = "conveyor.nurture.recheck_scheduled"
+    lead_id: str
+    recheck_at: datetime
+    reasons: tuple[str, ...] = ()
+
+
 class NurtureRecheckDue(_FollowupEvent):
     """A nurtured lead should go back to intake for a second look."""
 
     event_type: ClassVar[str] = "conveyor.nurture.recheck_due"
     lead_id: str
+    reasons: tuple[str, ...] = ()
+
+
+class NurtureEnded(_FollowupEvent):
+    """Intake decided about the lead before its recheck: it leaves the nurture pool."""
+
+    event_type: ClassVar[str] = "conveyor.nurture.ended"
+    lead_id: str
+    reason: str
 
 
 def register(registry: Registry) -> None:
@@ -229,6 +247,8 @@ def register(registry: Registry) -> None:
         AccountWatched,
         AccountWentDormant,
         ReactivationScheduled,
+        NurtureRecheckScheduled,
         NurtureRecheckDue,
+        NurtureEnded,
     ):
         registry.register(model)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-TASK_DUE, TASK_OVERDUE, DORMANCY = "task_due", "task_overdue", "dormancy"
+TASK_DUE, TASK_OVERDUE, DORMANCY, NURTURE = "task_due", "task_overdue", "dormancy", "nurture"
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,8 @@ def task_overdue_timer_id(task_id: str) -> str:
 def dormancy_timer_id(account_id: str) -> str:
     """The id of the timer that sends a quiet account dormant (one per account)."""
     return f"{DORMANCY}:{account_id}"
+
+
+def nurture_timer_id(lead_id: str) -> str:
+    """The id of the timer that sends a nurtured lead back to intake (one per lead)."""
+    return f"{NURTURE}:{lead_id}"

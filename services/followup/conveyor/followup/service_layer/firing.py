@@ -14,6 +14,7 @@ from conveyor.events.catalogue.followup import (
     FollowUpDue,
     FollowUpOverdue,
     FollowUpScheduled,
+    NurtureRecheckDue,
     ReactivationScheduled,
 )
 from conveyor.followup.domain.cadence import next_occurrence
@@ -24,7 +25,7 @@ from conveyor.followup.domain.calendar import (
 )
 from conveyor.followup.domain.dormancy import REACTIVATION, reactivation_notes
 from conveyor.followup.domain.outcomes import overdue_on
-from conveyor.followup.domain.timers import DORMANCY, TASK_DUE, TASK_OVERDUE, Timer
+from conveyor.followup.domain.timers import DORMANCY, NURTURE, TASK_DUE, TASK_OVERDUE, Timer
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Firing:
 def fire(timer: Timer, firing: Firing | None = None) -> list[Event]:
     """The events that record a timer's firing (they must end it)."""
     firing = firing or Firing()
+    if timer.kind == NURTURE:
+        reasons = tuple(r for r in timer.payload["reasons"].split("\n") if r)
+        return [NurtureRecheckDue(lead_id=timer.payload["lead_id"], reasons=reasons)]
     if timer.kind == DORMANCY:
         return dormant(AccountWatched.model_validate_json(timer.payload["watched"]), firing)
     task = FollowUpScheduled.model_validate_json(timer.payload["scheduled"])

@@ -13,19 +13,30 @@ from conveyor.events.catalogue.followup import (
     FollowUpDue,
     FollowUpOverdue,
     FollowUpScheduled,
+    NurtureEnded,
+    NurtureRecheckDue,
+    NurtureRecheckScheduled,
 )
 from conveyor.followup.domain.timers import (
     DORMANCY,
+    NURTURE,
     TASK_DUE,
     TASK_OVERDUE,
     Timer,
     dormancy_timer_id,
+    nurture_timer_id,
     start_of_day,
     task_due_timer_id,
     task_overdue_timer_id,
 )
 
-STARTING_TYPES = frozenset({FollowUpScheduled.event_type, AccountWatched.event_type})
+STARTING_TYPES = frozenset(
+    {
+        FollowUpScheduled.event_type,
+        AccountWatched.event_type,
+        NurtureRecheckScheduled.event_type,
+    }
+)
 ENDING_TYPES = frozenset(
     {
         FollowUpDue.event_type,
@@ -33,6 +44,8 @@ ENDING_TYPES = frozenset(
         FollowUpCancelled.event_type,
         FollowUpOverdue.event_type,
         AccountWentDormant.event_type,
+        NurtureRecheckDue.event_type,
+        NurtureEnded.event_type,
     }
 )
 
@@ -40,7 +53,10 @@ ENDING_TYPES = frozenset(
 def timers_started_by(recorded: Recorded) -> list[Timer]:
     """The timers an event starts (a timer with the same id, if pending, is replaced)."""
     event, envelope = recorded.envelope.data, recorded.envelope
-    if isinstance(event, AccountWatched):
+    if isinstance(event, NurtureRecheckScheduled):
+        payload = {"lead_id": event.lead_id, "reasons": "\n".join(event.reasons)}
+        starts = [(NURTURE, nurture_timer_id(event.lead_id), event.recheck_at, payload)]
+    elif isinstance(event, AccountWatched):
         due_at = start_of_day(event.dormant_on, event.time_zone)
         payload = {"watched": event.model_dump_json()}
         starts = [(DORMANCY, dormancy_timer_id(event.account_id), due_at, payload)]
@@ -79,4 +95,6 @@ def timers_ended_by(event: Event) -> list[str]:
         return [task_due_timer_id(event.task_id), task_overdue_timer_id(event.task_id)]
     if isinstance(event, AccountWentDormant):
         return [dormancy_timer_id(event.account_id)]
+    if isinstance(event, NurtureRecheckDue | NurtureEnded):
+        return [nurture_timer_id(event.lead_id)]
     return []

@@ -1,0 +1,140 @@
+"""The nurture pool: leads intake nurtured wait on a durable timer and go back to intake
+on their recheck date; intake's next decision takes them out or puts them back."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from conveyor.events import Envelope, Event, new_envelope
+from conveyor.events.catalogue import FOLLOWUPS, LEADS
+from conveyor.events.catalogue.followup import NurtureRecheckDue
+from conveyor.events.catalogue.intake import LeadNurtured, LeadQualified
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.codec import encode
+from conveyor.events.transport import OutboundMessage
+from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.followup.config import Settings
+from tests.support import read_topic
+
+from .harness import Followup, ManualClock, eventually, settle, utc
+
+
+class Intake:
+    """Publishes lead decisions on conveyor.leads.v1 as intake's relay would."""
+
+    def __init__(self, bus_url: str) -> None:
+        self.transport = EmbeddedTransport.from_url(bus_url)
+        self.sink = self.transport.sink()
+
+    async def publish(self, event: Event, lead_id: str) -> Envelope:
+        envelope = new_envelope(event, subject=lead_id, source="/conveyor/intake")
+        await self.sink.publish([OutboundMessage(LEADS, encode(envelope))])
+        return envelope
+
+    async def nurture(self, lead_id: str, recheck_after: datetime | None) -> Envelope:
+        event = LeadNurtured(
+            lead_id=lead_id, reasons=("budget next quarter",), recheck_after=recheck_after
+        )
+        return await self.publish(event, lead_id)
+
+    async def qualify(self, lead_id: str) -> Envelope:
+        lead = LeadSnapshot(
+            lead_id=lead_id, source="web", channel="form", contact=Contact(name="Ann")
+        )
+        event = LeadQualified(lead_id=lead_id, lead=lead, score=80, temperature="hot")
+        return await self.publish(event, lead_id)
+
+
+@pytest.fixture
+async def intake(settings: Settings) -> AsyncIterator[Intake]:
+    stand_in = Intake(settings.bus_url)
+    await stand_in.sink.start()
+    try:
+        yield stand_in
+    finally:
+        await stand_in.transport.close()
+
+
+async def rechecks(followup: Followup) -> list[str]:
+    """The leads sent back to intake, one entry per NurtureRecheckDue in followup's log."""
+    runtime = followup.service.runtime
+    async with runtime.engine.connect() as conn:
+        logged = await runtime.store.read_all(conn)
+    return [
+        r.envelope.data.lead_id for r in logged if isinstance(r.envelope.data, NurtureRecheckDue)
+    ]
+
+
+async def in_pool(followup: Followup, count: int) -> None:
+    async def probe() -> bool:
+        return followup.service.runtime.consumers[0].stats.handled >= count
+
+    await eventually(probe)
+
+
+async def at(followup: Followup, clock: ManualClock, moment: str) -> list[str]:
+    clock.set(utc(moment))
+    await settle(followup)
+    return await rechecks(followup)
+
+
+async def test_a_nurtured_lead_goes_back_to_intake_on_its_recheck_date_once(
+    followup: Followup, intake: Intake, clock: ManualClock, settings: Settings, unique_name: str
+) -> None:
+    nurtured = await intake.nurture("lead-1", utc("2025-04-01T09:00:00"))
+    await in_pool(followup, 1)
+    assert await at(followup, clock, "2025-04-01T08:59:59") == []
+    assert await at(followup, clock, "2025-04-01T09:00:00") == ["lead-1"]
+    assert await at(followup, clock, "2025-05-01T00:00:00") == ["lead-1"]
+    transport = EmbeddedTransport.from_url(settings.bus_url)
+    try:
+        published = await read_topic(transport, FOLLOWUPS, 2, group=unique_name)
+    finally:
+        await transport.close()
+    scheduled, due = published
+    assert (scheduled.type, due.type) == (
+        "conveyor.nurture.recheck_scheduled",
+        "conveyor.nurture.recheck_due",
+    )
+    assert due.data == NurtureRecheckDue(lead_id="lead-1", reasons=("budget next quarter",))
+    assert due.correlation_id == nurtured.correlation_id
+
+
+async def test_nurtured_again_it_waits_again_and_qualified_meanwhile_it_leaves_the_pool(
+    followup: Followup, intake: Intake, clock: ManualClock
+) -> None:
+    await intake.nurture("lead-again", utc("2025-04-01T09:00:00"))
+    await intake.nurture("lead-won", utc("2025-04-01T09:00:00"))
+    await in_pool(followup, 2)
+    assert sorted(await at(followup, clock, "2025-04-02T00:00:00")) == ["lead-again", "lead-won"]
+    await intake.nurture("lead-again", utc("2025-05-01T09:00:00"))
+    await intake.qualify("lead-won")
+    await in_pool(followup, 4)
+    assert sorted(await at(followup, clock, "2025-06-01T00:00:00")) == [
+        "lead-again",
+        "lead-again",
+        "lead-won",
+    ]
+
+
+async def test_a_lead_qualified_before_its_recheck_is_not_sent_back(
+    followup: Followup, intake: Intake, clock: ManualClock
+) -> None:
+    await intake.nurture("lead-1", utc("2025-04-01T09:00:00"))
+    await intake.qualify("lead-1")
+    await in_pool(followup, 2)
+    assert await at(followup, clock, "2025-06-01T00:00:00") == []
+
+
+async def test_without_a_recheck_date_the_lead_waits_the_default_period(
+    followup: Followup, intake: Intake, clock: ManualClock
+) -> None:
+    nurtured = await intake.nurture("lead-1", None)
+    await in_pool(followup, 1)
+    clock.set(nurtured.time + timedelta(days=29, hours=23))
+    await settle(followup)
+    assert await rechecks(followup) == []
+    clock.set(nurtured.time + timedelta(days=30, seconds=1))
+    await settle(followup)
+    assert await rechecks(followup) == ["lead-1"]
