@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from conveyor.devkit.processes import ServiceProcess, inbox, service
 from tests.support import free_port, wait_for
@@ -151,6 +152,49 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     assert tasks[0]["farmer_id"] in FARMERS
     account = await get_json(f"{followup}/v1/accounts/{account_id}", FOLLOWUP_ADMIN)
     assert account["hunter_id"] == offer["rep_id"]
+
+
+async def test_each_service_exposes_metrics_of_the_traffic_it_saw(
+    stack: dict[str, ServiceProcess],
+) -> None:
+    intake, router, followup = [
+        await _metrics(stack[name].url) for name in ("intake", "router", "followup")
+    ]
+    received = intake[
+        ("conveyor_leads_received_total", (("channel", "web_form"), ("source", "e2e-website")))
+    ]
+    assert received == LEADS
+    assigned = (
+        "conveyor_events_appended_total",
+        (("service", "router"), ("type", "conveyor.lead.assigned")),
+    )
+    assert router[assigned] == LEADS
+    handled = (
+        "conveyor_consumer_messages_total",
+        (("group", "conveyor.router"), ("outcome", "handled"), ("service", "router")),
+    )
+    assert router[handled] >= LEADS
+    age = (
+        "conveyor_consumer_event_age_seconds_count",
+        (("group", "conveyor.router"), ("service", "router")),
+    )
+    assert router[age] >= LEADS
+    assert router[("conveyor_outbox_backlog", (("service", "router"),))] == 0
+    won = (
+        "conveyor_consumer_messages_total",
+        (("group", "conveyor.followup"), ("outcome", "handled"), ("service", "followup")),
+    )
+    assert followup[won] >= 1
+
+
+async def _metrics(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        text = (await client.get(f"{url}/metrics")).text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 async def test_services_stop_gracefully_on_sigterm(stack: dict[str, ServiceProcess]) -> None:
