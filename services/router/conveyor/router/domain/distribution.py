@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from conveyor.router.domain.decision import Attempt, Candidate
-from conveyor.router.domain.eligibility import exclusion
+from conveyor.router.domain.eligibility import Scope, excluded, lead_scope
 from conveyor.router.domain.fields import field_value
 from conveyor.router.domain.policy import Rule
 from conveyor.router.domain.reps import Rep
@@ -34,7 +34,8 @@ def pick(
     label = LABELS[rule.strategy]
     if missing:
         return Attempt(rule.target, pool, rule.strategy, (), summary=missing)
-    judged = [(rep.rep_id, _exclusion(rep, rule, lead, state, now, relaxed)) for rep in members]
+    scope = lead_scope(lead, rule.match_rep)
+    judged = [(rep.rep_id, _exclusion(rep, scope, state, now, relaxed)) for rep in members]
     counters = _counters(state, pool, [rep_id for rep_id, why in judged if why is None])
     candidates = tuple(
         Candidate(rep_id, why, counters.get(rep_id), len(state.load(rep_id).open_leads))
@@ -89,16 +90,10 @@ def _members(
 
 
 def _exclusion(
-    rep: Rep,
-    rule: Rule,
-    lead: Mapping[str, Any],
-    state: RoutingState,
-    now: datetime,
-    relaxed: bool,
+    rep: Rep, scope: Scope, state: RoutingState, now: datetime, relaxed: bool
 ) -> str | None:
-    load = state.load(rep.rep_id)
     if not relaxed:
-        return exclusion(rep, load, now, lead=lead, match_rep=rule.match_rep)
+        return excluded(rep, state.load(rep.rep_id), now, scope)
     if not rep.active:
         return "inactive"
     absence = rep.absence_at(now)

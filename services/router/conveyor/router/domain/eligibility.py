@@ -10,6 +10,8 @@ from conveyor.router.domain.fields import field_value, values_of
 from conveyor.router.domain.load import RepLoad
 from conveyor.router.domain.reps import Rep
 
+Scope = Mapping[str, tuple[str, list[str]]]  # rep attribute -> (lead field, its values)
+
 
 def exclusion(
     rep: Rep,
@@ -20,10 +22,20 @@ def exclusion(
     match_rep: Mapping[str, str],
 ) -> str | None:
     """Why the rep cannot take the lead now, or None when they can."""
+    return excluded(rep, load, now, lead_scope(lead, match_rep))
+
+
+def lead_scope(lead: Mapping[str, Any], match_rep: Mapping[str, str]) -> Scope:
+    """The lead's values for each rep attribute a rule matches on (read once per lead)."""
+    return {attr: (path, values_of(field_value(lead, path))) for attr, path in match_rep.items()}
+
+
+def excluded(rep: Rep, load: RepLoad, now: datetime, scope: Scope) -> str | None:
+    """Why the rep cannot take the lead now (scope from ``lead_scope``), or None."""
     return (
         _presence(rep, now)
+        or _scope(rep, scope)
         or _hours(rep, now)
-        or _scope(rep, lead, match_rep)
         or capacity_reached(rep, load, now)
     )
 
@@ -46,9 +58,8 @@ def _hours(rep: Rep, now: datetime) -> str | None:
     return f"outside working hours ({local:%a %H:%M} {rep.time_zone})"
 
 
-def _scope(rep: Rep, lead: Mapping[str, Any], match_rep: Mapping[str, str]) -> str | None:
-    for attribute, path in match_rep.items():
-        wanted = values_of(field_value(lead, path))
+def _scope(rep: Rep, scope: Scope) -> str | None:
+    for attribute, (path, wanted) in scope.items():
         held: tuple[str, ...] = getattr(rep, attribute)
         if not any(_covers(entry, value) for entry in held for value in wanted):
             shown = ", ".join(wanted) or "none"
