@@ -2,8 +2,9 @@
 # Set up this checkout on a Debian 12 machine: .venv with the project and its dev tools.
 # With --test-deps also the PostgreSQL server, Java 17, Maven and the Kafka broker jars
 # that the integration tests start, and the deployment checkers (tests/deploy): Debian's
-# docker-compose (validates docker-compose.yml offline) and kustomize, built from the Go
-# module proxy into .venv/bin. Safe to re-run: it only does what is missing.
+# docker-compose (validates docker-compose.yml offline), nginx (runs the compose load
+# balancer's configuration) and kustomize, built from the Go module proxy into .venv/bin.
+# Safe to re-run: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -68,6 +69,7 @@ ensure_test_deps() {
   fi
   "$VENV/bin/python" -m conveyor.devkit.kafka fetch
   command -v docker-compose >/dev/null || apt_install docker-compose
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || apt_install nginx-light
   ensure_kustomize
 }
 

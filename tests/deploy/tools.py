@@ -23,7 +23,8 @@ INSTALL_HINT = "run `bash scripts/install.sh --test-deps` (make test does)"
 def tool(name: str) -> str:
     """The path of a checker: the project's .venv/bin first, then PATH; a missing one fails."""
     beside_python = Path(sys.executable).parent / name
-    found = str(beside_python) if beside_python.exists() else shutil.which(name)
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"])
+    found = str(beside_python) if beside_python.exists() else shutil.which(name, path=search)
     if found is None:
         raise AssertionError(f"{name} is not installed: {INSTALL_HINT}")
     return found
