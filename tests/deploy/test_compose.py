@@ -110,3 +110,7 @@ def test_prometheus_scrapes_every_replica_of_every_service() -> None:
     assert {name: (job["names"], job["port"], job["type"]) for name, job in jobs.items()} == {
         name: ([name], port, "A") for name, port in SERVICES.items()
     }
+
+
+def test_followups_admin_token_is_passed_only_when_set(resolved: dict[str, Any]) -> None:
+    assert resolved["followup"]["environment"]["CONVEYOR_FOLLOWUP_ADMIN_TOKEN"] is None
