@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events import Envelope, Recorded
 from conveyor.events.store import ConcurrencyError
 from conveyor.followup.domain.handover import FarmerLoad
-from conveyor.followup.service_layer.ports import FarmerLoads
+from conveyor.followup.service_layer.ports import FarmerLoads, Placement
 
 
 class FakeWriter:
@@ -50,6 +50,9 @@ class FakeFarmerLoads(FarmerLoads):
 
     async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
         return None
+
+    async def accounts_of(self, conn: AsyncConnection, farmer_id: str) -> list[Placement]:
+        return []
 
 
 class Relay:

@@ -1,5 +1,7 @@
 """The portfolio rules, in order: the client's farmer, matching rules, least loaded, caps."""
 
+from datetime import UTC, datetime, timedelta
+
 from conveyor.followup.domain.handover import (
     EXISTING,
     LEAST_LOADED,
@@ -10,6 +12,7 @@ from conveyor.followup.domain.handover import (
     FarmerLoad,
     hand_over,
 )
+from conveyor.followup.service_layer.rebalancing import is_long
 
 NORTH_SMB = AccountTraits(
     territories=frozenset({"de", "north"}),
@@ -85,3 +88,10 @@ def test_an_excluded_farmer_is_not_chosen() -> None:
     handover = hand_over([farmer("f-1", 0), farmer("f-2", 9)], excluding=["f-1"])
     assert handover.farmer_id == "f-2"
     assert hand_over([farmer("f-1", 0)], excluding=["f-1"]).reason == "no other farmer enrolled"
+
+
+def test_only_an_open_ended_or_long_leave_moves_accounts() -> None:
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    assert is_long(None, start, 14)
+    assert is_long(start + timedelta(days=14), start, 14)
+    assert not is_long(start + timedelta(days=13), start, 14)

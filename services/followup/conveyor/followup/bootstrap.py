@@ -12,7 +12,12 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.catalogue.intake import LeadDisqualified, LeadNurtured, LeadQualified
-from conveyor.events.catalogue.router import DealWon, RepRegistered
+from conveyor.events.catalogue.router import (
+    DealWon,
+    RepAvailabilityChanged,
+    RepRegistered,
+    RepUpdated,
+)
 from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
 from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
@@ -27,12 +32,13 @@ from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.dormancy import Quiet
-from conveyor.followup.service_layer import handlers, nurture
+from conveyor.followup.service_layer import handlers, nurture, rebalancing
 from conveyor.followup.service_layer.access import Caller, rep_of
 from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.firing import Firing
 from conveyor.followup.service_layer.nurture import NurturePool
 from conveyor.followup.service_layer.ports import Clock
+from conveyor.followup.service_layer.rebalancing import Rebalancing
 from conveyor.followup.service_layer.scheduler import Scheduler
 from conveyor.followup.service_layer.streams import Streams
 
@@ -106,7 +112,16 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         committed=runtime.committed,
         default_days=settings.nurture_recheck_days,
     )
+    rb = Rebalancing(
+        streams=streams,
+        farmers=SqlFarmerLoads(),
+        committed=runtime.committed,
+        long_leave_days=settings.long_leave_days,
+        default_cap=settings.default_portfolio_cap,
+    )
     subscribed: dict[str, Handler] = {
+        RepAvailabilityChanged.event_type: partial(rebalancing.on_availability, rb=rb),
+        RepUpdated.event_type: partial(rebalancing.on_update, rb=rb),
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
         DealWon.event_type: partial(handlers.hand_over_account, deps=deps),
         LeadNurtured.event_type: partial(nurture.keep, pool=pool),

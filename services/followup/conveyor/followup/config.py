@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     dormant_after_days: int = Field(default=90, ge=1)
     reactivation_offer_code: str | None = None
     nurture_recheck_days: int = Field(default=30, ge=1)
+    long_leave_days: int = Field(default=14, ge=0)
     default_portfolio_cap: int | None = Field(default=None, ge=0)
 
     @field_validator("default_time_zone")

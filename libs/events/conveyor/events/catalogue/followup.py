@@ -65,6 +65,31 @@ class AccountHandedOver(_FollowupEvent):
     reasons: tuple[str, ...] = ()
     client_key: str | None = None
     company: str | None = None
+    territories: tuple[str, ...] = ()
+    segment: str | None = None
+    product_lines: tuple[str, ...] = ()
+
+
+class AccountReassigned(_FollowupEvent):
+    """The account moved to another farmer (its farmer left or went on long leave)."""
+
+    event_type: ClassVar[str] = "conveyor.account.reassigned"
+    account_id: str
+    from_farmer_id: str
+    to_farmer_id: str
+    reason: str
+    rule: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+class FarmerAvailabilityChanged(_FollowupEvent):
+    """A farmer can (again) or can no longer take accounts: leave, return, departure."""
+
+    event_type: ClassVar[str] = "conveyor.farmer.availability_changed"
+    farmer_id: str
+    available: bool
+    reason: str | None = None
+    until: datetime | None = None
 
 
 class FollowUpScheduled(_FollowupEvent):
@@ -236,6 +261,8 @@ def register(registry: Registry) -> None:
         FarmerPortfolioChanged,
         RepCredentialIssued,
         AccountHandedOver,
+        AccountReassigned,
+        FarmerAvailabilityChanged,
         FollowUpScheduled,
         FollowUpCancelled,
         CadencePublished,

@@ -9,8 +9,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.followup.adapters.tables import accounts, farmers
-from conveyor.followup.domain.handover import FarmerLoad
-from conveyor.followup.service_layer.ports import FarmerLoads
+from conveyor.followup.domain.handover import AccountTraits, FarmerLoad
+from conveyor.followup.service_layer.ports import FarmerLoads, Placement
 
 
 class SqlFarmerLoads(FarmerLoads):
@@ -31,11 +31,25 @@ class SqlFarmerLoads(FarmerLoads):
         found = (await conn.execute(query)).scalar()
         return str(found) if found is not None else None
 
+    async def accounts_of(self, conn: AsyncConnection, farmer_id: str) -> list[Placement]:
+        """The accounts the farmer holds, with what the portfolio rules look at."""
+        query = select(accounts).where(accounts.c.farmer_id == farmer_id)
+        rows = await conn.execute(query.order_by(accounts.c.account_id))
+        return [Placement(row.account_id, row.client_key, _traits(row)) for row in rows]
+
     async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
         """The farmer's team lead, if they have one."""
         query = select(farmers.c.team_lead_id).where(farmers.c.farmer_id == farmer_id)
         found = (await conn.execute(query)).scalar()
         return str(found) if found is not None else None
+
+
+def _traits(row: Row[Any]) -> AccountTraits:
+    return AccountTraits(
+        territories=frozenset(json.loads(row.territories)),
+        segment=row.segment,
+        product_lines=frozenset(json.loads(row.product_lines)),
+    )
 
 
 def _load(row: Row[Any]) -> FarmerLoad:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Table, delete, insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.followup import (
     AccountHandedOver,
+    AccountReassigned,
+    FarmerAvailabilityChanged,
     FarmerEnrolled,
     FarmerPortfolioChanged,
     FollowUpCancelled,
@@ -18,13 +20,13 @@ from conveyor.events.catalogue.followup import (
     FollowUpDue,
     FollowUpOverdue,
     FollowUpScheduled,
-    RepCredentialIssued,
 )
 from conveyor.events.codec import format_time
 from conveyor.events.projection import Projection
 from conveyor.followup.adapters.cadences import CadencesProjection
+from conveyor.followup.adapters.credentials import CredentialsProjection
 from conveyor.followup.adapters.orders import OrdersProjection
-from conveyor.followup.adapters.tables import accounts, credentials, farmers, tasks
+from conveyor.followup.adapters.tables import accounts, farmers, tasks
 from conveyor.followup.adapters.timers import TimersProjection
 
 OPEN, DUE, CANCELLED, DONE, OVERDUE = "open", "due", "cancelled", "done", "overdue"
@@ -39,7 +41,9 @@ class FarmersProjection:
         {
             FarmerEnrolled.event_type,
             FarmerPortfolioChanged.event_type,
+            FarmerAvailabilityChanged.event_type,
             AccountHandedOver.event_type,
+            AccountReassigned.event_type,
         }
     )
 
@@ -50,8 +54,17 @@ class FarmersProjection:
             await conn.execute(insert(farmers).values(_farmer_row(event)))
         elif isinstance(event, FarmerPortfolioChanged):
             await _update_farmer(conn, event.farmer_id, **_rules_row(event))
+        elif isinstance(event, FarmerAvailabilityChanged):
+            await _update_farmer(conn, event.farmer_id, available=event.available)
         elif isinstance(event, AccountHandedOver):
             await _update_farmer(conn, event.farmer_id, portfolio_size=farmers.c.portfolio_size + 1)
+        elif isinstance(event, AccountReassigned):
+            await _update_farmer(
+                conn, event.from_farmer_id, portfolio_size=farmers.c.portfolio_size - 1
+            )
+            await _update_farmer(
+                conn, event.to_farmer_id, portfolio_size=farmers.c.portfolio_size + 1
+            )
 
 
 class PortfolioProjection:
@@ -66,6 +79,7 @@ class PortfolioProjection:
             FollowUpCancelled.event_type,
             FollowUpCompleted.event_type,
             FollowUpOverdue.event_type,
+            AccountReassigned.event_type,
         }
     )
 
@@ -82,29 +96,11 @@ class PortfolioProjection:
             await _task_status(conn, event.task_id, CANCELLED)
         elif isinstance(event, FollowUpOverdue):
             await _task_status(conn, event.task_id, OVERDUE, escalated_to=event.escalated_to)
+        elif isinstance(event, AccountReassigned):
+            await _reassign(conn, event)
         elif isinstance(event, FollowUpCompleted):
             at = format_time(recorded.envelope.time)
             await _task_status(conn, event.task_id, DONE, outcome=event.outcome, completed_at=at)
-
-
-class CredentialsProjection:
-    """Each rep's live credential: the newest one issued."""
-
-    tables: Sequence[Table] = (credentials,)
-    handles: frozenset[str] = frozenset({RepCredentialIssued.event_type})
-
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Keep the new credential in place of the rep's old one."""
-        event = recorded.envelope.data
-        assert isinstance(event, RepCredentialIssued)
-        await conn.execute(delete(credentials).where(credentials.c.rep_id == event.rep_id))
-        row = {
-            "rep_id": event.rep_id,
-            "key_id": event.key_id,
-            "key_hash": event.key_hash,
-            "issued_at": format_time(recorded.envelope.time),
-        }
-        await conn.execute(insert(credentials).values(row))
 
 
 def read_models() -> list[Projection]:
@@ -119,6 +115,13 @@ def read_models() -> list[Projection]:
     ]
 
 
+async def _reassign(conn: AsyncConnection, event: AccountReassigned) -> None:
+    where = accounts.c.account_id == event.account_id
+    await conn.execute(update(accounts).where(where).values(farmer_id=event.to_farmer_id))
+    undone = (tasks.c.account_id == event.account_id) & tasks.c.status.in_(UNDONE)
+    await conn.execute(update(tasks).where(undone).values(farmer_id=event.to_farmer_id))
+
+
 async def _task_status(
     conn: AsyncConnection,
     task_id: str,
@@ -129,6 +132,10 @@ async def _task_status(
 ) -> None:
     where = (tasks.c.task_id == task_id) & tasks.c.status.in_(within)
     await conn.execute(update(tasks).where(where).values(status=status, **values))
+
+
+async def _count(conn: AsyncConnection, farmer_id: str, change: int) -> None:
+    await _update_farmer(conn, farmer_id, portfolio_size=farmers.c.portfolio_size + change)
 
 
 async def _update_farmer(conn: AsyncConnection, farmer_id: str, **values: object) -> None:
@@ -176,6 +183,9 @@ def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, obje
         "order_count": 0,
         "last_order_at": None,
         "status": "active",
+        "territories": json.dumps(list(event.territories)),
+        "segment": event.segment,
+        "product_lines": json.dumps(list(event.product_lines)),
     }
 
 

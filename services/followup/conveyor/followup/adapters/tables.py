@@ -51,6 +51,9 @@ accounts = Table(
     Column("order_count", Integer, nullable=False, server_default="0"),
     Column("last_order_at", String(40), nullable=True),
     Column("status", String(20), nullable=False, server_default="active"),
+    Column("territories", Text, nullable=False, server_default="[]"),
+    Column("segment", String(100), nullable=True),
+    Column("product_lines", Text, nullable=False, server_default="[]"),
 )
 
 orders = Table(

@@ -46,6 +46,9 @@ class AccountView:
     order_count: int
     last_order_at: str | None
     status: str
+    territories: str
+    segment: str | None
+    product_lines: str
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def fire(timer: Timer, firing: Firing | None = None) -> list[Event]:
     if timer.kind == DORMANCY:
         return dormant(AccountWatched.model_validate_json(timer.payload["watched"]), firing)
     task = FollowUpScheduled.model_validate_json(timer.payload["scheduled"])
+    task = task.model_copy(update={"farmer_id": firing.farmer_id or task.farmer_id})
     if timer.kind == TASK_OVERDUE:
         return [overdue(task, firing.team_lead)]
     if timer.kind != TASK_DUE:

@@ -22,7 +22,13 @@ from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.store import ConcurrencyError
 from conveyor.followup.domain.cadence import choose_cadence
 from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
-from conveyor.followup.domain.handover import FarmerLoad, Handover, account_id_for, hand_over
+from conveyor.followup.domain.handover import (
+    AccountTraits,
+    FarmerLoad,
+    Handover,
+    account_id_for,
+    hand_over,
+)
 from conveyor.followup.domain.plan import built_in_cadence
 from conveyor.followup.service_layer.clients import client_key, client_name, traits
 from conveyor.followup.service_layer.dormancy import watch
@@ -80,6 +86,7 @@ async def hand_over_account(
     owner = await deps.farmers.farmer_of_client(conn, client_key(deal))
     account = traits(deal, client_farmer=owner)
     handover = hand_over(loads, account)
+    handed_over = _handed_over(deal, handover, account)
     published = await deps.cadences.published(conn) if deps.cadences else []
     cadence = choose_cadence(published, account) or built_in_cadence(deps.first_task_days)
     time_zone = _time_zone(deal, handover, loads, deps.default_time_zone)
@@ -96,7 +103,7 @@ async def hand_over_account(
     )
     account_id = account_id_for(deal.lead_id)
     watched = watch(account_id, deal.won_at, time_zone=time_zone, ordered=False, quiet=deps.quiet)
-    events = [_handed_over(deal, handover), *plan, watched]
+    events = [handed_over, *plan, watched]
     await _start_stream(conn, account_id_for(deal.lead_id), events, cause=envelope, deps=deps)
 
 
@@ -123,7 +130,7 @@ def _casefolded(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({v.strip().casefold() for v in values if v.strip()}))
 
 
-def _handed_over(deal: DealWon, handover: Handover) -> AccountHandedOver:
+def _handed_over(deal: DealWon, handover: Handover, account: AccountTraits) -> AccountHandedOver:
     return AccountHandedOver(
         account_id=account_id_for(deal.lead_id),
         lead_id=deal.lead_id,
@@ -134,6 +141,9 @@ def _handed_over(deal: DealWon, handover: Handover) -> AccountHandedOver:
         reasons=handover.reasons,
         client_key=client_key(deal),
         company=deal.lead.contact.company,
+        territories=tuple(sorted(account.territories)),
+        segment=account.segment,
+        product_lines=tuple(sorted(account.product_lines)),
     )
 
 

@@ -12,8 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
 from conveyor.followup.domain.cadence import AccountPlan, Cadence
-from conveyor.followup.domain.handover import FarmerLoad
+from conveyor.followup.domain.handover import AccountTraits, FarmerLoad
 from conveyor.followup.domain.timers import Timer
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An account in a farmer's portfolio and its traits."""
+
+    account_id: str
+    client_key: str | None
+    traits: AccountTraits
 
 
 class FarmerLoads(abc.ABC):
@@ -30,6 +39,10 @@ class FarmerLoads(abc.ABC):
     @abc.abstractmethod
     async def farmer_of_client(self, conn: AsyncConnection, client_key: str) -> str | None:
         """The farmer holding an account of the same client, if any."""
+
+    @abc.abstractmethod
+    async def accounts_of(self, conn: AsyncConnection, farmer_id: str) -> list[Placement]:
+        """The accounts the farmer holds, with what the portfolio rules look at."""
 
     @abc.abstractmethod
     async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.store import ConcurrencyError, EventStore
 from conveyor.events.waker import Waker
-from conveyor.followup.domain.timers import DORMANCY, TASK_OVERDUE, Timer
+from conveyor.followup.domain.timers import DORMANCY, TASK_DUE, TASK_OVERDUE, Timer
 from conveyor.followup.service_layer.firing import Firing, fire
 from conveyor.followup.service_layer.ports import (
     Clock,
@@ -91,10 +91,11 @@ class Scheduler:
 
     async def _firing_of(self, conn: AsyncConnection, timer: Timer) -> Firing:
         """What the timer's firing needs looked up now: the team lead, the account's farmer."""
-        if timer.kind == TASK_OVERDUE:
-            farmer_id = json.loads(timer.payload["scheduled"])["farmer_id"]
-            lead = await self.farmers.team_lead_of(conn, farmer_id)
-            return dataclasses.replace(self.firing, team_lead=lead)
+        if timer.kind in (TASK_DUE, TASK_OVERDUE):
+            task = await self.lookups.task(conn, json.loads(timer.payload["scheduled"])["task_id"])
+            farmer_id = task.farmer_id if task else None
+            lead = await self.farmers.team_lead_of(conn, farmer_id) if farmer_id else None
+            return dataclasses.replace(self.firing, farmer_id=farmer_id, team_lead=lead)
         if timer.kind == DORMANCY:
             account = await self.lookups.account(
                 conn, json.loads(timer.payload["watched"])["account_id"]
