@@ -1,5 +1,7 @@
-"""Followup on PostgreSQL: the migrations run and a won deal becomes a planned task."""
+"""Followup on PostgreSQL: the migrations run, a won deal becomes a planned task, timers
+fire once, and the read models rebuild to the same rows."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -7,21 +9,23 @@ import pytest
 from sqlalchemy import inspect
 
 from conveyor.devkit.postgres import DatabaseServer
+from conveyor.events.projection import rebuild
 from conveyor.followup.config import Settings
 
-from .harness import ADMIN_TOKEN, Followup, eventually, router_on, running, utc
+from .harness import ADMIN_TOKEN, Followup, ManualClock, eventually, router_on, running, settle, utc
+from .test_handover_flow import read_model_rows
 
 
 @pytest.fixture
 async def on_postgres(
-    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
+    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path, clock: ManualClock
 ) -> AsyncIterator[Followup]:
     settings = Settings(
         database_url=str(postgres_server.create_database(unique_name)),
         bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
         admin_token=ADMIN_TOKEN,
     )
-    async with running(settings) as followup:
+    async with running(settings, clock) as followup:
         yield followup
 
 
@@ -40,3 +44,34 @@ async def test_a_won_deal_becomes_an_onboarding_task_on_postgresql(on_postgres: 
 
         [task] = await eventually(task_planned)
     assert task["due_on"] == "2025-03-11"
+
+
+@pytest.mark.postgres
+async def test_timers_fire_once_and_the_read_models_rebuild_on_postgresql(
+    on_postgres: Followup, clock: ManualClock
+) -> None:
+    async with router_on(on_postgres.service.settings.bus_url) as router:
+        await router.register("f-1")
+        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
+
+        async def task_planned() -> list[dict[str, str]]:
+            found: list[dict[str, str]] = await on_postgres.get("/v1/tasks")
+            return found
+
+        await eventually(task_planned)
+    clock.set(utc("2025-03-12T12:00:00"))
+    scheduler = on_postgres.service.scheduler
+    await asyncio.gather(*(scheduler.fire_due() for _ in range(3)))
+    await settle(on_postgres)
+    [task] = await on_postgres.get("/v1/tasks")
+    assert task["status"] == "overdue"
+    runtime = on_postgres.service.runtime
+    async with runtime.engine.connect() as conn:
+        types = [r.envelope.type for r in await runtime.store.read_all(conn)]
+    assert (types.count("conveyor.followup.due"), types.count("conveyor.followup.overdue")) == (
+        1,
+        1,
+    )
+    live = await read_model_rows(on_postgres)
+    await rebuild(runtime.engine, runtime.store, runtime.projections)
+    assert await read_model_rows(on_postgres) == live
