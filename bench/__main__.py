@@ -12,11 +12,13 @@ from pathlib import Path
 
 from bench import machine
 from bench.report import Measurement, Report
+from bench.router.__main__ import Sizes
+from bench.router.__main__ import run as run_routing
 from bench.scenarios import e2e, eventstore, intake, rebuild
 from bench.stack import running_stack
 from conveyor.devkit.postgres import DatabaseServer, ExternalPostgres, PostgresServer
 
-SCENARIOS = ("eventstore", "rebuild", "intake", "e2e")
+SCENARIOS = ("eventstore", "rebuild", "routing", "intake", "e2e")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -44,12 +46,29 @@ async def _scenario(
         return await eventstore.measure(server.create_database, quick=args.quick)
     if name == "rebuild":
         return await rebuild.measure(server.create_database, quick=args.quick)
+    if name == "routing":
+        return await asyncio.to_thread(routing, quick=args.quick)
     workdir = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{name}-"))
     services = ("intake",) if name == "intake" else ("intake", "router")
     with running_stack(server, workdir, services) as stack:
         if name == "intake":
             return await intake.measure(stack, workdir, quick=args.quick)
         return await e2e.measure(stack, quick=args.quick)
+
+
+def routing(*, quick: bool) -> list[Measurement]:
+    """The router's engine over a grid of rule and rep counts (bench/router)."""
+    sizes = Sizes((1, 10), (10, 50), 50) if quick else Sizes((10, 100, 1000), (50, 500, 5000), 200)
+    return [
+        Measurement(
+            "routing",
+            f"decisions/s with {r.rules:,} rules and {r.reps:,} reps",
+            r.per_second,
+            "decisions/CPU-s",
+            notes="engine only: match, judge candidates, move counters, explain",
+        )
+        for r in run_routing(sizes)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -29,7 +29,15 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
     report = json.loads((tmp_path / "report.json").read_text())
     assert {"cores", "cpu", "memory_gib", "date"} <= set(report["machine"])
     scenarios = {m["scenario"] for m in report["measurements"]}
-    assert scenarios == {"event store", "rebuild", "intake", "end to end", "peak", "memory"}
+    assert scenarios == {
+        "event store",
+        "rebuild",
+        "routing",
+        "intake",
+        "end to end",
+        "peak",
+        "memory",
+    }
     for measurement in report["measurements"]:
         assert measurement["value"] > 0, measurement
         assert measurement["unit"]
