@@ -72,6 +72,10 @@ async def test_every_change_to_a_rep_is_an_event_and_shows_in_the_api(
     absence = {"starts_at": "2026-03-03T08:00:00Z", "ends_at": "2026-03-03T12:00:00Z"}
     made = await router.post("/v1/reps/ana/absences", json=absence)
     assert made.status_code == 201
+    shown = (await router.get("/v1/reps/ana")).json()["absences"]
+    assert [(a["absence_id"], a["ends_at"]) for a in shown] == [
+        (made.json()["absence_id"], "2026-03-03T12:00:00Z")
+    ]
     gone = await router.delete(f"/v1/reps/ana/absences/{made.json()['absence_id']}")
     assert gone.status_code == 204
     assert await _rep_events(router, settings) == [

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter
 
 from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import list_reps
+from conveyor.router.bootstrap import RouterService
+from conveyor.router.domain.reps import Rep
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.rep_settings import AbsenceIn, AvailabilityIn, as_utc
 from conveyor.router.entrypoints.schemas import RepIn, RepOut, RepPatch
@@ -48,7 +52,7 @@ async def post_rep(body: RepIn, service: ServiceDep) -> RepOut:
 @reps_api.get("", response_model=list[RepOut])
 async def get_reps(service: ServiceDep) -> list[RepOut]:
     """Every registered rep."""
-    return [RepOut(**row) for row in await list_reps(service.runtime.engine)]
+    return await _with_absences(service, await list_reps(service.runtime.engine))
 
 
 @reps_api.get("/{rep_id}", response_model=RepOut)
@@ -57,7 +61,7 @@ async def get_rep(rep_id: str, service: ServiceDep) -> RepOut:
     rows = await list_reps(service.runtime.engine, rep_id=rep_id)
     if not rows:
         raise Problem(404, "Not found", f"no rep {rep_id}")
-    return RepOut(**rows[0])
+    return (await _with_absences(service, rows))[0]
 
 
 @reps_api.patch("/{rep_id}", response_model=RepOut)
@@ -95,3 +99,14 @@ async def delete_absence(rep_id: str, absence_id: str, service: ServiceDep) -> N
     """Call off an absence (RepAbsenceCancelled)."""
     cmd = CancelAbsence(rep_id, absence_id)
     await run(service, lambda uow: handlers.cancel_absence(cmd, uow, **ctx(service)))
+
+
+async def _with_absences(service: RouterService, rows: list[dict[str, Any]]) -> list[RepOut]:
+    """Reps from the read model, with the absences the routing state holds for them."""
+    async with service.runtime.engine.connect() as conn:
+        reps = (await service.cache.refreshed(conn)).reps
+    return [RepOut(**row, absences=_absences(reps.get(row["rep_id"]))) for row in rows]
+
+
+def _absences(rep: Rep | None) -> list[dict[str, Any]]:
+    return [asdict(a) for a in rep.absences] if rep else []

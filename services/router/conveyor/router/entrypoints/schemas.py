@@ -69,6 +69,7 @@ class RepOut(BaseModel):
     active: bool
     available: bool = True
     settings: dict[str, Any] = Field(default_factory=dict)
+    absences: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class AssignmentOut(BaseModel):
