@@ -1,5 +1,7 @@
 """Duplicates over HTTP and on the bus: a touch on the existing lead, visible to its owner."""
 
+import json
+
 import httpx
 from fastapi import FastAPI
 
@@ -45,7 +47,10 @@ async def test_another_sources_duplicate_does_not_open_the_first_sources_lead(
     async with client_for(app, a_key) as site_a, client_for(app, b_key) as site_b:
         first = (await site_a.post("/v1/leads", json=lead_body())).json()["lead_id"]
         touch = (await site_b.post("/v1/leads", json=lead_body())).json()
-        assert touch["duplicate_of"] == first
+        assert touch["duplicate_of"] is None, "another source's lead id must not be shown"
         assert (await site_b.get(f"/v1/leads/{first}")).status_code == 404
-        assert (await site_b.get(touch["status_url"])).json()["status"] == "duplicate"
+        status = (await site_b.get(touch["status_url"])).json()
+        assert status["status"] == "duplicate"
+        assert status["duplicate_of"] is None
+        assert first not in json.dumps(status)
     assert await count_leads(settings.database_url) == 2

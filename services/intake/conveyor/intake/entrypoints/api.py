@@ -11,6 +11,7 @@ from conveyor.events.web import PROBLEM_RESPONSE, Problem
 from conveyor.intake.entrypoints.auth import CallerDep, ServiceDep, SourceDep
 from conveyor.intake.entrypoints.cleaning import to_command
 from conveyor.intake.entrypoints.schemas import LeadIn, LeadReceipt, LeadStatus
+from conveyor.intake.entrypoints.visibility import visible_lead
 from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.idempotency import IdempotencyKey
 
@@ -43,7 +44,7 @@ async def submit_lead(
     return LeadReceipt(
         lead_id=receipt.lead_id,
         status_url=service.status_url(receipt.lead_id),
-        duplicate_of=receipt.duplicate_of,
+        duplicate_of=await visible_lead(service, source, receipt.duplicate_of),
     )
 
 
@@ -53,7 +54,11 @@ async def read_lead(lead_id: str, caller: CallerDep, service: ServiceDep) -> Lea
     row = await service.lead_status(lead_id)
     if row is None or not (caller.is_admin or row["source"] == caller.source_id):
         raise Problem(404, "Lead not found", f"Intake has no lead {lead_id!r} for you.")
-    return LeadStatus.model_validate(row)
+    shown = {
+        key: await visible_lead(service, caller, row[key])
+        for key in ("duplicate_of", "previous_lead_id")
+    }
+    return LeadStatus.model_validate({**row, **shown})
 
 
 def claimed_as(body: LeadIn, source: Caller) -> None:

@@ -21,6 +21,7 @@ from conveyor.intake.entrypoints.batch_bodies import rows_of
 from conveyor.intake.entrypoints.batch_formats import MalformedBatch
 from conveyor.intake.entrypoints.cleaning import to_command
 from conveyor.intake.entrypoints.schemas import LeadIn
+from conveyor.intake.entrypoints.visibility import visible_lead
 from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import Receipt
@@ -68,11 +69,13 @@ class _Chunk:
         else:
             self.results.append(item)
 
-    async def flush(self, service: IntakeService) -> None:
+    async def flush(self, service: IntakeService, source: Caller) -> None:
         """Record the pending commands in one transaction, then write every result."""
         receipts = await service.receive_leads([cmd for _, _, cmd in self.commands])
         for (slot, number, _), receipt in zip(self.commands, receipts, strict=True):
             self.results[slot] = _result(number, receipt)
+            if (result := self.results[slot]) and result.get("duplicate_of"):
+                result["duplicate_of"] = await visible_lead(service, source, result["duplicate_of"])
         for result in self.results:
             assert result is not None
             _write(self.spool, result, self.counts)
@@ -98,12 +101,12 @@ async def _process(
                 break
             chunk.add(number, _command(number, raw, source, key))
             if len(chunk.results) >= CHUNK_ROWS:
-                await chunk.flush(service)
+                await chunk.flush(service, source)
     except MalformedBatch as exc:
         chunk.add(
             number + 1, {"row": number + 1, "status": "malformed", "errors": [_error("", str(exc))]}
         )
-    await chunk.flush(service)
+    await chunk.flush(service, source)
     return counts
 
 
