@@ -27,12 +27,19 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument(
+        "--rebuild-events",
+        type=int,
+        default=1_000_000,
+        help="size of the generated log the rebuild scenario replays",
+    )
     return parser.parse_args(argv)
 
 
 async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
     """Run the chosen scenarios into one report."""
-    report = Report(machine.describe(), {"quick": args.quick, "scenarios": args.only})
+    settings = {"quick": args.quick, "scenarios": args.only, "rebuild_events": args.rebuild_events}
+    report = Report(machine.describe(), settings)
     for name in args.only:
         for measurement in await _scenario(name, server, args):
             report.add(measurement)
@@ -45,7 +52,9 @@ async def _scenario(
     if name == "eventstore":
         return await eventstore.measure(server.create_database, quick=args.quick)
     if name == "rebuild":
-        return await rebuild.measure(server.create_database, quick=args.quick)
+        return await rebuild.measure(
+            server.create_database, quick=args.quick, events=args.rebuild_events
+        )
     if name == "routing":
         return await asyncio.to_thread(routing, quick=args.quick)
     workdir = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{name}-"))
