@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): signing, endpoint safety, sending, retry schedule."""
