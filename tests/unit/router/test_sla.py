@@ -171,6 +171,13 @@ def test_a_bad_policy_is_refused_naming_the_field_and_why(
     assert reason in raised.value.reason
 
 
+def test_errors_name_the_field_under_the_path_given() -> None:
+    with pytest.raises(SlaError) as raised:
+        sla_from_dict({"accept": {"within_minutes": 0}}, path="rules[2].sla")
+    assert raised.value.field == "rules[2].sla.accept.within_minutes"
+    assert str(raised.value) == "rules[2].sla.accept.within_minutes: must be more than 0"
+
+
 def test_the_same_action_twice_at_different_minutes_is_allowed_and_reroute_may_follow_contact() -> (
     None
 ):
@@ -227,6 +234,8 @@ def test_steps_fall_due_in_order_and_each_only_until_it_is_done() -> None:
     ]
     assert steps_due(clock, BERLIN, offered, 5, berlin("2026-06-30T12:00")) == []
     assert next_due(clock, BERLIN, offered, 5) is None
+    with pytest.raises(ValueError, match="cannot be negative"):
+        steps_due(clock, BERLIN, offered, -1, offered)
 
 
 def test_the_contact_clock_counts_business_hours_from_acceptance() -> None:

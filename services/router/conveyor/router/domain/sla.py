@@ -70,16 +70,19 @@ DEFAULT_SLA = SlaPolicy(
 )
 
 
-def sla_from_dict(data: Mapping[str, Any] | None) -> SlaPolicy:
-    """An SLA policy from its JSON shape; None means the default, a missing clock is off."""
+def sla_from_dict(data: Mapping[str, Any] | None, *, path: str = "sla") -> SlaPolicy:
+    """An SLA policy from its JSON shape; None means the default, a missing clock is off.
+
+    Errors name the field under ``path`` (``rules[2].sla`` names a rule's own SLA).
+    """
     if data is None:
         return DEFAULT_SLA
     if not isinstance(data, Mapping):
-        raise SlaError("sla", "must be an object with accept and/or contact")
+        raise SlaError(path, "must be an object with accept and/or contact")
     for key in data:
         if key not in CLOCKS:
-            raise SlaError(f"sla.{key}", "unknown clock; expected accept or contact")
-    accept, contact = (_clock(data.get(name), f"sla.{name}") for name in CLOCKS)
+            raise SlaError(f"{path}.{key}", "unknown clock; expected accept or contact")
+    accept, contact = (_clock(data.get(name), f"{path}.{name}") for name in CLOCKS)
     return SlaPolicy(accept=accept, contact=contact)
 
 
@@ -140,7 +143,7 @@ def steps_due(
 ) -> list[tuple[Step, datetime]]:
     """The steps not yet done (index >= done) that are due by now, in order, with their times."""
     due: list[tuple[Step, datetime]] = []
-    for step in clock.steps[done:]:
+    for step in clock.steps[_checked(done) :]:
         moment = calendar.add_working_time(started, step.at)
         if moment > now:
             break
@@ -152,9 +155,15 @@ def next_due(
     clock: Clock, calendar: WorkingCalendar, started: datetime, done: int
 ) -> datetime | None:
     """When the first step not yet done falls due; None when every step is done."""
-    if done >= len(clock.steps):
+    if _checked(done) >= len(clock.steps):
         return None
     return calendar.add_working_time(started, clock.steps[done].at)
+
+
+def _checked(done: int) -> int:
+    if done < 0:
+        raise ValueError(f"the number of steps done cannot be negative, got {done}")
+    return done
 
 
 def stuck_since(calendar: WorkingCalendar, offered_first: datetime, now: datetime) -> bool:
