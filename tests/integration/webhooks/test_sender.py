@@ -39,12 +39,13 @@ async def test_a_2xx_is_delivered_with_headers_the_reference_library_verifies(
             msg_id="msg_1",
             body=BODY,
             secrets=[old, new],
-            extra_headers={"X-Conveyor-Attempt": "1", "Webhook-Id": "forged"},
+            extra_headers={"X-Conveyor-Attempt": "1", "Webhook-Id": "forged", "Host": "evil"},
         )
     assert (attempt.outcome, attempt.status_code, attempt.error) == ("delivered", 204, "")
     [request] = receiver.received
     assert (request.method, request.target, request.body) == ("POST", "/hooks?rep=7", BODY)
     assert request.headers["webhook-id"] == "msg_1"
+    assert request.headers["host"] == f"127.0.0.1:{receiver.port}"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["user-agent"] == "Conveyor-Webhooks/1"
     assert request.headers["x-conveyor-attempt"] == "1"

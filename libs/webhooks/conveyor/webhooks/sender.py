@@ -31,6 +31,7 @@ from conveyor.webhooks.safety import (
 
 Outcome = Literal["delivered", "retry", "gone", "refused"]
 _NETWORK_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError)
+_FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class WebhookSender:
     ) -> Attempt:
         """POST one signed message to url and say how it went; never raises for network trouble."""
         stamp = int(time.time()) if timestamp is None else timestamp
-        headers = {name.lower(): value for name, value in (extra_headers or {}).items()}
+        headers = _extra(extra_headers or {})
         headers |= self._own_headers(signing.headers(secrets, msg_id, stamp, body))
         started = time.monotonic()
         outcome, status, error = await self._attempt(url, headers, body)
@@ -131,6 +132,12 @@ async def _read_capped(response: httpcore.Response, cap: int) -> None:
         read += len(chunk)
         if read >= cap:
             return
+
+
+def _extra(headers: Mapping[str, str]) -> dict[str, str]:
+    """The caller's extra headers, lower-cased, without any that would change the framing."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return {name: value for name, value in lowered.items() if name not in _FRAMING_HEADERS}
 
 
 def _status_error(status: int) -> str:
