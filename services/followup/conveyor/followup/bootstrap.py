@@ -26,6 +26,7 @@ from conveyor.events.transport import transport_from_url
 from conveyor.followup.adapters.cadences import SqlCadenceBook
 from conveyor.followup.adapters.clocks import ShiftedClock, SystemClock
 from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
+from conveyor.followup.adapters.holidays import PublicHolidays
 from conveyor.followup.adapters.lookups import SqlLookups
 from conveyor.followup.adapters.projections import read_models
 from conveyor.followup.adapters.timers import SqlTimerStore
@@ -91,6 +92,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     )
     quiet = Quiet(settings.first_order_within_days, settings.dormant_after_days)
     clock = clock or clock_for(settings)
+    calendars = PublicHolidays(frozenset(settings.holidays))
     streams = Streams(runtime.store, runtime.writer, runtime.source, clock.now)
     deps = handlers.Dependencies(
         writer=runtime.writer,
@@ -101,7 +103,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         new_task_id=lambda: str(uuid.uuid4()),
         default_cap=settings.default_portfolio_cap,
         cadences=SqlCadenceBook(),
-        holidays=frozenset(settings.holidays),
+        calendars=calendars,
+        default_country=settings.default_country,
         default_time_zone=settings.default_time_zone,
         grace_days=settings.overdue_grace_days,
         quiet=quiet,
@@ -142,6 +145,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         committed=runtime.committed,
         lookups=SqlLookups(),
         poll_seconds=settings.timer_poll_seconds,
+        calendars=calendars,
         firing=Firing(
             holidays=frozenset(settings.holidays),
             offer_code=settings.reactivation_offer_code,
@@ -156,7 +160,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         lookups=SqlLookups(),
         clock=clock,
         new_task_id=deps.new_task_id,
-        holidays=frozenset(settings.holidays),
+        calendars=calendars,
         grace_days=settings.overdue_grace_days,
         quiet=quiet,
     )

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     clock_start: datetime | None = None
     admin_token: SecretStr | None = None
     holidays: list[date] = Field(default_factory=list)
+    default_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}$")
     default_time_zone: str = "UTC"
     overdue_grace_days: int = Field(default=0, ge=0)
     first_order_within_days: int = Field(default=30, ge=1)

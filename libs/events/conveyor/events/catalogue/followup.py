@@ -53,7 +53,8 @@ class RepCredentialIssued(_FollowupEvent):
 
 
 class AccountHandedOver(_FollowupEvent):
-    """After the first deal, the hunter handed the account to a farmer."""
+    """After the first deal, the hunter handed the account to a farmer (country and
+    subdivision: where the client is, whose public holidays its plan skips)."""
 
     event_type: ClassVar[str] = "conveyor.account.handed_over"
     account_id: str
@@ -68,6 +69,8 @@ class AccountHandedOver(_FollowupEvent):
     territories: tuple[str, ...] = ()
     segment: str | None = None
     product_lines: tuple[str, ...] = ()
+    country: str | None = None
+    subdivision: str | None = None
 
 
 class AccountReassigned(_FollowupEvent):

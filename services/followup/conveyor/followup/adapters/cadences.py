@@ -15,6 +15,7 @@ from conveyor.events.catalogue.followup import CadenceApplied, CadencePublished,
 from conveyor.events.codec import format_time
 from conveyor.followup.adapters.tables import accounts, cadences, tasks
 from conveyor.followup.domain.cadence import AccountPlan, Cadence
+from conveyor.followup.domain.calendar import Place
 from conveyor.followup.service_layer.planning import cadence_of
 from conveyor.followup.service_layer.ports import CadenceBook
 
@@ -101,4 +102,5 @@ def _plan(row: Row[Any], open_tasks: tuple[str, ...]) -> AccountPlan:
         started_on=date.fromisoformat(row.started_on),
         time_zone=row.time_zone or "UTC",
         open_tasks=open_tasks,
+        place=Place(row.country, row.subdivision),
     )

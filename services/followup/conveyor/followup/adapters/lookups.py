@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.followup.adapters.tables import accounts, credentials, orders, tasks
+from conveyor.followup.domain.calendar import Place
 from conveyor.followup.domain.outcomes import OPEN_STATES
 from conveyor.followup.service_layer.ports import AccountRef, Lookups, TaskState
+
+_WHERE = (accounts.c.time_zone, accounts.c.country, accounts.c.subdivision)
+
+
+def _place(row: Any) -> Place:
+    return Place(row.country, row.subdivision)
 
 
 class SqlLookups(Lookups):
@@ -25,19 +34,23 @@ class SqlLookups(Lookups):
         """The task, if it exists, with its account's time zone."""
         columns = (tasks.c.task_id, tasks.c.account_id, tasks.c.farmer_id, tasks.c.kind)
         query = (
-            select(*columns, tasks.c.status, accounts.c.time_zone)
+            select(*columns, tasks.c.status, *_WHERE)
             .join(accounts, accounts.c.account_id == tasks.c.account_id)
             .where(tasks.c.task_id == task_id)
         )
         row = (await conn.execute(query)).first()
-        return TaskState(*row[:5], time_zone=row.time_zone or "UTC") if row else None
+        if row is None:
+            return None
+        return TaskState(*row[:5], time_zone=row.time_zone or "UTC", place=_place(row))
 
     async def account(self, conn: AsyncConnection, account_id: str) -> AccountRef | None:
         """The account, if it was handed over."""
-        columns = (accounts.c.account_id, accounts.c.farmer_id, accounts.c.time_zone)
-        query = select(*columns, accounts.c.status).where(accounts.c.account_id == account_id)
+        columns = (accounts.c.account_id, accounts.c.farmer_id, accounts.c.status, *_WHERE)
+        query = select(*columns).where(accounts.c.account_id == account_id)
         row = (await conn.execute(query)).first()
-        return AccountRef(row[0], row[1], row[2] or "UTC", row[3]) if row else None
+        if row is None:
+            return None
+        return AccountRef(row[0], row[1], row.time_zone or "UTC", row.status, place=_place(row))
 
     async def has_order(self, conn: AsyncConnection, account_id: str, order_ref: str) -> bool:
         """Whether the account has an order with that reference already."""

@@ -186,6 +186,8 @@ def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, obje
         "territories": json.dumps(list(event.territories)),
         "segment": event.segment,
         "product_lines": json.dumps(list(event.product_lines)),
+        "country": event.country,
+        "subdivision": event.subdivision,
     }
 
 

@@ -54,6 +54,8 @@ accounts = Table(
     Column("territories", Text, nullable=False, server_default="[]"),
     Column("segment", String(100), nullable=True),
     Column("product_lines", Text, nullable=False, server_default="[]"),
+    Column("country", String(3), nullable=True),
+    Column("subdivision", String(10), nullable=True),
 )
 
 orders = Table(

@@ -49,6 +49,8 @@ class AccountView:
     territories: str
     segment: str | None
     product_lines: str
+    country: str | None
+    subdivision: str | None
 
 
 @dataclass(frozen=True)

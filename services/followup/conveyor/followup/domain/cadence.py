@@ -3,11 +3,11 @@ business days."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from conveyor.followup.domain.calendar import add_business_days, next_business_day
+from conveyor.followup.domain.calendar import NOWHERE, Place, add_business_days, next_business_day
 from conveyor.followup.domain.handover import AccountTraits
 
 DEFAULT_CADENCE = "default"
@@ -58,6 +58,7 @@ class AccountPlan:
     started_on: date
     time_zone: str
     open_tasks: tuple[str, ...] = ()
+    place: Place = NOWHERE
 
 
 def choose_cadence(cadences: Sequence[Cadence], account: AccountTraits) -> Cadence | None:
@@ -75,7 +76,7 @@ def lay_out(
     cadence: Cadence,
     start: date,
     *,
-    holidays: Collection[date],
+    holidays: Container[date],
     after: date | None = None,
     names: dict[str, str] | None = None,
 ) -> list[PlannedTask]:
@@ -91,12 +92,12 @@ def lay_out(
     return tasks
 
 
-def next_occurrence(due_on: date, every_days: int, holidays: Collection[date]) -> date:
+def next_occurrence(due_on: date, every_days: int, holidays: Container[date]) -> date:
     """The next date of a repeating task: every_days later, on a business day."""
     return next_business_day(due_on + timedelta(days=every_days), holidays)
 
 
-def _first_due(step: Step, start: date, holidays: Collection[date]) -> date:
+def _first_due(step: Step, start: date, holidays: Container[date]) -> date:
     if step.business_days:
         return add_business_days(start, step.after_days, holidays)
     return next_business_day(start + timedelta(days=step.after_days), holidays)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +29,7 @@ class NextTask:
 
 
 def next_task(
-    outcome: str, *, today: date, call_back_on: date | None, holidays: Collection[date]
+    outcome: str, *, today: date, call_back_on: date | None, holidays: Container[date]
 ) -> NextTask | None:
     """call_back: a call on that day (next business day); churn_risk: a retention call
     the next business day; the other outcomes plan nothing."""
@@ -42,7 +42,7 @@ def next_task(
     return None
 
 
-def overdue_on(due_on: date, grace_days: int, holidays: Collection[date]) -> date:
+def overdue_on(due_on: date, grace_days: int, holidays: Container[date]) -> date:
     """The day a task not done becomes overdue: grace_days business days after its due day,
     then the next business day."""
     return add_business_days(due_on, grace_days + 1, holidays)

@@ -62,7 +62,7 @@ async def _replan(conn: AsyncConnection, ctx: Context, plan: AccountPlan, cadenc
         farmer_id=plan.farmer_id,
         started_on=plan.started_on,
         time_zone=plan.time_zone,
-        holidays=ctx.holidays,
+        holidays=ctx.calendars.holidays(plan.place),
         new_task_id=ctx.new_task_id,
         after=today,
         grace_days=ctx.grace_days,

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
+from conveyor.followup.domain.calendar import ONLY_FIXED
 from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
-from conveyor.followup.service_layer.ports import CadenceBook, Clock, Lookups
+from conveyor.followup.service_layer.ports import CadenceBook, Calendars, Clock, Lookups
 from conveyor.followup.service_layer.streams import Streams
 
 
 @dataclass(frozen=True)
 class Context:
-    """Streams to write to, the read ports, the calendar and the clock."""
+    """Streams to write to, the read ports, the calendars of public holidays and the clock."""
 
     streams: Streams
     cadences: CadenceBook
     lookups: Lookups
     clock: Clock
     new_task_id: Callable[[], str]
-    holidays: frozenset[date] = field(default_factory=frozenset)
+    calendars: Calendars = ONLY_FIXED
     grace_days: int = 0
     quiet: Quiet = DEFAULT_QUIET

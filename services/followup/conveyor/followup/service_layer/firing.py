@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,7 +32,7 @@ from conveyor.followup.domain.timers import DORMANCY, NURTURE, TASK_DUE, TASK_OV
 class Firing:
     """What a firing may need: the calendar, the farmer's lead, the account's farmer now."""
 
-    holidays: Collection[date] = frozenset()
+    holidays: Container[date] = frozenset()
     team_lead: str | None = None
     farmer_id: str | None = None
     offer_code: str | None = None
@@ -71,7 +71,7 @@ def overdue(task: FollowUpScheduled, team_lead: str | None) -> FollowUpOverdue:
     )
 
 
-def next_time(task: FollowUpScheduled, holidays: Collection[date]) -> FollowUpScheduled:
+def next_time(task: FollowUpScheduled, holidays: Container[date]) -> FollowUpScheduled:
     """The next occurrence of a repeating task (its id derived from the one before)."""
     assert task.every_days
     next_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:task:{task.task_id}:next"))

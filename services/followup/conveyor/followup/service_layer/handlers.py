@@ -11,7 +11,6 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +20,7 @@ from conveyor.events.catalogue.followup import AccountHandedOver, FarmerEnrolled
 from conveyor.events.catalogue.router import DealWon, RepRegistered
 from conveyor.events.store import ConcurrencyError
 from conveyor.followup.domain.cadence import choose_cadence
+from conveyor.followup.domain.calendar import ONLY_FIXED, Place
 from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
 from conveyor.followup.domain.handover import (
     AccountTraits,
@@ -30,10 +30,15 @@ from conveyor.followup.domain.handover import (
     hand_over,
 )
 from conveyor.followup.domain.plan import built_in_cadence
-from conveyor.followup.service_layer.clients import client_key, client_name, traits
+from conveyor.followup.service_layer.clients import client_key, client_name, place_of, traits
 from conveyor.followup.service_layer.dormancy import watch
 from conveyor.followup.service_layer.planning import local_day, plan_events, valid_time_zone
-from conveyor.followup.service_layer.ports import CadenceBook, FarmerLoads, StreamWriter
+from conveyor.followup.service_layer.ports import (
+    CadenceBook,
+    Calendars,
+    FarmerLoads,
+    StreamWriter,
+)
 from conveyor.followup.service_layer.streams import farmer_stream
 
 log = logging.getLogger(__name__)
@@ -51,7 +56,8 @@ class Dependencies:
     new_task_id: Callable[[], str]
     default_cap: int | None = None
     cadences: CadenceBook | None = None
-    holidays: frozenset[date] = frozenset()
+    calendars: Calendars = ONLY_FIXED
+    default_country: str | None = None
     default_time_zone: str = "UTC"
     grace_days: int = 0
     quiet: Quiet = DEFAULT_QUIET
@@ -86,7 +92,8 @@ async def hand_over_account(
     owner = await deps.farmers.farmer_of_client(conn, client_key(deal))
     account = traits(deal, client_farmer=owner)
     handover = hand_over(loads, account)
-    handed_over = _handed_over(deal, handover, account)
+    place = place_of(deal, deps.default_country)
+    handed_over = _handed_over(deal, handover, account, place)
     published = await deps.cadences.published(conn) if deps.cadences else []
     cadence = choose_cadence(published, account) or built_in_cadence(deps.first_task_days)
     time_zone = _time_zone(deal, handover, loads, deps.default_time_zone)
@@ -96,7 +103,7 @@ async def hand_over_account(
         farmer_id=handover.farmer_id,
         started_on=local_day(deal.won_at, time_zone),
         time_zone=time_zone,
-        holidays=deps.holidays,
+        holidays=deps.calendars.holidays(place),
         new_task_id=deps.new_task_id,
         names={"client": client_name(deal), "deal": f"{deal.amount} {deal.currency}"},
         grace_days=deps.grace_days,
@@ -130,7 +137,9 @@ def _casefolded(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({v.strip().casefold() for v in values if v.strip()}))
 
 
-def _handed_over(deal: DealWon, handover: Handover, account: AccountTraits) -> AccountHandedOver:
+def _handed_over(
+    deal: DealWon, handover: Handover, account: AccountTraits, place: Place
+) -> AccountHandedOver:
     return AccountHandedOver(
         account_id=account_id_for(deal.lead_id),
         lead_id=deal.lead_id,
@@ -144,6 +153,8 @@ def _handed_over(deal: DealWon, handover: Handover, account: AccountTraits) -> A
         territories=tuple(sorted(account.territories)),
         segment=account.segment,
         product_lines=tuple(sorted(account.product_lines)),
+        country=place.country,
+        subdivision=place.subdivision,
     )
 
 

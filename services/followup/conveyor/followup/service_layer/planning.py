@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Container, Sequence
 from datetime import date, datetime
 
 from conveyor.events.catalogue.followup import (
@@ -51,7 +51,7 @@ def plan_events(
     farmer_id: str,
     started_on: date,
     time_zone: str,
-    holidays: Collection[date],
+    holidays: Container[date],
     new_task_id: Callable[[], str],
     after: date | None = None,
     names: dict[str, str] | None = None,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
 from conveyor.followup.domain.cadence import AccountPlan, Cadence
+from conveyor.followup.domain.calendar import NOWHERE, Place
 from conveyor.followup.domain.handover import AccountTraits, FarmerLoad
 from conveyor.followup.domain.timers import Timer
 
@@ -94,6 +95,18 @@ class Clock(Protocol):
         ...
 
 
+class Calendars(Protocol):
+    """Tells the public holidays of a place.
+
+    Contract: the container answers `in` for any date of any year; a place it does not know
+    has no holidays of its own (only those every place has).
+    """
+
+    def holidays(self, place: Place) -> Container[date]:
+        """The days that are not business days at the place (weekends aside)."""
+        ...
+
+
 class TimerStore(abc.ABC):
     """Reads the timers that followup's log started and has not yet ended.
 
@@ -120,6 +133,7 @@ class TaskState:
     kind: str
     status: str
     time_zone: str = "UTC"
+    place: Place = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,7 @@ class AccountRef:
     farmer_id: str
     time_zone: str
     status: str
+    place: Place = NOWHERE
 
 
 class Lookups(abc.ABC):

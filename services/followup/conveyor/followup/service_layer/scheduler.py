@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.store import ConcurrencyError, EventStore
 from conveyor.events.waker import Waker
+from conveyor.followup.domain.calendar import FixedHolidays
 from conveyor.followup.domain.timers import DORMANCY, TASK_DUE, TASK_OVERDUE, Timer
 from conveyor.followup.service_layer.firing import Firing, fire
 from conveyor.followup.service_layer.ports import (
+    Calendars,
     Clock,
     FarmerLoads,
     Lookups,
@@ -48,11 +50,13 @@ class Scheduler:
         lookups: Lookups,
         poll_seconds: float = 1.0,
         firing: Firing | None = None,
+        calendars: Calendars | None = None,
     ) -> None:
         self.engine, self.store, self.writer, self.timers = engine, store, writer, timers
         self.farmers = farmers
         self.clock, self.source, self.committed = clock, source, committed
         self.lookups, self.poll_seconds, self.firing = lookups, poll_seconds, firing or Firing()
+        self.calendars = calendars or FixedHolidays()
         self.waker = Waker()
         self.fired = 0
 
@@ -90,19 +94,24 @@ class Scheduler:
         return True
 
     async def _firing_of(self, conn: AsyncConnection, timer: Timer) -> Firing:
-        """What the timer's firing needs looked up now: the team lead, the account's farmer."""
+        """What the timer's firing needs looked up now: the team lead, the account's farmer
+        and the public holidays where the account is."""
         if timer.kind in (TASK_DUE, TASK_OVERDUE):
             task = await self.lookups.task(conn, json.loads(timer.payload["scheduled"])["task_id"])
-            farmer_id = task.farmer_id if task else None
-            lead = await self.farmers.team_lead_of(conn, farmer_id) if farmer_id else None
-            return dataclasses.replace(self.firing, farmer_id=farmer_id, team_lead=lead)
-        if timer.kind == DORMANCY:
-            account = await self.lookups.account(
-                conn, json.loads(timer.payload["watched"])["account_id"]
-            )
+            if task is None:
+                return self.firing
+            lead = await self.farmers.team_lead_of(conn, task.farmer_id)
+            holidays = self.calendars.holidays(task.place)
             return dataclasses.replace(
-                self.firing, farmer_id=account.farmer_id if account else None
+                self.firing, farmer_id=task.farmer_id, team_lead=lead, holidays=holidays
             )
+        if timer.kind == DORMANCY:
+            account_id = json.loads(timer.payload["watched"])["account_id"]
+            account = await self.lookups.account(conn, account_id)
+            if account is None:
+                return self.firing
+            holidays = self.calendars.holidays(account.place)
+            return dataclasses.replace(self.firing, farmer_id=account.farmer_id, holidays=holidays)
         return self.firing
 
     def _envelopes(self, timer: Timer, firing: Firing) -> Sequence[Envelope]:

@@ -85,8 +85,9 @@ async def _what_follows(
             if t != task.task_id
         ]
     today = local_day(now, task.time_zone)
+    holidays = ctx.calendars.holidays(task.place)
     planned = next_task(
-        command.outcome, today=today, call_back_on=command.call_back_on, holidays=ctx.holidays
+        command.outcome, today=today, call_back_on=command.call_back_on, holidays=holidays
     )
     if planned is None:
         return []
@@ -99,6 +100,6 @@ async def _what_follows(
             due_on=planned.due_on,
             notes=planned.notes,
             time_zone=task.time_zone,
-            overdue_on=overdue_on(planned.due_on, ctx.grace_days, ctx.holidays),
+            overdue_on=overdue_on(planned.due_on, ctx.grace_days, holidays),
         )
     ]

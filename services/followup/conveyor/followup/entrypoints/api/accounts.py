@@ -36,6 +36,8 @@ class Account(BaseModel):
     status: str | None = None
     order_count: int | None = None
     last_order_at: datetime | None = None
+    country: str | None = None
+    subdivision: str | None = None
 
 
 DEAL_FIELDS = ("account_id", "lead_id", "hunter_id", "farmer_id", "company", "handed_over_at")
