@@ -10,7 +10,11 @@ from datetime import UTC, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope
-from conveyor.events.catalogue.followup import NurtureEnded, NurtureRecheckScheduled
+from conveyor.events.catalogue.followup import (
+    NurtureEnded,
+    NurtureRecheckDue,
+    NurtureRecheckScheduled,
+)
 from conveyor.events.catalogue.intake import LeadDisqualified, LeadNurtured, LeadQualified
 from conveyor.followup.domain.timers import nurture_timer_id
 from conveyor.followup.service_layer.ports import TimerStore
@@ -46,13 +50,18 @@ async def keep(envelope: Envelope, conn: AsyncConnection, *, pool: NurturePool) 
 
 
 async def release(envelope: Envelope, conn: AsyncConnection, *, pool: NurturePool) -> None:
-    """Intake decided about a waiting lead (qualified or disqualified): it leaves the pool."""
+    """Intake decided about a lead (qualified or disqualified) that waits in the pool or was
+    sent back to it for a recheck: the lead leaves the pool, and the log says how."""
     lead = envelope.data
     assert isinstance(lead, LeadQualified | LeadDisqualified)
-    if not await pool.timers.is_pending(conn, nurture_timer_id(lead.lead_id)):
-        return
     verdict = "qualified" if isinstance(lead, LeadQualified) else "disqualified"
-    ended = NurtureEnded(lead_id=lead.lead_id, reason=f"intake {verdict} the lead")
+    if await pool.timers.is_pending(conn, nurture_timer_id(lead.lead_id)):
+        reason = f"intake {verdict} the lead"
+    elif isinstance(await pool.streams.last(conn, nurture_stream(lead.lead_id)), NurtureRecheckDue):
+        reason = f"intake {verdict} the lead on its recheck"
+    else:
+        return
+    ended = NurtureEnded(lead_id=lead.lead_id, reason=reason)
     await _append(conn, pool, lead.lead_id, ended, envelope)
 
 

@@ -31,6 +31,12 @@ class Streams:
         """The stream's current version (0: it does not exist)."""
         return await self.store.stream_version(conn, stream_id)
 
+    async def last(self, conn: AsyncConnection, stream_id: str) -> Event | None:
+        """The newest event of the stream, if it has any."""
+        version = await self.version(conn, stream_id)
+        recorded = await self.store.read_stream(conn, stream_id, after_version=version - 1)
+        return recorded[-1].envelope.data if recorded else None
+
     async def append(
         self,
         conn: AsyncConnection,
