@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conveyor.devkit.processes import ServiceProcess, inbox, service
+from conveyor.devkit.run import LOCAL_WEBHOOKS
 from tests.support import free_port, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
@@ -36,6 +37,7 @@ def stack(
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
     env["CONVEYOR_INTAKE_ADMIN_TOKEN"] = ADMIN_TOKEN
     env["CONVEYOR_FOLLOWUP_ADMIN_TOKEN"] = ADMIN_TOKEN
+    env |= LOCAL_WEBHOOKS
     procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
     procs |= {
         n: service(n, port=free_port(), env=env, log_dir=logs)

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from conveyor.devkit.processes import ServiceProcess, inbox, service
+from conveyor.devkit.run import LOCAL_WEBHOOKS
 from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.catalogue.router import LeadAssigned
 from conveyor.events.catalogue.topics import LEADS
@@ -56,7 +57,7 @@ class Cluster:
 def cluster(
     postgres_server: Any, kafka_bootstrap: str, tmp_path: Path
 ) -> Iterator[tuple[Cluster, dict[str, str]]]:
-    env = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN}
+    env = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN, **LOCAL_WEBHOOKS}
     urls = {}
     for name in ("intake", "router"):
         urls[name] = postgres_server.create_database(f"scale_{name}_{uuid.uuid4().hex[:6]}")

@@ -45,7 +45,12 @@ async def conveyor(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         bus_url=bus,
         admin_token="admin-secret",
     )
-    router = RouterSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db", bus_url=bus)
+    router = RouterSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
+        bus_url=bus,
+        webhook_require_https=False,
+        webhook_allow_loopback=True,
+    )
     await asyncio.to_thread(upgrade, intake.database_url, str(INTAKE_MIGRATIONS))
     await asyncio.to_thread(upgrade, router.database_url, str(ROUTER_MIGRATIONS))
     apps = {"intake": intake_app(intake), "router": router_app(router)}

@@ -31,6 +31,8 @@ def name() -> str:
 @pytest.fixture(scope="module")
 def settings(postgres_server: DatabaseServer, kafka_bootstrap: str, name: str) -> Settings:
     return Settings(
+        webhook_require_https=False,
+        webhook_allow_loopback=True,
         database_url=postgres_server.create_database(name),
         bus_url=f"kafka://{kafka_bootstrap}",
     )

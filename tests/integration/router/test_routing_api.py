@@ -25,6 +25,8 @@ BY_TERRITORY = {
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
+        webhook_require_https=False,
+        webhook_allow_loopback=True,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'router.db'}",
         bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
         retry_interval=0.2,
@@ -80,6 +82,7 @@ async def test_every_change_to_a_rep_is_an_event_and_shows_in_the_api(
     assert gone.status_code == 204
     assert await _rep_events(router, settings) == [
         "conveyor.rep.registered",
+        "conveyor.rep.webhook_secret_rotated",
         "conveyor.rep.updated",
         "conveyor.rep.availability_changed",
         "conveyor.rep.absence_scheduled",

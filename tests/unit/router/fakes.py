@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 
 from conveyor.events import Envelope, Recorded, new_envelope
 from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.router import LeadAssigned
 from conveyor.events.catalogue.values import Contact, LeadSnapshot, Location
 from conveyor.events.store import ConcurrencyError
 from conveyor.router.domain.assignment import Assignment
@@ -28,6 +29,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.log: list[Recorded] = []
         self.state = RoutingState()
         self.folded = 0
+        self.secrets: dict[str, list[str]] = {}
 
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
@@ -55,7 +57,20 @@ class FakeUnitOfWork(UnitOfWork):
         return None
 
     async def assignment(self, assignment_id: str) -> Assignment | None:
+        for recorded in self.log:
+            data = recorded.envelope.data
+            if isinstance(data, LeadAssigned) and data.assignment_id == assignment_id:
+                offer = (await self.routing_state()).offer_of(assignment_id)
+                status = offer.status if offer else "closed"
+                return Assignment(assignment_id, data.lead_id, data.rep_id, status)
         return None
+
+    async def add_webhook_secret(
+        self, rep_id: str, secret_id: str, secret: str, *, now: datetime, retire_at: datetime
+    ) -> bool:
+        had = bool(self.secrets.get(rep_id))
+        self.secrets.setdefault(rep_id, []).append(secret)
+        return had
 
     def envelopes(self) -> list[Envelope]:
         """The log's envelopes in order."""

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import timedelta
+from itertools import count as numbers
 
 from conveyor.router.domain.engine import decide, record
 from conveyor.router.domain.policy import Policy, Rule
@@ -9,12 +10,15 @@ from conveyor.router.domain.reps import Absence
 from conveyor.router.domain.state import RoutingState
 from tests.unit.router.builders import MONDAY_NOON, lead, rep, state
 
+LEAD_IDS = numbers()
+
 
 def route(routing: RoutingState, count: int, policy: Policy | None = None) -> list[str | None]:
+    """Route ``count`` new leads (each lead id used once: a lead never returns to a rep)."""
     picked = []
     for n in range(count):
         now = MONDAY_NOON + timedelta(seconds=n)
-        item = lead(f"l{n}")
+        item = lead(f"l{next(LEAD_IDS)}")
         decision = decide(item, routing, now, policy=policy)
         record(routing, item, decision, now)
         picked.append(decision.rep_id)

@@ -37,6 +37,13 @@ FOLLOWUP_TOKEN_VARIABLE = "CONVEYOR_FOLLOWUP_ADMIN_TOKEN"
 FOLLOWUP_TOKEN_FILE = "followup-admin.token"
 
 
+LOCAL_WEBHOOKS = {
+    "CONVEYOR_ROUTER_WEBHOOK_REQUIRE_HTTPS": "false",
+    "CONVEYOR_ROUTER_WEBHOOK_ALLOW_LOOPBACK": "true",
+}
+"""Let the router call the demo inbox on this machine over plain http (development only)."""
+
+
 def settings_env(data_dir: Path) -> dict[str, str]:
     """Point every service at its SQLite file and the embedded bus, and give intake a fresh
     admin token, unless the environment already names them (``..._BUS_URL=kafka://...``)."""
@@ -47,6 +54,7 @@ def settings_env(data_dir: Path) -> dict[str, str]:
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus
     env[ADMIN_TOKEN_VARIABLE] = secrets.token_urlsafe(24)
     env[FOLLOWUP_TOKEN_VARIABLE] = secrets.token_urlsafe(24)
+    env |= LOCAL_WEBHOOKS
     return {key: value for key, value in env.items() if key not in os.environ}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from prometheus_client import Gauge
@@ -26,6 +26,8 @@ from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.config import Settings
 from conveyor.router.service_layer.ports import AccountMatching, Clock
 from conveyor.router.service_layer.routing import route_lead
+from conveyor.webhooks.safety import EndpointPolicy
+from conveyor.webhooks.sender import WebhookSender
 
 CONSUMER_GROUP = "conveyor.router"
 
@@ -41,12 +43,25 @@ class RouterService:
     cache: RoutingStateCache
     matching: AccountMatching
 
+    @property
+    def endpoint_policy(self) -> EndpointPolicy:
+        """Which webhook URLs reps may register and the router will call."""
+        return endpoint_policy(self.settings)
+
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
         """A unit of work committed on success; the relay is woken after the commit."""
         async with self.runtime.engine.begin() as conn:
             yield SqlUnitOfWork(conn, self.runtime, self.cache)
         self.runtime.committed()
+
+
+def endpoint_policy(settings: Settings) -> EndpointPolicy:
+    """Which webhook URLs reps may register and the router will call."""
+    return EndpointPolicy(
+        require_https=settings.webhook_require_https,
+        allow_loopback=settings.webhook_allow_loopback,
+    )
 
 
 def system_clock() -> datetime:
@@ -64,6 +79,11 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     )
     client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
     runtime.on_stop(client.aclose)
+    sender = WebhookSender(
+        endpoint_policy(settings),
+        timeout=settings.webhook_timeout,
+        max_response_bytes=settings.webhook_max_response_bytes,
+    )
     cache = RoutingStateCache(runtime.store)
     matching = AccountMatching(company_similarity, settings.key_account_threshold)
     service = RouterService(settings, runtime, client, clock, cache, matching)
@@ -79,7 +99,18 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             handlers={LeadQualified.event_type: on_lead_qualified},
         )
     )
-    delivery = WebhookDelivery(runtime=runtime, client=client, base_url=settings.base_url)
+    delivery = WebhookDelivery(
+        runtime=runtime,
+        cache=cache,
+        sender=sender,
+        unit_of_work=service.unit_of_work,
+        clock=clock,
+        base_url=settings.base_url,
+        matching=matching,
+        schedule=[timedelta(seconds=s) for s in settings.webhook_retry_schedule],
+        unhealthy_after=settings.webhook_unhealthy_after,
+        concurrency=settings.webhook_concurrency,
+    )
     delivery.waker = runtime.add_worker(delivery.run)
     retry = UnroutableRetry(
         cache=cache,

@@ -1,6 +1,9 @@
 """Router settings, from CONVEYOR_ROUTER_* environment variables."""
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from conveyor.webhooks.schedule import RETRY_SCHEDULE
 
 
 class Settings(BaseSettings):
@@ -16,6 +19,29 @@ class Settings(BaseSettings):
     webhook_timeout: float = 5.0
     retry_interval: float = 30.0
     key_account_threshold: float = 90.0
+    admin_token: SecretStr | None = None
+    """The administrator's bearer token; unset leaves the admin API open (development)."""
+    webhook_require_https: bool = True
+    """Reps' webhook URLs must be https (turn off for development only)."""
+    webhook_allow_loopback: bool = False
+    """Allow webhook URLs on this machine (127.0.0.0/8, ::1) for development and tests."""
+    webhook_secret_overlap_hours: float = 24.0
+    """How long a rotated-out signing secret keeps signing beside the new one."""
+    webhook_unhealthy_after: int = 3
+    """Failed attempts in a row after which a rep's endpoint is unhealthy (no new leads)."""
+    webhook_concurrency: int = 16
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: [d.total_seconds() for d in RETRY_SCHEDULE]
+    )
+    """Seconds before attempts 2, 3, ... (default: about 3.5 days, see docs/webhooks.md)."""
+    webhook_max_response_bytes: int = 4096
+    """Reps' endpoints called at once (each rep's messages go one at a time, in order)."""
+    timer_interval: float = 5.0
+    """Seconds between looks at SLA timers when nothing is committed."""
+    business_time_zone: str = "UTC"
+    """The calendar of "one business day" for leads with no accepted owner."""
+    business_hours: str = "mon-fri 09:00-17:00"
+    business_holiday_country: str | None = None
 
     @property
     def base_url(self) -> str:

@@ -151,6 +151,8 @@ class LeadAssigned(_AssignmentEvent):
     key_account: dict[str, Any] | None = None
     qualification: dict[str, Any] = Field(default_factory=dict)
     """What intake's verdict said beside the lead (score, temperature, lead_type...)."""
+    sla: dict[str, Any] | None = None
+    """The SLA clocks and ladders this offer runs on (the rule's, else the policy's)."""
 
 
 class LeadAccepted(_AssignmentEvent):
@@ -177,6 +179,10 @@ class LeadSlaBreached(_AssignmentEvent):
     assignment_id: str
     rep_id: str
     due: datetime
+    sla: str = "accept"
+    """Which clock ran out: "accept" (take the lead) or "contact" (first contact)."""
+    step: int | None = None
+    """The ladder step this breach is (None: recorded before ladders existed)."""
 
 
 class LeadReassigned(_AssignmentEvent):
@@ -185,7 +191,12 @@ class LeadReassigned(_AssignmentEvent):
     event_type: ClassVar[str] = "conveyor.lead.reassigned"
     from_rep_id: str
     to_rep_id: str
+    """The rep offered the lead next ("" when nobody could take it: LeadUnroutable follows)."""
     reason: str
+    assignment_id: str = ""
+    """The assignment taken back."""
+    sla: str | None = None
+    step: int | None = None
 
 
 class LeadEscalated(_AssignmentEvent):
@@ -194,6 +205,12 @@ class LeadEscalated(_AssignmentEvent):
     event_type: ClassVar[str] = "conveyor.lead.escalated"
     to: str
     reason: str
+    assignment_id: str = ""
+    rep_id: str = ""
+    sla: str | None = None
+    step: int | None = None
+    notified: tuple[str, ...] = ()
+    """The reps told (team leads of the rep's pools); empty: an operations alert only."""
 
 
 class LeadUnroutable(_AssignmentEvent):
@@ -218,6 +235,9 @@ class DealWon(_AssignmentEvent):
     currency: str
     won_at: datetime
     lead: LeadSnapshot
+    products: tuple[str, ...] = ()
+    account: dict[str, Any] = Field(default_factory=dict)
+    """The customer account the deal opens (name, company id, anything the rep's app sends)."""
 
 
 class DealLost(_AssignmentEvent):
@@ -227,6 +247,7 @@ class DealLost(_AssignmentEvent):
     assignment_id: str
     rep_id: str
     reason: str
+    lost_at: datetime | None = None
 
 
 class WebhookDelivered(_AssignmentEvent):
@@ -238,6 +259,10 @@ class WebhookDelivered(_AssignmentEvent):
     url: str
     status_code: int
     attempt: int
+    message_id: str = ""
+    """The webhook-id (stable across attempts)."""
+    kind: str = "lead.assigned"
+    duration_ms: float | None = None
 
 
 class WebhookDeliveryFailed(_AssignmentEvent):
@@ -249,6 +274,11 @@ class WebhookDeliveryFailed(_AssignmentEvent):
     url: str
     error: str
     attempt: int
+    message_id: str = ""
+    kind: str = "lead.assigned"
+    status_code: int | None = None
+    next_attempt_at: datetime | None = None
+    """When the next attempt is due (None: no more attempts; the message is dead-lettered)."""
 
 
 def register(registry: Registry) -> None:

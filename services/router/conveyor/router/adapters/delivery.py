@@ -1,137 +1,312 @@
-"""Delivery of routed leads to reps' apps: a follower of the router's own log that POSTs
-each LeadAssigned to the rep's webhook and records the result with its log position in one
-transaction (a crash in between delivers again, with the same webhook-id)."""
+"""Delivery to reps' apps: a follower of the router's log queues a webhook message for each
+event a rep must hear of (in the same transaction as its log position), and a sender sends
+each rep's messages in order, signed (Standard Webhooks), retried on a schedule, then
+dead-lettered. Endpoints that keep failing are marked unhealthy and their offered leads move
+on; 410 Gone disables the endpoint."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import httpx
 from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 
-from conveyor.events import Recorded, new_envelope, tracing
-from conveyor.events.catalogue.router import (
-    LeadAssigned,
-    WebhookDelivered,
-    WebhookDeliveryFailed,
+from conveyor.events import Event, new_envelope, tracing
+from conveyor.events.catalogue.delivery import (
+    EndpointStatus,
+    RepWebhookStatusChanged,
+    WebhookDeadLettered,
 )
+from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFailed
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ANY_VERSION, load_position, save_position
 from conveyor.events.waker import Waker
+from conveyor.router.adapters import webhook_queue as queue
+from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.secrets import secrets_in_force
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
+from conveyor.router.domain.reps import Rep
+from conveyor.router.service_layer.handshake import move_on
+from conveyor.router.service_layer.messages import messages_for
+from conveyor.router.service_layer.ports import AccountMatching
+from conveyor.webhooks.schedule import RETRY_SCHEDULE, next_attempt_at
+from conveyor.webhooks.sender import Attempt, WebhookSender
 
 log = logging.getLogger(__name__)
-Outcome = WebhookDelivered | WebhookDeliveryFailed
+UNHEALTHY_PREFIX = "webhook endpoint"
 
 
 class WebhookDelivery:
-    """POSTs each assigned lead to its rep's app, in log order."""
+    """Queues and sends webhooks to reps' apps (one leader per service runs it)."""
 
     def __init__(
         self,
         *,
         runtime: Runtime,
-        client: httpx.AsyncClient,
+        cache: RoutingStateCache,
+        sender: WebhookSender,
+        unit_of_work: Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]],
+        clock: Callable[[], datetime],
         base_url: str,
+        matching: AccountMatching,
+        schedule: Sequence[timedelta] = RETRY_SCHEDULE,
+        unhealthy_after: int = 3,
+        concurrency: int = 16,
         name: str = "router.delivery",
     ) -> None:
-        self.runtime, self.client, self.base_url, self.name = (
-            runtime,
-            client,
-            base_url,
-            name,
-        )
+        self.runtime, self.sender, self.unit_of_work = runtime, sender, unit_of_work
+        self.cache = cache
+        self.clock, self.base_url, self.matching = clock, base_url, matching
+        self.schedule, self.unhealthy_after = tuple(schedule), unhealthy_after
+        self.concurrency, self.name = concurrency, name
         self.waker = Waker()
+        self._metrics(runtime)
+
+    def _metrics(self, runtime: Runtime) -> None:
+        registry = runtime.metrics.registry
+        self.latency = Histogram(
+            "conveyor_router_webhook_seconds",
+            "Webhook attempts to reps' apps, by outcome",
+            ["outcome"],
+            registry=registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.dead = Counter(
+            "conveyor_router_webhook_dead_letters",
+            "Webhook messages dead-lettered",
+            registry=registry,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until stop is set."""
+        """Queue and send until stop is set; sleep until the next message is due."""
         while not stop.is_set():
             try:
-                if await self.deliver_once():
+                if await self.queue_once() or await self.send_once():
                     continue
+                wait = await self._until_next_due()
             except Exception:
                 log.exception("webhook delivery failed; retrying")
-            await self.waker.wait(stop, 0.5)
+                wait = 1.0
+            await self.waker.wait(stop, wait)
 
-    async def deliver_once(self, limit: int = 100) -> int:
-        """Deliver the next batch of the log; return how many events were passed."""
-        async with self.runtime.engine.connect() as conn:
-            batch = await self.runtime.store.read_all(
-                conn, after=await load_position(conn, self.name), limit=limit
-            )
-        for recorded in batch:
-            if isinstance(recorded.envelope.data, LeadAssigned):
-                await self._deliver(recorded)
-        if batch:
-            async with self.runtime.engine.begin() as conn:
-                await save_position(conn, self.name, batch[-1].position)
+    async def queue_once(self, limit: int = 500) -> int:
+        """Queue the messages of the next events of the log; return how many were read."""
+        async with self.runtime.engine.begin() as conn:
+            after = await load_position(conn, self.name)
+            batch = await self.runtime.store.read_all(conn, after=after, limit=limit)
+            if not batch:
+                return 0
+            reps = (await self.cache.refreshed(conn)).reps
+            messages = [
+                m
+                for recorded in batch
+                for m in messages_for(recorded, self.base_url)
+                if (rep := reps.get(m.rep_id)) is not None and rep.webhook_url
+            ]
+            await queue.enqueue(conn, messages, self.clock().timestamp())
+            await save_position(conn, self.name, batch[-1].position)
         return len(batch)
 
-    async def _deliver(self, recorded: Recorded) -> None:
-        offer = recorded.envelope.data
-        assert isinstance(offer, LeadAssigned)
+    async def send_once(self) -> int:
+        """Send every rep's first message that is due; return how many were sent."""
         async with self.runtime.engine.connect() as conn:
-            rep = await SqlUnitOfWork(conn, self.runtime).rep(offer.rep_id)
-        url = rep.webhook_url if rep else None
-        envelope = recorded.envelope
+            heads = await queue.due_heads(conn, self.clock().timestamp(), self.concurrency)
+        await asyncio.gather(*(self._send(head) for head in heads))
+        return len(heads)
+
+    async def _until_next_due(self) -> float:
+        async with self.runtime.engine.connect() as conn:
+            due = await queue.next_due(conn)
+        if due is None:
+            return 5.0
+        return min(max(due - self.clock().timestamp(), 0.05), 5.0)
+
+    async def _send(self, head: dict[str, Any]) -> None:
+        async with self.runtime.engine.connect() as conn:
+            rep = (await self.cache.refreshed(conn)).reps.get(head["rep_id"])
+            secrets = await secrets_in_force(conn, head["rep_id"], self.clock().timestamp())
+        if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
+            await self._dead(head, "the rep's endpoint is disabled or gone")
+            return
+        trace = head["correlation_id"], head["message_id"]
         with tracing.span(
             "deliver lead to rep app",
-            correlation_id=envelope.correlation_id,
-            parent_event_id=envelope.id,
+            correlation_id=trace[0],
+            parent_event_id=trace[1],
             kind=SpanKind.CLIENT,
         ):
-            outcome = await self._post(recorded, offer, url)
-        async with self.runtime.engine.begin() as conn:
-            await self.runtime.writer.append(
-                conn,
-                offer.lead_id,
-                [
-                    new_envelope(
-                        outcome,
-                        subject=offer.lead_id,
-                        source=self.runtime.source,
-                        caused_by=recorded.envelope,
-                    )
-                ],
-                expected_version=ANY_VERSION,
+            attempt = await self.sender.send(
+                rep.webhook_url,
+                msg_id=head["message_id"],
+                body=head["body"].encode(),
+                secrets=secrets,
+                extra_headers={"traceparent": tracing.traceparent(*trace)},
+                timestamp=int(self.clock().timestamp()),
             )
-            await save_position(conn, self.name, recorded.position)
-        self.runtime.committed()
+        self.latency.labels(attempt.outcome).observe(attempt.duration)
+        if await self._record(head, rep, attempt):
+            await self._move_offers(rep.rep_id)
 
-    async def _post(self, recorded: Recorded, offer: LeadAssigned, url: str | None) -> Outcome:
-        ids = {
-            "lead_id": offer.lead_id,
-            "assignment_id": offer.assignment_id,
-            "rep_id": offer.rep_id,
-            "attempt": 1,
-        }
-        if not url:
-            return WebhookDeliveryFailed(**ids, url="", error="rep has no webhook URL")
-        headers = {
-            "webhook-id": recorded.envelope.id,
-            "webhook-timestamp": str(int(time.time())),
-            "traceparent": tracing.traceparent(
-                recorded.envelope.correlation_id, recorded.envelope.id
-            ),
-        }
-        try:
-            response = await self.client.post(url, json=self.payload(offer), headers=headers)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            return WebhookDeliveryFailed(**ids, url=url, error=f"{type(exc).__name__}: {exc}")
-        return WebhookDelivered(**ids, url=url, status_code=response.status_code)
+    async def _record(self, head: dict[str, Any], rep: Rep, attempt: Attempt) -> bool:
+        """Store the attempt and its events; True when the rep's offers must move on."""
+        number = head["attempts"] + 1
+        now = self.clock()
+        ids = _ids(head)
+        url = rep.webhook_url or ""
+        async with self.unit_of_work() as uow:
+            conn = uow.conn
+            if attempt.outcome == "delivered":
+                await queue.record(
+                    conn,
+                    head["message_id"],
+                    status=queue.DELIVERED,
+                    attempts=number,
+                    last_status=attempt.status_code,
+                    last_error=None,
+                )
+                event: Event = WebhookDelivered(
+                    **ids,
+                    url=url,
+                    status_code=attempt.status_code or 200,
+                    attempt=number,
+                    duration_ms=attempt.duration * 1000,
+                )
+                await _append(uow, head["lead_id"], [event], self.runtime.source, now)
+                if rep.webhook_status == "unhealthy":
+                    await self._endpoint(uow, rep, "healthy", "a delivery succeeded", now)
+                return False
+            error = f"{attempt.outcome}: {attempt.error}"
+            if attempt.outcome == "gone":
+                await self._disable(uow, rep, head, number, error, now)
+                return True
+            retry_at = self._retry_at(number, now)
+            failed = WebhookDeliveryFailed(
+                **ids,
+                url=url,
+                error=error,
+                attempt=number,
+                status_code=attempt.status_code,
+                next_attempt_at=retry_at,
+            )
+            await _append(uow, head["lead_id"], [failed], self.runtime.source, now)
+            if retry_at is None:
+                await self._dead_letter(uow, head, number, error, now)
+            else:
+                await queue.record(
+                    conn,
+                    head["message_id"],
+                    attempts=number,
+                    due=retry_at.timestamp(),
+                    last_error=error,
+                    last_status=attempt.status_code,
+                )
+            if number >= self.unhealthy_after and rep.webhook_status == "healthy":
+                await self._endpoint(
+                    uow, rep, "unhealthy", f"{number} failed attempts: {error}", now
+                )
+                return True
+            return False
 
-    def payload(self, offer: LeadAssigned) -> dict[str, object]:
-        """What the rep's app receives: the lead, the assignment and where to report back."""
-        link = f"{self.base_url}/v1/assignments/{offer.assignment_id}"
-        return {
-            "type": "lead.assigned",
-            "assignment_id": offer.assignment_id,
-            "lead_id": offer.lead_id,
-            "rep_id": offer.rep_id,
-            "explanation": offer.explanation,
-            "lead": offer.lead.model_dump(mode="json"),
-            "links": {"assignment": link, "won": f"{link}/won"},
-        }
+    def _retry_at(self, attempt: int, now: datetime) -> datetime | None:
+        return next_attempt_at(attempt, now, schedule=self.schedule)
+
+    async def _disable(
+        self,
+        uow: SqlUnitOfWork,
+        rep: Rep,
+        head: dict[str, Any],
+        number: int,
+        error: str,
+        now: datetime,
+    ) -> None:
+        """410 Gone: the endpoint is disabled, its queue dead-lettered, its offers moved on."""
+        await self._endpoint(uow, rep, "disabled", error, now)
+        for pending in await queue.pending_of(uow.conn, rep.rep_id):
+            tries = number if pending["message_id"] == head["message_id"] else pending["attempts"]
+            await self._dead_letter(uow, pending, tries, error, now)
+
+    async def _dead(self, head: dict[str, Any], error: str) -> None:
+        async with self.unit_of_work() as uow:
+            await self._dead_letter(uow, head, head["attempts"], error, self.clock())
+
+    async def _dead_letter(
+        self, uow: SqlUnitOfWork, head: dict[str, Any], attempts: int, error: str, now: datetime
+    ) -> None:
+        await queue.record(
+            uow.conn, head["message_id"], status=queue.DEAD, attempts=attempts, last_error=error
+        )
+        letter = WebhookDeadLettered(**_ids(head), attempts=attempts, error=error)
+        await _append(uow, head["lead_id"], [letter], self.runtime.source, now)
+        self.dead.inc()
+
+    async def _endpoint(
+        self, uow: SqlUnitOfWork, rep: Rep, status: EndpointStatus, reason: str, now: datetime
+    ) -> None:
+        event = RepWebhookStatusChanged(
+            rep_id=rep.rep_id,
+            status=status,
+            reason=reason,
+            url=rep.webhook_url or "",
+        )
+        await _append(uow, rep.rep_id, [event], self.runtime.source, now)
+
+    async def _move_offers(self, rep_id: str) -> None:
+        """The rep's leads not yet accepted go to the next eligible rep, one per commit."""
+        while True:
+            async with self.unit_of_work() as uow:
+                state = await uow.routing_state()
+                rep = state.reps.get(rep_id)
+                offer = next(
+                    (
+                        o
+                        for o in state.offers.values()
+                        if o.rep_id == rep_id and o.status == "offered"
+                    ),
+                    None,
+                )
+                if rep is None or rep.webhook_status == "healthy" or offer is None:
+                    return
+                reason = f"{UNHEALTHY_PREFIX} {rep.webhook_status}"
+                await move_on(
+                    offer,
+                    uow,
+                    [],
+                    source=self.runtime.source,
+                    now=self.clock(),
+                    matching=self.matching,
+                    reason=reason,
+                )
+
+
+def _ids(head: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "lead_id": head["lead_id"],
+        "assignment_id": head["assignment_id"],
+        "rep_id": head["rep_id"],
+        "message_id": head["message_id"],
+        "kind": head["kind"],
+    }
+
+
+async def _append(
+    uow: SqlUnitOfWork, stream_id: str, events: Sequence[Event], source: str, now: datetime
+) -> None:
+    envelopes = [new_envelope(e, subject=stream_id, source=source, now=now) for e in events]
+    await uow.append(stream_id, envelopes, expected_version=ANY_VERSION)
+
+
+def utc(timestamp: float) -> datetime:
+    """A stored timestamp as an aware datetime."""
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def body_of(row: dict[str, Any]) -> dict[str, Any]:
+    """A queued message's body."""
+    body: dict[str, Any] = json.loads(row["body"])
+    return body

@@ -9,9 +9,18 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
+from conveyor.events.catalogue.delivery import (
+    LeadContacted,
+    LeadMeetingSet,
+    WebhookDeadLettered,
+)
 from conveyor.events.catalogue.router import (
+    DealLost,
     DealWon,
+    LeadAccepted,
     LeadAssigned,
+    LeadDeclined,
+    LeadReassigned,
     LeadUnroutable,
     RepAvailabilityChanged,
     RepRegistered,
@@ -74,31 +83,34 @@ class AssignmentsProjection:
             LeadUnroutable.event_type,
             WebhookDelivered.event_type,
             WebhookDeliveryFailed.event_type,
+            WebhookDeadLettered.event_type,
             DealWon.event_type,
+            DealLost.event_type,
+            LeadAccepted.event_type,
+            LeadDeclined.event_type,
+            LeadReassigned.event_type,
+            LeadContacted.event_type,
+            LeadMeetingSet.event_type,
         }
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
         """Dispatch on the event's type."""
         data, at = recorded.envelope.data, format_time(recorded.envelope.time)
-        if isinstance(data, LeadAssigned):
+        if (change := _status_change(data, at)) is not None:
+            await _set(conn, *change)
+        elif isinstance(data, LeadAssigned):
             await conn.execute(delete(unroutable).where(unroutable.c.lead_id == data.lead_id))
             await self._assigned(data, at, conn)
         elif isinstance(data, LeadUnroutable):
             await conn.execute(
                 insert(unroutable).values(lead_id=data.lead_id, reason=data.reason, at=at)
             )
-        elif isinstance(data, WebhookDelivered | WebhookDeliveryFailed):
-            delivery = "delivered" if isinstance(data, WebhookDelivered) else "failed"
-            await _set(conn, data.assignment_id, delivery=delivery)
-        elif isinstance(data, DealWon):
-            await _set(
-                conn,
-                data.assignment_id,
-                status="won",
-                amount=str(data.amount),
-                currency=data.currency,
-            )
+        elif (
+            isinstance(data, WebhookDelivered | WebhookDeliveryFailed | WebhookDeadLettered)
+            and data.kind == "lead.assigned"
+        ):
+            await _set(conn, data.assignment_id, {"delivery": _DELIVERY[type(data)]})
 
     async def _assigned(self, data: LeadAssigned, at: str, conn: AsyncConnection) -> None:
         await conn.execute(
@@ -117,9 +129,34 @@ class AssignmentsProjection:
         await _advance_rotation(conn, data.pool, data.rotation + 1)
 
 
-async def _set(conn: AsyncConnection, assignment_id: str, **values: str) -> None:
+_DELIVERY: dict[type, str] = {
+    WebhookDelivered: "delivered",
+    WebhookDeliveryFailed: "failed",
+    WebhookDeadLettered: "dead",
+}
+
+
+def _status_change(data: Any, at: str) -> tuple[str, dict[str, str]] | None:
+    """The assignment's new status (and what comes with it) for an outcome event."""
+    if isinstance(data, LeadAccepted):
+        return data.assignment_id, {"status": "accepted", "accepted_at": at}
+    if isinstance(data, LeadContacted | LeadMeetingSet):
+        status = "contacted" if isinstance(data, LeadContacted) else "meeting_set"
+        return data.assignment_id, {"status": status}
+    if isinstance(data, LeadDeclined | DealLost):
+        status = "declined" if isinstance(data, LeadDeclined) else "lost"
+        return data.assignment_id, {"status": status, "outcome_reason": data.reason}
+    if isinstance(data, LeadReassigned) and data.assignment_id:
+        return data.assignment_id, {"status": "withdrawn", "outcome_reason": data.reason}
+    if isinstance(data, DealWon):
+        won = {"status": "won", "amount": str(data.amount), "currency": data.currency}
+        return data.assignment_id, won
+    return None
+
+
+async def _set(conn: AsyncConnection, assignment_id: str, values: dict[str, str]) -> None:
     await conn.execute(
-        update(assignments).where(assignments.c.assignment_id == assignment_id).values(**values)
+        update(assignments).where(assignments.c.assignment_id == assignment_id).values(values)
     )
 
 

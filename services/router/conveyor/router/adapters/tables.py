@@ -1,6 +1,18 @@
 """The router's database: the event store plus its read models."""
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    true,
+)
 
 from conveyor.events.store import event_store_metadata
 
@@ -41,6 +53,8 @@ assignments = Table(
     Column("assigned_at", String(40), nullable=False),
     Column("amount", String(40), nullable=True),
     Column("currency", String(3), nullable=True),
+    Column("accepted_at", String(40), nullable=True),
+    Column("outcome_reason", Text, nullable=True),
 )
 
 unroutable = Table(
@@ -49,4 +63,35 @@ unroutable = Table(
     Column("lead_id", String(36), primary_key=True),
     Column("reason", Text, nullable=False),
     Column("at", String(40), nullable=False),
+)
+
+webhook_secrets = Table(
+    "webhook_secrets",
+    metadata,
+    Column("secret_id", String(36), primary_key=True),
+    Column("rep_id", String(100), nullable=False, index=True),
+    Column("secret", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+)
+
+webhook_messages = Table(
+    "webhook_messages",
+    metadata,
+    Column("message_id", String(36), primary_key=True),
+    Column("rep_id", String(100), nullable=False),
+    Column("lead_id", String(36), nullable=False),
+    Column("assignment_id", String(36), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("correlation_id", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("recipient", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("due", Float, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Index("webhook_messages_queue", "status", "rep_id", "position", "recipient"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events import Envelope, Recorded
 from conveyor.events.runtime import Runtime
 from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.secrets import add_secret
 from conveyor.router.adapters.tables import assignments, reps
 from conveyor.router.domain.assignment import Assignment
 from conveyor.router.domain.state import RoutingState
@@ -53,3 +55,8 @@ class SqlUnitOfWork(UnitOfWork):
         if row is None:
             return None
         return Assignment(row.assignment_id, row.lead_id, row.rep_id, row.status)
+
+    async def add_webhook_secret(
+        self, rep_id: str, secret_id: str, secret: str, *, now: datetime, retire_at: datetime
+    ) -> bool:
+        return await add_secret(self.conn, rep_id, secret_id, secret, now=now, retire_at=retire_at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,8 @@ def pick(
     if missing:
         return Attempt(rule.target, pool, rule.strategy, (), summary=missing)
     scope = lead_scope(lead, rule.match_rep)
-    judged = [(rep.rep_id, _exclusion(rep, scope, state, now, relaxed)) for rep in members]
+    had: Collection[str] = state.tried.get(str(lead.get("lead_id")), ())
+    judged = [(rep.rep_id, _exclusion(rep, scope, state, now, relaxed, had)) for rep in members]
     counters = _counters(state, pool, [rep_id for rep_id, why in judged if why is None])
     candidates = tuple(
         Candidate(rep_id, why, counters.get(rep_id), len(state.load(rep_id).open_leads))
@@ -90,12 +91,21 @@ def _members(
 
 
 def _exclusion(
-    rep: Rep, scope: Scope, state: RoutingState, now: datetime, relaxed: bool
+    rep: Rep,
+    scope: Scope,
+    state: RoutingState,
+    now: datetime,
+    relaxed: bool,
+    had: Collection[str],
 ) -> str | None:
+    if rep.rep_id in had:
+        return "already had this lead"
     if not relaxed:
         return excluded(rep, state.load(rep.rep_id), now, scope)
     if not rep.active:
         return "inactive"
+    if rep.webhook_status != "healthy":
+        return f"webhook endpoint {rep.webhook_status}"
     absence = rep.absence_at(now)
     return f"absent until {absence.ends_at.isoformat()}" if absence else None
 

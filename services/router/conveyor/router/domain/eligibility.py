@@ -45,6 +45,8 @@ def _presence(rep: Rep, now: datetime) -> str | None:
         return "inactive"
     if not rep.available:
         return "unavailable"
+    if rep.webhook_status != "healthy":
+        return f"webhook endpoint {rep.webhook_status}"
     if (absence := rep.absence_at(now)) is not None:
         reason = f" ({absence.reason})" if absence.reason else ""
         return f"absent until {absence.ends_at.isoformat()}{reason}"

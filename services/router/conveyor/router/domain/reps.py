@@ -54,6 +54,9 @@ class Rep:
     capacity: Capacity = Capacity()
     weight: int = 1
     absences: tuple[Absence, ...] = ()
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    webhook_status: str = "healthy"
 
     def changed(self, changes: Mapping[str, Any]) -> Rep:
         """A copy with settings changed (the shape RepUpdated carries)."""
@@ -96,8 +99,12 @@ def parse_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
             parsed[key] = _hours(value)
         elif key == "capacity":
             parsed[key] = Capacity(**value)
-        elif key in ("name", "role", "webhook_url", "time_zone", "active", "weight"):
+        elif key in ("name", "role", "time_zone", "active", "weight"):
             parsed[key] = value
+        elif key in ("holiday_country", "holiday_subdivision"):
+            parsed[key] = value or None
+        elif key == "webhook_url":
+            parsed |= {"webhook_url": value, "webhook_status": "healthy"}
     return parsed
 
 

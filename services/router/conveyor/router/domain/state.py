@@ -10,6 +10,7 @@ from typing import Any
 from conveyor.router.domain.accounts import KeyAccount
 from conveyor.router.domain.fairness import Advance, PoolCounters
 from conveyor.router.domain.load import RepLoad
+from conveyor.router.domain.offers import Offer, Waiting
 from conveyor.router.domain.policy import PolicyBook
 from conveyor.router.domain.reps import Absence, Rep
 
@@ -25,6 +26,11 @@ class RoutingState:
     holder: dict[str, str] = field(default_factory=dict)
     unroutable: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     accounts: dict[str, KeyAccount] = field(default_factory=dict)
+    tried: dict[str, set[str]] = field(default_factory=dict)
+    offers: dict[str, Offer] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+    waiting: dict[str, Waiting] = field(default_factory=dict)
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def load(self, rep_id: str) -> RepLoad:
         """The rep's load (empty for a rep with no leads yet)."""
@@ -70,6 +76,8 @@ class RoutingState:
         self.unroutable.pop(lead_id, None)
         self.load(rep_id).offer(lead_id, at)
         self.holder[lead_id] = rep_id
+        self.tried.setdefault(lead_id, set()).add(rep_id)
+        self.waiting.setdefault(lead_id, Waiting(at))
         if advance is not None:
             self.pool(pool).apply(advance)
 
@@ -78,6 +86,26 @@ class RoutingState:
         if (rep_id := self.holder.get(lead_id)) is not None:
             self.load(rep_id).close(lead_id)
 
-    def park(self, lead_id: str, lead: Mapping[str, Any]) -> None:
+    def park(self, lead_id: str, lead: Mapping[str, Any], at: datetime | None = None) -> None:
         """No rep could take the lead; it waits for capacity."""
         self.unroutable[lead_id] = lead
+        if at is not None:
+            self.waiting.setdefault(lead_id, Waiting(at))
+
+    def open_offer(self, offer: Offer) -> None:
+        """The lead's current assignment (the one before it is no longer current)."""
+        self.offers[offer.assignment_id] = offer
+        self.current[offer.lead_id] = offer.assignment_id
+
+    def offer_of(self, assignment_id: str) -> Offer | None:
+        """An assignment still in flight (accepted leads too, until won, lost or moved)."""
+        return self.offers.get(assignment_id)
+
+    def end_offer(self, assignment_id: str, status: str) -> None:
+        """The assignment is over (won, lost, declined, withdrawn): its timers stop."""
+        offer = self.offers.pop(assignment_id, None)
+        if offer is not None:
+            offer.status = status
+            if self.current.get(offer.lead_id) == assignment_id:
+                del self.current[offer.lead_id]
+            self.close(offer.lead_id)

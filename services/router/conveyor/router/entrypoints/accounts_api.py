@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
+from conveyor.router.entrypoints.auth import ADMIN
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.schemas import Name, RepId
 from conveyor.router.service_layer import accounts
@@ -15,7 +16,7 @@ from conveyor.router.service_layer.accounts import (
     RegisterKeyAccount,
 )
 
-accounts_api = APIRouter(prefix="/v1/key-accounts", tags=["key accounts"])
+accounts_api = APIRouter(prefix="/v1/key-accounts", tags=["key accounts"], dependencies=ADMIN)
 Domain = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9.-]+\.[a-z]+$"),

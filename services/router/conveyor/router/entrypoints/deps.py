@@ -11,7 +11,7 @@ from conveyor.events.store import ConcurrencyError
 from conveyor.events.web import Problem
 from conveyor.router.bootstrap import RouterService
 from conveyor.router.domain.policy import PolicyError
-from conveyor.router.service_layer.handlers import NotFound
+from conveyor.router.service_layer.errors import NotFound
 from conveyor.router.service_layer.ports import UnitOfWork
 
 T = TypeVar("T")

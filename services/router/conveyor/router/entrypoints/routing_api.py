@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.web import Problem
+from conveyor.router.entrypoints.auth import ADMIN
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.rep_settings import as_utc
 from conveyor.router.service_layer import policies
@@ -19,7 +20,7 @@ from conveyor.router.service_layer.commands import (
     RollBackPolicy,
 )
 
-routing_api = APIRouter(prefix="/v1", tags=["routing"])
+routing_api = APIRouter(prefix="/v1", tags=["routing"], dependencies=ADMIN)
 
 
 class PolicyIn(BaseModel):

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from conveyor.events.catalogue.router import Role
 from conveyor.router.entrypoints.rep_settings import RepSettingsIn
@@ -68,8 +76,27 @@ class RepOut(BaseModel):
     time_zone: str
     active: bool
     available: bool = True
+    webhook_status: str = "healthy"
     settings: dict[str, Any] = Field(default_factory=dict)
     absences: list[dict[str, Any]] = Field(default_factory=list)
+    webhook_secret: str | None = None
+    """The endpoint's signing secret: shown once, when the rep is registered."""
+
+
+class RepKeyOut(BaseModel):
+    """A new API key for a rep's app: shown once."""
+
+    rep_id: str
+    key_id: str
+    key: str
+
+
+class SecretOut(BaseModel):
+    """A new signing secret for a rep's endpoint: shown once."""
+
+    rep_id: str
+    webhook_secret: str
+    previous_valid_for_hours: float
 
 
 class AssignmentOut(BaseModel):
@@ -86,10 +113,46 @@ class AssignmentOut(BaseModel):
     assigned_at: str
     amount: str | None = None
     currency: str | None = None
+    accepted_at: str | None = None
+    outcome_reason: str | None = None
+    lead: dict[str, Any] | None = None
+
+
+Amount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class DealWonIn(BaseModel):
     """The first deal, as the rep's app reports it."""
 
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    amount: Amount
+    currency: Currency
+
+
+class DeclineIn(BaseModel):
+    """Why the rep will not take the lead."""
+
+    reason: Reason
+
+
+class OutcomeIn(BaseModel):
+    """How a lead went: contacted, meeting_set, won (amount, currency) or lost (reason)."""
+
+    outcome: Literal["contacted", "meeting_set", "won", "lost"]
+    at: AwareDatetime | None = None
+    amount: Amount | None = None
+    currency: Currency | None = None
+    products: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+    account: dict[str, Any] = Field(default_factory=dict)
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> OutcomeIn:
+        if self.outcome == "won" and (self.amount is None or self.currency is None):
+            raise ValueError("a won deal needs amount and currency")
+        if self.outcome == "lost" and not self.reason:
+            raise ValueError("a lost deal needs a reason")
+        return self

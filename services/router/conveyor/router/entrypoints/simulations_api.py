@@ -10,12 +10,13 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import read_log
 from conveyor.router.domain.policy import Policy, PolicyError, policy_from_dict
+from conveyor.router.entrypoints.auth import ADMIN
 from conveyor.router.entrypoints.deps import ServiceDep
 from conveyor.router.entrypoints.rep_settings import as_utc
 from conveyor.router.entrypoints.schemas import RepPatch
 from conveyor.router.service_layer.replay import simulate
 
-simulations_api = APIRouter(prefix="/v1/routing", tags=["routing"])
+simulations_api = APIRouter(prefix="/v1/routing", tags=["routing"], dependencies=ADMIN)
 SIMULATED = -1  # the version number a policy given inline is simulated under
 
 

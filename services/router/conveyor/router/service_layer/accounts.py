@@ -10,7 +10,7 @@ from conveyor.events.catalogue.router import (
     KeyAccountOwnerChanged,
     KeyAccountRegistered,
 )
-from conveyor.router.service_layer.handlers import NotFound
+from conveyor.router.service_layer.errors import NotFound
 from conveyor.router.service_layer.ports import UnitOfWork
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from conveyor.events.catalogue.router import Role
 
@@ -90,3 +90,34 @@ class ReportWon:
     assignment_id: str
     amount: Decimal
     currency: str
+    rep_id: str | None = None
+    products: tuple[str, ...] = ()
+    account: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Accept:
+    """The rep takes an offered lead (rep_id None: an administrator acts)."""
+
+    assignment_id: str
+    rep_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decline:
+    """The rep declines a lead, with a reason; it goes to the next eligible rep."""
+
+    assignment_id: str
+    reason: str
+    rep_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """How a lead went short of a won deal: contacted, meeting set, lost."""
+
+    assignment_id: str
+    outcome: Literal["contacted", "meeting_set", "lost"]
+    rep_id: str | None = None
+    at: datetime | None = None
+    reason: str | None = None

@@ -7,6 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 from conveyor.events import Envelope
+from conveyor.events.catalogue.delivery import (
+    LeadContacted,
+    LeadMeetingSet,
+    LeadReminded,
+    RepKeyIssued,
+    RepKeyRevoked,
+    RepWebhookStatusChanged,
+    TeamLeadNotified,
+)
 from conveyor.events.catalogue.router import (
     DealLost,
     DealWon,
@@ -15,7 +24,9 @@ from conveyor.events.catalogue.router import (
     LeadAccepted,
     LeadAssigned,
     LeadDeclined,
+    LeadEscalated,
     LeadReassigned,
+    LeadSlaBreached,
     LeadUnroutable,
     RepAbsenceCancelled,
     RepAbsenceScheduled,
@@ -29,6 +40,7 @@ from conveyor.events.catalogue.router import (
 from conveyor.router.domain.accounts import FREE_MAIL, KeyAccount
 from conveyor.router.domain.distribution import DIRECT
 from conveyor.router.domain.fairness import STRIDE, Advance
+from conveyor.router.domain.offers import Offer
 from conveyor.router.domain.policy import Activation, policy_from_dict
 from conveyor.router.domain.reps import Absence, Rep
 from conveyor.router.domain.state import RoutingState
@@ -92,6 +104,8 @@ def _rolled_back(state: RoutingState, event: RoutingPolicyRolledBack, _: Envelop
 def _assigned(state: RoutingState, event: LeadAssigned, env: Envelope) -> None:
     at = event.decided_at or env.time
     state.assign(event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event))
+    offer = Offer(event.assignment_id, event.lead_id, event.rep_id, at, event.sla)
+    state.open_offer(offer)
 
 
 def _advance(state: RoutingState, event: LeadAssigned) -> Advance | None:
@@ -119,7 +133,8 @@ def _owner(state: RoutingState, event: KeyAccountOwnerChanged, _: Envelope) -> N
 
 def _won(state: RoutingState, event: DealWon, _: Envelope) -> None:
     """A won customer is an account of the rep who won it (a returning customer)."""
-    state.close(event.lead_id)
+    state.end_offer(event.assignment_id, "won")
+    state.waiting.pop(event.lead_id, None)
     contact = event.lead.contact
     domain = (contact.email or "").rpartition("@")[2].casefold()
     state.accounts[f"customer:{event.lead_id}"] = KeyAccount(
@@ -131,12 +146,60 @@ def _won(state: RoutingState, event: DealWon, _: Envelope) -> None:
     )
 
 
-def _unroutable(state: RoutingState, event: LeadUnroutable, _: Envelope) -> None:
-    state.park(event.lead_id, parked_lead(event.lead, event.qualification))
+def _unroutable(state: RoutingState, event: LeadUnroutable, env: Envelope) -> None:
+    at = event.decided_at or env.time
+    state.park(event.lead_id, parked_lead(event.lead, event.qualification), at)
 
 
-def _closed(state: RoutingState, event: Any, _: Envelope) -> None:
+def _accepted(state: RoutingState, event: LeadAccepted, env: Envelope) -> None:
     state.close(event.lead_id)
+    state.waiting.pop(event.lead_id, None)
+    if (offer := state.offer_of(event.assignment_id)) is not None:
+        offer.status, offer.accepted_at = "accepted", env.time
+
+
+def _progressed(state: RoutingState, event: LeadContacted | LeadMeetingSet, _: Envelope) -> None:
+    if (offer := state.offer_of(event.assignment_id)) is not None:
+        offer.status = "contacted" if isinstance(event, LeadContacted) else "meeting_set"
+
+
+def _declined(state: RoutingState, event: LeadDeclined, _: Envelope) -> None:
+    state.end_offer(event.assignment_id, "declined")
+
+
+def _reassigned(state: RoutingState, event: LeadReassigned, _: Envelope) -> None:
+    assignment_id = event.assignment_id or state.current.get(event.lead_id, "")
+    state.end_offer(assignment_id, "withdrawn")
+    state.close(event.lead_id)
+
+
+def _lost(state: RoutingState, event: DealLost, _: Envelope) -> None:
+    state.end_offer(event.assignment_id, "lost")
+    state.waiting.pop(event.lead_id, None)
+
+
+def _stepped(state: RoutingState, event: Any, _: Envelope) -> None:
+    """An SLA ladder step was taken: the offer's ladder moves past it."""
+    if isinstance(event, LeadEscalated) and not event.assignment_id:
+        if (waiting := state.waiting.get(event.lead_id)) is not None:
+            waiting.alerted = True
+        return
+    offer = state.offer_of(event.assignment_id)
+    if offer is not None and event.step is not None and event.sla:
+        offer.done[event.sla] = max(offer.done.get(event.sla, 0), event.step + 1)
+
+
+def _key_issued(state: RoutingState, event: RepKeyIssued, _: Envelope) -> None:
+    state.keys[event.key_id] = (event.rep_id, event.key_hash)
+
+
+def _key_revoked(state: RoutingState, event: RepKeyRevoked, _: Envelope) -> None:
+    state.keys.pop(event.key_id, None)
+
+
+def _endpoint(state: RoutingState, event: RepWebhookStatusChanged, _: Envelope) -> None:
+    if (rep := state.reps.get(event.rep_id)) is not None:
+        state.reps[event.rep_id] = replace(rep, webhook_status=event.status)
 
 
 _FOLDS: dict[type, Fold] = {
@@ -150,11 +213,20 @@ _FOLDS: dict[type, Fold] = {
     RoutingPolicyRolledBack: _rolled_back,
     LeadAssigned: _assigned,
     LeadUnroutable: _unroutable,
-    LeadAccepted: _closed,
-    LeadDeclined: _closed,
-    LeadReassigned: _closed,
+    LeadAccepted: _accepted,
+    LeadContacted: _progressed,
+    LeadMeetingSet: _progressed,
+    LeadDeclined: _declined,
+    LeadReassigned: _reassigned,
     DealWon: _won,
+    DealLost: _lost,
+    LeadReminded: _stepped,
+    TeamLeadNotified: _stepped,
+    LeadSlaBreached: _stepped,
+    LeadEscalated: _stepped,
     KeyAccountRegistered: _account,
     KeyAccountOwnerChanged: _owner,
-    DealLost: _closed,
+    RepKeyIssued: _key_issued,
+    RepKeyRevoked: _key_revoked,
+    RepWebhookStatusChanged: _endpoint,
 }

@@ -64,3 +64,10 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def assignment(self, assignment_id: str) -> Assignment | None:
         """An assignment, if known."""
+
+    @abc.abstractmethod
+    async def add_webhook_secret(
+        self, rep_id: str, secret_id: str, secret: str, *, now: datetime, retire_at: datetime
+    ) -> bool:
+        """Keep a new signing secret for the rep's endpoint; the rep's secrets still in force
+        expire at ``retire_at``. Returns whether there were any."""

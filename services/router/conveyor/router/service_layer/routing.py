@@ -35,7 +35,7 @@ async def route_lead(
     verdict = qualified.model_dump(mode="json", exclude={"lead", "lead_id"})
     decision = decide(lead_fields(qualified.lead, verdict, state, matching), state, now)
     event = decision_event(
-        decision, qualified.lead, verdict, assignment_id=_assignment_id(envelope), now=now
+        decision, qualified.lead, verdict, assignment_id=assignment_id_for(envelope), now=now
     )
     await uow.append(
         qualified.lead_id,
@@ -65,7 +65,7 @@ async def retry_unroutable(
         history = await uow.stream(lead_id)
         cause = history[-1].envelope
         event = decision_event(
-            decision, snapshot, verdict, assignment_id=_assignment_id(cause), now=now
+            decision, snapshot, verdict, assignment_id=assignment_id_for(cause), now=now
         )
         envelope = new_envelope(event, subject=lead_id, source=source, caused_by=cause, now=now)
         await uow.append(lead_id, [envelope], expected_version=history[-1].version)
@@ -145,5 +145,6 @@ def decision_event(
     )
 
 
-def _assignment_id(cause: Envelope) -> str:
+def assignment_id_for(cause: Envelope) -> str:
+    """The id of the assignment a decision caused by ``cause`` makes (stable on replay)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:assignment:{cause.id}"))

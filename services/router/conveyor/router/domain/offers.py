@@ -1,0 +1,57 @@
+"""Offers in flight: who holds each lead, since when, how far its SLA ladders have gone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+OPEN = ("offered", "accepted", "contacted", "meeting_set")
+CLOSED = ("won", "lost", "declined", "withdrawn")
+
+
+class AssignmentError(Exception):
+    """A command that the assignment's state does not allow."""
+
+
+@dataclass
+class Offer:
+    """One assignment of a lead to a rep, folded from the lead's stream."""
+
+    assignment_id: str
+    lead_id: str
+    rep_id: str
+    offered_at: datetime
+    sla: Mapping[str, Any] | None = None
+    status: str = "offered"
+    accepted_at: datetime | None = None
+    done: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def clock(self) -> tuple[str, datetime] | None:
+        """The SLA clock running now ("accept" from the offer, "contact" from the accept)."""
+        if self.status == "offered":
+            return "accept", self.offered_at
+        if self.status == "accepted" and self.accepted_at is not None:
+            return "contact", self.accepted_at
+        return None
+
+    def check_open(self) -> None:
+        """Raise unless the assignment is still open."""
+        if self.status in CLOSED:
+            raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")
+
+    def check_offered(self) -> None:
+        """Raise unless the lead is offered and not yet taken."""
+        self.check_open()
+        if self.status != "offered":
+            raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")
+
+
+@dataclass
+class Waiting:
+    """A lead with no accepted owner yet: since when, and whether that was alerted."""
+
+    since: datetime
+    alerted: bool = False
