@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,13 +18,19 @@ from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
 from conveyor.router.adapters.fuzzy import company_similarity
+from conveyor.router.adapters.holidays import holiday_checker
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
 from conveyor.router.adapters.retry import UnroutableRetry
 from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.timers import SlaTimers
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.config import Settings
+from conveyor.router.domain.calendar import WorkingCalendar
+from conveyor.router.domain.reps import Rep, parse_settings
+from conveyor.router.domain.sla import DEFAULT_SLA, sla_from_dict
 from conveyor.router.service_layer.ports import AccountMatching, Clock
 from conveyor.router.service_layer.routing import route_lead
+from conveyor.router.service_layer.sla_timers import Timers
 from conveyor.webhooks.safety import EndpointPolicy
 from conveyor.webhooks.sender import WebhookSender
 
@@ -34,14 +39,14 @@ CONSUMER_GROUP = "conveyor.router"
 
 @dataclass
 class RouterService:
-    """The router's runtime, HTTP client, clock, routing state and unit of work factory."""
+    """The router's runtime, clock, routing state and unit of work factory."""
 
     settings: Settings
     runtime: Runtime
-    client: httpx.AsyncClient
     clock: Clock
     cache: RoutingStateCache
     matching: AccountMatching
+    wake_delivery: Callable[[], None] = lambda: None
 
     @property
     def endpoint_policy(self) -> EndpointPolicy:
@@ -77,8 +82,6 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         transport=transport_from_url(settings.bus_url),
         projections=[RepsProjection(), AssignmentsProjection()],
     )
-    client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
-    runtime.on_stop(client.aclose)
     sender = WebhookSender(
         endpoint_policy(settings),
         timeout=settings.webhook_timeout,
@@ -86,7 +89,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     )
     cache = RoutingStateCache(runtime.store)
     matching = AccountMatching(company_similarity, settings.key_account_threshold)
-    service = RouterService(settings, runtime, client, clock, cache, matching)
+    service = RouterService(settings, runtime, clock, cache, matching)
 
     async def on_lead_qualified(envelope: Envelope, conn: AsyncConnection) -> None:
         uow = SqlUnitOfWork(conn, runtime, cache)
@@ -112,6 +115,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         concurrency=settings.webhook_concurrency,
     )
     delivery.waker = runtime.add_worker(delivery.run)
+    service.wake_delivery = delivery.waker.wake
     retry = UnroutableRetry(
         cache=cache,
         engine=runtime.engine,
@@ -122,8 +126,35 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         interval=settings.retry_interval,
     )
     retry.waker = runtime.add_worker(retry.run)
+    timers = SlaTimers(
+        timers=sla_timers(settings),
+        unit_of_work=service.unit_of_work,
+        clock=clock,
+        source=runtime.source,
+        matching=matching,
+        interval=settings.timer_interval,
+    )
+    timers.waker = runtime.add_worker(timers.run)
     _watch_waiting_leads(runtime, cache)
     return service
+
+
+def sla_timers(settings: Settings) -> Timers:
+    """Each rep's working calendar (hours, time zone, public holidays), the business
+    calendar for the stuck-lead alert, and the default SLA."""
+    business = WorkingCalendar(
+        settings.business_time_zone,
+        parse_settings({"working_hours": settings.business_hours})["working_hours"],
+        holiday_checker(settings.business_holiday_country, settings.business_holiday_subdivision),
+    )
+    default = sla_from_dict(settings.default_sla) if settings.default_sla else DEFAULT_SLA
+    return Timers(rep_calendar, business, default)
+
+
+def rep_calendar(rep: Rep) -> WorkingCalendar:
+    """A rep's working calendar: their hours on their clock, less their country's holidays."""
+    holidays = holiday_checker(rep.holiday_country, rep.holiday_subdivision)
+    return WorkingCalendar(rep.time_zone, rep.working_hours, holidays)
 
 
 def _watch_waiting_leads(runtime: Runtime, cache: RoutingStateCache) -> None:
@@ -134,3 +165,9 @@ def _watch_waiting_leads(runtime: Runtime, cache: RoutingStateCache) -> None:
         registry=runtime.metrics.registry,
     )
     waiting.set_function(lambda: len(cache.state.unroutable))
+    stuck = Gauge(
+        "conveyor_router_leads_stuck",
+        "Leads with no accepted owner for more than one business day (alert on any)",
+        registry=runtime.metrics.registry,
+    )
+    stuck.set_function(lambda: sum(w.alerted for w in cache.state.waiting.values()))

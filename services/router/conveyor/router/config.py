@@ -1,9 +1,13 @@
 """Router settings, from CONVEYOR_ROUTER_* environment variables."""
 
+from typing import Any
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
+
+WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
 class Settings(BaseSettings):
@@ -40,8 +44,14 @@ class Settings(BaseSettings):
     """Seconds between looks at SLA timers when nothing is committed."""
     business_time_zone: str = "UTC"
     """The calendar of "one business day" for leads with no accepted owner."""
-    business_hours: str = "mon-fri 09:00-17:00"
+    business_hours: dict[str, list[tuple[str, str]]] = Field(
+        default_factory=lambda: {day: [("09:00", "17:00")] for day in WORKDAYS}
+    )
     business_holiday_country: str | None = None
+    business_holiday_subdivision: str | None = None
+    default_sla: dict[str, Any] | None = None
+    """The SLA of offers whose rule sets none (JSON; default: accept within 60 working
+    minutes, first contact within 480; see the router's README)."""
 
     @property
     def base_url(self) -> str:

@@ -21,10 +21,15 @@ def decide(
     lead: Lead, state: RoutingState, now: datetime, *, policy: Policy | None = None
 ) -> Decision:
     """Route one lead with the policy in force at ``now`` (or the one given)."""
-    decision = _route(lead, state, now, policy or state.policies.active(now))
+    policy = policy or state.policies.active(now)
+    decision = _route(lead, state, now, policy)
+    extra = {}
     if account := lead.get("key_account"):
-        return replace(decision, extra={"key_account": account})
-    return decision
+        extra["key_account"] = account
+    rule = next((r for r in policy.rules if r.name == decision.rule), None)
+    if rule is not None and rule.sla is not None and decision.rep_id is not None:
+        extra["sla"] = dict(rule.sla)
+    return replace(decision, extra=extra) if extra else decision
 
 
 def _route(lead: Lead, state: RoutingState, now: datetime, policy: Policy) -> Decision:

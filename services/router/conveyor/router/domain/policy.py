@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from conveyor.router.domain.conditions import OPERATORS, Condition
+from conveyor.router.domain.sla import SlaError, sla_from_dict
 
 STRATEGIES = ("round_robin", "weighted_round_robin", "least_loaded")
 REP_ATTRIBUTES = ("territories", "segments", "product_lines", "languages")
@@ -34,6 +35,7 @@ class Rule:
     match_rep: Mapping[str, str] = field(default_factory=dict)
     roles: tuple[str, ...] = ("hunter",)
     on_no_candidate: str = "next_rule"
+    sla: Mapping[str, Any] | None = None
 
     @property
     def target(self) -> str:
@@ -69,6 +71,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         match_rep=dict(data.get("match_rep", {})),
         roles=tuple(data.get("roles", ("hunter",))),
         on_no_candidate=data.get("on_no_candidate", "next_rule"),
+        sla=data.get("sla"),
     )
     check_rule(rule)
     return rule
@@ -90,6 +93,11 @@ def check_rule(rule: Rule) -> None:
             raise PolicyError(f"rule {rule.name}: {condition.op} takes [low, high]")
     if unknown := set(rule.match_rep) - set(REP_ATTRIBUTES):
         raise PolicyError(f"rule {rule.name}: match_rep knows {REP_ATTRIBUTES}, not {unknown}")
+    if rule.sla is not None:
+        try:
+            sla_from_dict(rule.sla, path=f"rule {rule.name}: sla")
+        except SlaError as exc:
+            raise PolicyError(f"{exc.field}: {exc.reason}") from None
 
 
 def policy_from_dict(

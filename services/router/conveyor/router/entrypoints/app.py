@@ -12,6 +12,7 @@ from conveyor.router.entrypoints.api import reps_api
 from conveyor.router.entrypoints.assignments import assignments_api
 from conveyor.router.entrypoints.routing_api import routing_api
 from conveyor.router.entrypoints.simulations_api import simulations_api
+from conveyor.router.entrypoints.webhooks_api import webhooks_api
 from conveyor.router.service_layer.ports import Clock
 
 
@@ -20,5 +21,12 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     return service_app(
         title="Conveyor router",
         build=lambda: bootstrap(settings or Settings(), clock),
-        routers=[reps_api, assignments_api, routing_api, simulations_api, accounts_api],
+        routers=[
+            reps_api,
+            assignments_api,
+            routing_api,
+            simulations_api,
+            accounts_api,
+            webhooks_api,
+        ],
     )

@@ -28,7 +28,7 @@ async def accept(cmd: Accept, uow: UnitOfWork, *, source: str, now: datetime) ->
     """The rep takes the offered lead: LeadAccepted (their open-leads count drops)."""
     offer = await _offer(cmd.assignment_id, cmd.rep_id, uow)
     offer.check_offered()
-    await _append(uow, offer.lead_id, [_accepted(offer)], source=source, now=now)
+    await append_to_lead(uow, offer.lead_id, [_accepted(offer)], source=source, now=now)
 
 
 async def decline(
@@ -61,7 +61,9 @@ async def report_outcome(
         event = LeadMeetingSet(**ids, meeting_at=cmd.at)
     else:
         event = DealLost(**ids, reason=cmd.reason or "", lost_at=now)
-    await _append(uow, offer.lead_id, [*_implied_accept(offer), event], source=source, now=now)
+    await append_to_lead(
+        uow, offer.lead_id, [*_implied_accept(offer), event], source=source, now=now
+    )
     return event
 
 
@@ -81,7 +83,7 @@ async def report_won(cmd: ReportWon, uow: UnitOfWork, *, source: str, now: datet
         products=cmd.products,
         account=dict(cmd.account),
     )
-    await _append(uow, offer.lead_id, [*_implied_accept(offer), won], source=source, now=now)
+    await append_to_lead(uow, offer.lead_id, [*_implied_accept(offer), won], source=source, now=now)
     return won
 
 
@@ -119,7 +121,7 @@ async def move_on(
             step=step,
         )
         before = [*before, moved]
-    await _append(uow, offer.lead_id, [*before, event], source=source, now=now)
+    await append_to_lead(uow, offer.lead_id, [*before, event], source=source, now=now)
     return event if isinstance(event, LeadAssigned) else None
 
 
@@ -157,9 +159,10 @@ def _implied_accept(offer: Offer) -> list[Event]:
     return [_accepted(offer)] if offer.status == "offered" else []
 
 
-async def _append(
+async def append_to_lead(
     uow: UnitOfWork, lead_id: str, events: Sequence[Event], *, source: str, now: datetime
 ) -> list[Recorded]:
+    """Append events to the lead's stream, caused by its last event."""
     history = await uow.stream(lead_id)
     cause = history[-1].envelope
     envelopes = [

@@ -142,6 +142,7 @@ def decision_event(
         decided_at=now,
         key_account=decision.extra.get("key_account"),
         qualification=dict(verdict),
+        sla=decision.extra.get("sla"),
     )
 
 
