@@ -10,7 +10,14 @@ from rapidfuzz import fuzz
 
 from conveyor.events import Envelope, Recorded, new_envelope
 from conveyor.events.catalogue.intake import LeadQualified
-from conveyor.events.catalogue.router import LeadAssigned
+from conveyor.events.catalogue.router import (
+    DealLost,
+    DealWon,
+    LeadAccepted,
+    LeadAssigned,
+    LeadDeclined,
+    LeadReassigned,
+)
 from conveyor.events.catalogue.values import Contact, LeadSnapshot, Location
 from conveyor.events.store import ConcurrencyError
 from conveyor.router.domain.assignment import Assignment
@@ -18,6 +25,13 @@ from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.folding import fold
 from conveyor.router.service_layer.ports import AccountMatching, RepView, UnitOfWork
 
+ENDINGS: dict[type, str] = {
+    LeadAccepted: "accepted",
+    DealWon: "won",
+    DealLost: "lost",
+    LeadDeclined: "declined",
+    LeadReassigned: "withdrawn",
+}
 MATCHING = AccountMatching(lambda a, b: float(fuzz.token_sort_ratio(a, b)), 90.0)
 SOURCE = "/conveyor/router"
 
@@ -57,13 +71,16 @@ class FakeUnitOfWork(UnitOfWork):
         return None
 
     async def assignment(self, assignment_id: str) -> Assignment | None:
+        found: Assignment | None = None
         for recorded in self.log:
             data = recorded.envelope.data
-            if isinstance(data, LeadAssigned) and data.assignment_id == assignment_id:
-                offer = (await self.routing_state()).offer_of(assignment_id)
-                status = offer.status if offer else "closed"
-                return Assignment(assignment_id, data.lead_id, data.rep_id, status)
-        return None
+            if getattr(data, "assignment_id", None) != assignment_id:
+                continue
+            if isinstance(data, LeadAssigned):
+                found = Assignment(assignment_id, data.lead_id, data.rep_id)
+            elif found is not None and type(data) in ENDINGS:
+                found = Assignment(assignment_id, found.lead_id, found.rep_id, ENDINGS[type(data)])
+        return found
 
     async def add_webhook_secret(
         self, rep_id: str, secret_id: str, secret: str, *, now: datetime, retire_at: datetime
