@@ -92,6 +92,15 @@ async def never_reply(_request: Received, _writer: asyncio.StreamWriter) -> None
     await asyncio.Event().wait()
 
 
+async def trickle(_request: Received, writer: asyncio.StreamWriter) -> None:
+    """Answer 200 at once, then send a long body one byte every 50 ms."""
+    writer.write(_head(200, {"content-length": "1000000"}))
+    while True:
+        writer.write(b"x")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class Flood:
     """Answers 200 with a body of `size` bytes, sent in chunks; counts what it got written."""

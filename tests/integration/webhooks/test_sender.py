@@ -15,7 +15,7 @@ from conveyor.devkit.local import free_port
 from conveyor.webhooks import signing
 from conveyor.webhooks.safety import EndpointPolicy
 from conveyor.webhooks.sender import Attempt, WebhookSender
-from tests.integration.webhooks.receiver import Flood, never_reply, receiving, reply
+from tests.integration.webhooks.receiver import Flood, never_reply, receiving, reply, trickle
 
 LOOPBACK_OK = EndpointPolicy(require_https=False, allow_loopback=True)
 BODY = json.dumps({"type": "lead.offered", "data": {"lead_id": "L-1"}}).encode()
@@ -23,8 +23,8 @@ BODY = json.dumps({"type": "lead.offered", "data": {"lead_id": "L-1"}}).encode()
 
 @pytest.fixture
 async def sender() -> AsyncIterator[WebhookSender]:
-    """A sender allowed to reach loopback over http, cut off after one second."""
-    sender = WebhookSender(LOOPBACK_OK, timeout=1.0)
+    """A sender allowed to reach loopback over http (a generous timeout: machines are slow)."""
+    sender = WebhookSender(LOOPBACK_OK, timeout=10.0)
     yield sender
     await sender.aclose()
 
@@ -111,6 +111,17 @@ async def test_a_receiver_slower_than_the_timeout_is_cut_off_and_retried() -> No
     assert 0.5 <= elapsed < 2.5
 
 
+async def test_the_timeout_bounds_the_whole_attempt_not_each_read() -> None:
+    sender = WebhookSender(LOOPBACK_OK, timeout=0.5, max_response_bytes=100_000)
+    async with receiving(trickle) as receiver:
+        started = time.monotonic()
+        attempt = await _send(sender, f"http://127.0.0.1:{receiver.port}/")
+        elapsed = time.monotonic() - started
+    assert (attempt.outcome, attempt.status_code) == ("retry", None)
+    assert "timed out after 0.5 s" in attempt.error
+    assert 0.5 <= elapsed < 2.5
+
+
 async def test_a_refused_connection_is_retried(sender: WebhookSender) -> None:
     attempt = await _send(sender, f"http://127.0.0.1:{free_port()}/")
     assert (attempt.outcome, attempt.status_code) == ("retry", None)
@@ -135,7 +146,7 @@ async def test_a_huge_response_is_not_read_beyond_the_cap() -> None:
 
 
 async def test_loopback_is_refused_unless_the_policy_allows_it(sender: WebhookSender) -> None:
-    strict = WebhookSender(EndpointPolicy(require_https=False), timeout=1.0)
+    strict = WebhookSender(EndpointPolicy(require_https=False), timeout=10.0)
     async with receiving(reply(200)) as receiver:
         refused = await _send(strict, f"http://127.0.0.1:{receiver.port}/")
         allowed = await _send(sender, f"http://127.0.0.1:{receiver.port}/")
@@ -146,7 +157,7 @@ async def test_loopback_is_refused_unless_the_policy_allows_it(sender: WebhookSe
 
 
 async def test_a_host_name_is_judged_by_what_it_resolves_to() -> None:
-    strict = WebhookSender(EndpointPolicy(require_https=False), timeout=1.0)
+    strict = WebhookSender(EndpointPolicy(require_https=False), timeout=10.0)
     async with receiving(reply(200)) as receiver:
         attempt = await _send(strict, f"http://localhost:{receiver.port}/")
     assert attempt.outcome == "refused"
@@ -155,7 +166,7 @@ async def test_a_host_name_is_judged_by_what_it_resolves_to() -> None:
 
 
 async def test_plain_http_is_refused_when_https_is_required() -> None:
-    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=1.0)
+    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=10.0)
     async with receiving(reply(200)) as receiver:
         attempt = await _send(sender, f"http://127.0.0.1:{receiver.port}/")
     assert attempt.outcome == "refused"
@@ -183,7 +194,7 @@ def _trusting(ca: trustme.CA) -> ssl.SSLContext:
 async def test_https_to_a_host_name_checks_sni_and_certificate_on_that_name(
     ca: trustme.CA,
 ) -> None:
-    sender = WebhookSender(EndpointPolicy(allow_loopback=True), verify=_trusting(ca))
+    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=10.0, verify=_trusting(ca))
     async with receiving(reply(200), tls=_tls_server(ca, "localhost")) as receiver:
         attempt = await _send(sender, f"https://localhost:{receiver.port}/hook")
     assert (attempt.outcome, attempt.error) == ("delivered", "")
@@ -192,7 +203,7 @@ async def test_https_to_a_host_name_checks_sni_and_certificate_on_that_name(
 
 
 async def test_https_with_a_certificate_for_another_name_is_retried(ca: trustme.CA) -> None:
-    sender = WebhookSender(EndpointPolicy(allow_loopback=True), verify=_trusting(ca))
+    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=10.0, verify=_trusting(ca))
     async with receiving(reply(200), tls=_tls_server(ca, "other.example")) as receiver:
         attempt = await _send(sender, f"https://localhost:{receiver.port}/hook")
     assert attempt.outcome == "retry"
@@ -201,7 +212,7 @@ async def test_https_with_a_certificate_for_another_name_is_retried(ca: trustme.
 
 
 async def test_https_with_an_untrusted_certificate_is_retried(ca: trustme.CA) -> None:
-    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=1.0)
+    sender = WebhookSender(EndpointPolicy(allow_loopback=True), timeout=10.0)
     async with receiving(reply(200), tls=_tls_server(ca, "localhost")) as receiver:
         attempt = await _send(sender, f"https://localhost:{receiver.port}/hook")
     assert attempt.outcome == "retry"

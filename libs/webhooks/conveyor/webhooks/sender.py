@@ -72,7 +72,7 @@ class WebhookSender:
         extra_headers: Mapping[str, str] | None = None,
         timestamp: int | None = None,
     ) -> Attempt:
-        """POST one signed message to url and say how it went; never raises for network trouble."""
+        """POST one signed message to url and say how it went (ValueError only for bad secrets)."""
         stamp = int(time.time()) if timestamp is None else timestamp
         headers = _extra(extra_headers or {})
         headers |= self._own_headers(signing.headers(secrets, msg_id, stamp, body))
