@@ -7,13 +7,17 @@ from typing import Any
 
 import pytest
 
+from conveyor.events import new_envelope
 from conveyor.events.catalogue.followup import AccountWentDormant, ReactivationScheduled
+from conveyor.events.catalogue.router import RepAvailabilityChanged
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.handover import account_id_for
 
+from .conftest import credential
 from .harness import (
     ADMIN,
     ADMIN_TOKEN,
+    ROUTER,
     Followup,
     ManualClock,
     Router,
@@ -36,6 +40,7 @@ async def followup(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Followup
         first_order_within_days=10,
         dormant_after_days=20,
         reactivation_offer_code="COMEBACK10",
+        reactivation_pool="winback-desk",
     )
     clock.set(WON)
     async with running(settings, clock) as app:
@@ -81,10 +86,11 @@ async def test_no_first_order_within_the_period_sends_the_account_dormant(
     assert (await on(followup, clock, "2025-03-13T00:00:01"))["status"] == "dormant"
     [task] = await reactivations(followup)
     assert (task["farmer_id"], task["due_on"]) == ("f-1", "2025-03-13")
-    assert "COMEBACK10" in task["notes"]
+    assert task["offer_code"] == "COMEBACK10" and "COMEBACK10" in task["notes"]
     dormant, scheduled = await dormancy_events(followup)
     assert dormant.reason == "no first order"
     assert (scheduled.offer_code, scheduled.task_id) == ("COMEBACK10", task["task_id"])
+    assert (scheduled.farmer_id, scheduled.pool) == ("f-1", None)
     await on(followup, clock, "2025-06-01T00:00:00")
     assert len(await reactivations(followup)) == 1
 
@@ -106,3 +112,40 @@ async def test_orders_keep_the_account_awake_until_it_goes_quiet_again(
     later = {"amount": "80.00", "currency": "EUR", "ordered_at": "2025-04-02T09:00:00Z"}
     await followup.client.post(f"/v1/accounts/{ACCOUNT}/orders", json=later, headers=ADMIN)
     assert (await followup.get(f"/v1/accounts/{ACCOUNT}"))["status"] == "active"
+
+
+async def test_an_account_without_a_farmer_goes_to_the_reactivation_pool_which_works_it(
+    followup: Followup, router: Router, clock: ManualClock
+) -> None:
+    await router.win("lead-1", won_at=WON)  # no farmer enrolled: the account is unassigned
+    await eventually(lambda: followup.get("/v1/tasks", account_id=ACCOUNT))
+    assert (await on(followup, clock, "2025-03-13T00:00:01"))["status"] == "dormant"
+    [task] = await reactivations(followup)
+    assert (task["farmer_id"], task["offer_code"]) == ("winback-desk", "COMEBACK10")
+    _, scheduled = await dormancy_events(followup)
+    assert (scheduled.farmer_id, scheduled.pool) == ("winback-desk", "winback-desk")
+    desk = await credential(followup, "winback-desk")
+    [seen] = (await followup.client.get("/v1/tasks", headers=desk)).json()
+    assert seen["task_id"] == task["task_id"]
+    won_back = {"outcome": "reorder_placed", "amount": "75.00", "currency": "EUR"}
+    path = f"/v1/tasks/{task['task_id']}/complete"
+    assert (await followup.client.post(path, json=won_back, headers=desk)).status_code == 200
+    assert (await followup.get(f"/v1/accounts/{ACCOUNT}"))["status"] == "active"
+
+
+async def test_an_account_whose_farmer_is_away_goes_to_the_reactivation_pool(
+    followup: Followup, router: Router, clock: ManualClock
+) -> None:
+    await handed_over(followup, router)
+    away = RepAvailabilityChanged(rep_id="f-1", available=False, until=utc("2025-03-20T00:00:00"))
+    await router.deliver(new_envelope(away, subject="f-1", source=ROUTER))
+
+    async def on_leave() -> bool:
+        farmers = await followup.get("/v1/farmers")
+        return farmers[0]["available"] is False
+
+    await eventually(on_leave)
+    assert (await on(followup, clock, "2025-03-13T00:00:01"))["status"] == "dormant"
+    [task] = await reactivations(followup)
+    assert task["farmer_id"] == "winback-desk"
+    assert (await followup.get(f"/v1/accounts/{ACCOUNT}"))["farmer_id"] == "f-1"

@@ -51,6 +51,9 @@ class FakeFarmerLoads(FarmerLoads):
     async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
         return None
 
+    async def is_available(self, conn: AsyncConnection, farmer_id: str) -> bool:
+        return any(f.farmer_id == farmer_id and f.available for f in self.farmers)
+
     async def accounts_of(self, conn: AsyncConnection, farmer_id: str) -> list[Placement]:
         return []
 

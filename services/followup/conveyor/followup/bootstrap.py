@@ -149,6 +149,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         firing=Firing(
             holidays=frozenset(settings.holidays),
             offer_code=settings.reactivation_offer_code,
+            reactivation_pool=settings.reactivation_pool,
             grace_days=settings.overdue_grace_days,
             new_task_id=deps.new_task_id,
         ),

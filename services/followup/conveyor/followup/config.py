@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     overdue_grace_days: int = Field(default=0, ge=0)
     first_order_within_days: int = Field(default=30, ge=1)
     dormant_after_days: int = Field(default=90, ge=1)
-    reactivation_offer_code: str | None = None
+    reactivation_offer_code: str | None = Field(default=None, max_length=100)
+    reactivation_pool: str = Field(default="reactivation-pool", min_length=1, max_length=200)
     nurture_recheck_days: int = Field(default=30, ge=1)
     long_leave_days: int = Field(default=14, ge=0)
     default_portfolio_cap: int | None = Field(default=None, ge=0)

@@ -111,6 +111,7 @@ class FollowUpScheduled(_FollowupEvent):
     step: int | None = None
     every_days: int | None = None
     overdue_on: date | None = None
+    offer_code: str | None = None
 
 
 class FollowUpCancelled(_FollowupEvent):
@@ -191,7 +192,7 @@ class FollowUpOverdue(_FollowupEvent):
 
 
 class RepeatOrderRecorded(_FollowupEvent):
-    """The account ordered again."""
+    """The account ordered again (farmer_id: whose portfolio held the account then)."""
 
     event_type: ClassVar[str] = "conveyor.account.repeat_order_recorded"
     account_id: str
@@ -200,6 +201,7 @@ class RepeatOrderRecorded(_FollowupEvent):
     ordered_at: datetime
     order_ref: str | None = None
     recorded_by: str | None = None
+    farmer_id: str | None = None
 
 
 class AccountWentDormant(_FollowupEvent):
@@ -212,13 +214,15 @@ class AccountWentDormant(_FollowupEvent):
 
 
 class ReactivationScheduled(_FollowupEvent):
-    """A reactivation task was planned for a dormant account."""
+    """A reactivation task was planned for a dormant account: for its farmer, or for the
+    reactivation pool (pool) when the account has no active farmer."""
 
     event_type: ClassVar[str] = "conveyor.account.reactivation_scheduled"
     account_id: str
     task_id: str
     offer_code: str | None = None
     farmer_id: str | None = None
+    pool: str | None = None
 
 
 class AccountWatched(_FollowupEvent):

@@ -43,6 +43,11 @@ class SqlFarmerLoads(FarmerLoads):
         found = (await conn.execute(query)).scalar()
         return str(found) if found is not None else None
 
+    async def is_available(self, conn: AsyncConnection, farmer_id: str) -> bool:
+        """Whether the farmer is enrolled and at work (neither gone nor on leave)."""
+        query = select(farmers.c.available).where(farmers.c.farmer_id == farmer_id)
+        return bool((await conn.execute(query)).scalar())
+
 
 def _traits(row: Row[Any]) -> AccountTraits:
     return AccountTraits(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
@@ -30,7 +30,9 @@ class OrdersProjection:
             await conn.execute(update(accounts).where(where).values(status="dormant"))
             return
         assert isinstance(event, RepeatOrderRecorded)
-        await conn.execute(insert(orders).values(_order_row(event, recorded.envelope.id)))
+        farmer_id = event.farmer_id or await _farmer_now(conn, event.account_id)
+        row = _order_row(event, recorded.envelope.id, farmer_id)
+        await conn.execute(insert(orders).values(row))
         values = {
             "order_count": accounts.c.order_count + 1,
             "last_order_at": format_time(event.ordered_at),
@@ -40,7 +42,15 @@ class OrdersProjection:
         await conn.execute(update(accounts).where(where).values(values))
 
 
-def _order_row(event: RepeatOrderRecorded, order_id: str) -> dict[str, object]:
+async def _farmer_now(conn: AsyncConnection, account_id: str) -> str | None:
+    """The account's farmer at this point of the log (orders recorded before farmer_id was)."""
+    query = select(accounts.c.farmer_id).where(accounts.c.account_id == account_id)
+    return (await conn.execute(query)).scalar()
+
+
+def _order_row(
+    event: RepeatOrderRecorded, order_id: str, farmer_id: str | None
+) -> dict[str, object]:
     return {
         "order_id": order_id,
         "account_id": event.account_id,
@@ -49,4 +59,5 @@ def _order_row(event: RepeatOrderRecorded, order_id: str) -> dict[str, object]:
         "currency": event.currency,
         "ordered_at": format_time(event.ordered_at),
         "recorded_by": event.recorded_by,
+        "farmer_id": farmer_id,
     }

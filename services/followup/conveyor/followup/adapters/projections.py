@@ -203,4 +203,5 @@ def _task_row(event: FollowUpScheduled) -> dict[str, object]:
         "outcome": None,
         "completed_at": None,
         "escalated_to": None,
+        "offer_code": event.offer_code,
     }

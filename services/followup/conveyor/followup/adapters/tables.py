@@ -68,6 +68,7 @@ orders = Table(
     Column("currency", String(3), nullable=False),
     Column("ordered_at", String(40), nullable=False),
     Column("recorded_by", String(200), nullable=True),
+    Column("farmer_id", String(200), nullable=True, index=True),
     UniqueConstraint("account_id", "order_ref", name="uq_orders_account_ref"),
 )
 
@@ -95,6 +96,7 @@ tasks = Table(
     Column("outcome", String(30), nullable=True),
     Column("completed_at", String(40), nullable=True),
     Column("escalated_to", String(200), nullable=True),
+    Column("offer_code", String(100), nullable=True),
 )
 
 credentials = Table(

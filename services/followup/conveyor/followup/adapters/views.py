@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conveyor.followup.adapters.tables import accounts, cadences, farmers, tasks
+from conveyor.followup.adapters.tables import accounts, cadences, farmers, orders, tasks
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class TaskView:
     outcome: str | None
     completed_at: str | None
     escalated_to: str | None
+    offer_code: str | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ class CadenceView:
     published_at: str
 
 
+@dataclass(frozen=True)
+class RepeatOrdersView:
+    """Repeat orders of an account or a farmer: how many, the sum per currency, and how
+    many accounts placed them."""
+
+    count: int
+    amounts: dict[str, Decimal]
+    accounts: int
+
+
 class ReadModels:
     """Reads followup's read models."""
 
@@ -119,6 +131,22 @@ class ReadModels:
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return AccountView(**row._mapping) if row else None
+
+    async def repeat_orders(
+        self, *, account_id: str | None = None, farmer_id: str | None = None
+    ) -> RepeatOrdersView:
+        """The repeat orders of one account, or those counted for one farmer."""
+        query = select(orders.c.account_id, orders.c.amount, orders.c.currency)
+        if account_id is not None:
+            query = query.where(orders.c.account_id == account_id)
+        if farmer_id is not None:
+            query = query.where(orders.c.farmer_id == farmer_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        amounts: dict[str, Decimal] = {}
+        for row in rows:
+            amounts[row.currency] = amounts.get(row.currency, Decimal(0)) + Decimal(row.amount)
+        return RepeatOrdersView(len(rows), amounts, len({row.account_id for row in rows}))
 
     async def cadences(self) -> list[CadenceView]:
         """The newest version of every cadence, by id."""

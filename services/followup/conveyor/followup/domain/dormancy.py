@@ -9,6 +9,7 @@ from datetime import date, timedelta
 NO_FIRST_ORDER = "no first order"
 NO_ORDER = "no order"
 REACTIVATION = "reactivation"
+REACTIVATION_POOL = "reactivation-pool"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from conveyor.followup.entrypoints.api import (
     credentials,
     errors,
     farmers,
+    kpis,
     orders,
     tasks,
 )
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = service_app(
         title="Conveyor followup",
         build=lambda: bootstrap(settings or Settings(), clock=clock),
-        routers=[r.router for r in (tasks, accounts, orders, farmers, cadences, credentials)],
+        routers=[r.router for r in (tasks, accounts, orders, kpis, farmers, cadences, credentials)],
     )
     errors.install(app)
     return app

@@ -23,14 +23,15 @@ from conveyor.followup.domain.calendar import (
     business_days_between,
     next_business_day,
 )
-from conveyor.followup.domain.dormancy import REACTIVATION, reactivation_notes
+from conveyor.followup.domain.dormancy import REACTIVATION, REACTIVATION_POOL, reactivation_notes
 from conveyor.followup.domain.outcomes import overdue_on
 from conveyor.followup.domain.timers import DORMANCY, NURTURE, TASK_DUE, TASK_OVERDUE, Timer
 
 
 @dataclass(frozen=True)
 class Firing:
-    """What a firing may need: the calendar, the farmer's lead, the account's farmer now."""
+    """What a firing may need: the calendar, the farmer's lead, the account's farmer now
+    (for a dormancy: None when the account has no active farmer) and the offer."""
 
     holidays: Container[date] = frozenset()
     team_lead: str | None = None
@@ -38,6 +39,7 @@ class Firing:
     offer_code: str | None = None
     grace_days: int = 0
     new_task_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    reactivation_pool: str = REACTIVATION_POOL
 
 
 def fire(timer: Timer, firing: Firing | None = None) -> list[Event]:
@@ -82,8 +84,10 @@ def next_time(task: FollowUpScheduled, holidays: Container[date]) -> FollowUpSch
 
 
 def dormant(watched: AccountWatched, firing: Firing) -> list[Event]:
-    """The account went dormant: a reactivation task for its farmer, with the offer code."""
-    farmer_id = firing.farmer_id or "unassigned"
+    """The account went dormant: a reactivation task with the offer code, for its farmer or,
+    when it has no active farmer, for the reactivation pool."""
+    pool = None if firing.farmer_id else firing.reactivation_pool
+    farmer_id = firing.farmer_id or firing.reactivation_pool
     task_id = firing.new_task_id()
     due_on = next_business_day(watched.dormant_on, firing.holidays)
     return [
@@ -95,6 +99,7 @@ def dormant(watched: AccountWatched, firing: Firing) -> list[Event]:
             task_id=task_id,
             offer_code=firing.offer_code,
             farmer_id=farmer_id,
+            pool=pool,
         ),
         FollowUpScheduled(
             task_id=task_id,
@@ -105,5 +110,6 @@ def dormant(watched: AccountWatched, firing: Firing) -> list[Event]:
             notes=reactivation_notes(watched.reason, firing.offer_code),
             time_zone=watched.time_zone,
             overdue_on=overdue_on(due_on, firing.grace_days, firing.holidays),
+            offer_code=firing.offer_code,
         ),
     ]

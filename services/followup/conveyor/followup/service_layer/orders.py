@@ -28,6 +28,7 @@ async def record_order(command: RecordOrder, conn: AsyncConnection, ctx: Context
         ordered_at=command.ordered_at,
         order_ref=ref,
         recorded_by=command.rep_id or ORDER_SYSTEM,
+        farmer_id=account.farmer_id,
     )
     watched = watch(
         command.account_id,

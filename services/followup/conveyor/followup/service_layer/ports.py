@@ -49,6 +49,10 @@ class FarmerLoads(abc.ABC):
     async def team_lead_of(self, conn: AsyncConnection, farmer_id: str) -> str | None:
         """The farmer's team lead, if they have one."""
 
+    @abc.abstractmethod
+    async def is_available(self, conn: AsyncConnection, farmer_id: str) -> bool:
+        """Whether the farmer is enrolled and at work (neither gone nor on leave)."""
+
 
 class CadenceBook(abc.ABC):
     """Reads the published cadences.

@@ -110,8 +110,10 @@ class Scheduler:
             account = await self.lookups.account(conn, account_id)
             if account is None:
                 return self.firing
+            active = await self.farmers.is_available(conn, account.farmer_id)
+            farmer_id = account.farmer_id if active else None
             holidays = self.calendars.holidays(account.place)
-            return dataclasses.replace(self.firing, farmer_id=account.farmer_id, holidays=holidays)
+            return dataclasses.replace(self.firing, farmer_id=farmer_id, holidays=holidays)
         return self.firing
 
     def _envelopes(self, timer: Timer, firing: Firing) -> Sequence[Envelope]:

@@ -69,6 +69,7 @@ def _order(command: CompleteTask, task: TaskState, now: datetime, ctx: Context) 
             currency=command.currency,
             ordered_at=now,
             recorded_by=task.farmer_id,
+            farmer_id=task.farmer_id,
         ),
         watch(task.account_id, now, time_zone=task.time_zone, ordered=True, quiet=ctx.quiet),
     ]

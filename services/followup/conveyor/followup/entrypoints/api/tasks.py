@@ -32,6 +32,7 @@ class Task(BaseModel):
     outcome: str | None = None
     completed_at: datetime | None = None
     escalated_to: str | None = None
+    offer_code: str | None = None
 
 
 class Completion(BaseModel):
