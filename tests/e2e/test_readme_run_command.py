@@ -85,9 +85,16 @@ def test_make_run_serves_the_readme_example_from_intake_to_a_farmer_task(
         lead_id = re.search(r'"lead_id":"([^"]+)"', posted.stdout)
         assert lead_id, posted.stdout
         received = poll(lambda: listed(f"{inbox}/received"), what="the lead in the inbox")
-        assert received[0]["payload"]["lead_id"] == lead_id.group(1)
-        form = {"url": received[0]["payload"]["links"]["won"], "amount": "900.00"}
-        assert httpx.post(f"{inbox}/won", data=form, timeout=10).status_code == 303
+        offer = received[0]
+        assert offer["payload"]["lead_id"] == lead_id.group(1)
+        assert offer["verified"] is True  # the Standard Webhooks signature checked out
+        form = {
+            "url": offer["payload"]["links"]["assignment"],
+            "rep_id": offer["rep_id"],
+            "action": "won",
+            "amount": "900.00",
+        }
+        assert httpx.post(f"{inbox}/answer", data=form, timeout=10).status_code == 303
         token = (tmp_path / "var" / "followup-admin.token").read_text().strip()
         tasks = poll(lambda: listed(f"{followup}/v1/tasks", token=token), what="the farmer's task")
         assert tasks[0]["farmer_id"] == "farmer-fay"

@@ -1,8 +1,10 @@
 """A demo rep inbox: a real HTTP server standing in for reps' apps.
 
-It records every webhook it receives (``GET /received``), shows them on a page (``GET /``)
-with a button that reports the deal won back to the router, and can be told to fail
-(``POST /fail?count=N``) to exercise delivery failures.
+It verifies every webhook's Standard Webhooks signature with the rep's secret
+(``PUT /reps/{rep_id}`` gives it the secret and the rep's API key), records what it
+receives (``GET /received``), shows it on a page (``GET /``) with buttons that accept,
+decline or report a won deal back to the router with the rep's own key, and can be told
+to fail (``POST /fail?count=N``) to exercise retries.
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+
+from conveyor.webhooks.signing import SignatureError, verify
+
+
+class RepApp(BaseModel):
+    """What a rep's app holds: the endpoint's signing secret and the rep's API key."""
+
+    secret: str
+    key: str | None = None
 
 
 @dataclass
 class Inbox:
-    """What the inbox has received."""
+    """What the inbox has received, and each rep's secret and key."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
+    reps: dict[str, RepApp] = field(default_factory=dict)
     fail_next: int = 0
 
 
@@ -33,17 +46,23 @@ def create_inbox_app() -> FastAPI:
     app = FastAPI(title="Conveyor demo rep inbox")
     app.state.inbox = Inbox()
 
+    @app.put("/reps/{rep_id}", status_code=204)
+    async def rep(rep_id: str, body: RepApp) -> None:
+        app.state.inbox.reps[rep_id] = body
+
     @app.post("/hooks/{rep_id}")
     async def hook(rep_id: str, request: Request) -> Response:
         inbox: Inbox = app.state.inbox
         if inbox.fail_next > 0:
             inbox.fail_next -= 1
             return Response(status_code=503)
+        body = await request.body()
         inbox.received.append(
             {
                 "rep_id": rep_id,
                 "received_at": time.time(),
                 "webhook_id": request.headers.get("webhook-id"),
+                "verified": _verified(inbox.reps.get(rep_id), request, body),
                 "payload": await request.json(),
             }
         )
@@ -62,40 +81,67 @@ def create_inbox_app() -> FastAPI:
     async def page() -> str:
         return _page(app.state.inbox.received)
 
-    @app.post("/won")
-    async def won(url: str = Form(), amount: str = Form("1000.00")) -> Response:
+    @app.post("/answer")
+    async def answer(
+        url: str = Form(), rep_id: str = Form(), action: str = Form(), amount: str = Form("1000.00")
+    ) -> Response:
+        body = {"won": {"amount": amount, "currency": "EUR"}, "decline": {"reason": "busy"}}
+        rep = app.state.inbox.reps.get(rep_id)
+        headers = {"Authorization": f"Bearer {rep.key}"} if rep and rep.key else {}
         async with httpx.AsyncClient(timeout=10) as client:
-            await client.post(url, json={"amount": amount, "currency": "EUR"})
+            await client.post(f"{url}/{action}", json=body.get(action), headers=headers)
         return RedirectResponse("/", status_code=303)
 
     return app
 
 
+def _verified(rep: RepApp | None, request: Request, body: bytes) -> bool:
+    if rep is None:
+        return False
+    try:
+        verify([rep.secret], dict(request.headers), body)
+    except SignatureError:
+        return False
+    return True
+
+
 def _page(received: Sequence[dict[str, Any]]) -> str:
     rows = "".join(_row(item) for item in reversed(received)) or (
-        "<tr><td colspan=5>No leads yet: post one to intake.</td></tr>"
+        "<tr><td colspan=6>No leads yet: post one to intake.</td></tr>"
     )
     return (
         "<!doctype html><title>Rep inbox</title><meta http-equiv=refresh content=3>"
-        "<h1>Rep inbox</h1><table border=1 cellpadding=4><tr><th>Rep</th><th>Lead</th>"
-        f"<th>Contact</th><th>Why</th><th></th></tr>{rows}</table>"
+        "<h1>Rep inbox</h1><table border=1 cellpadding=4><tr><th>Rep</th><th>What</th>"
+        f"<th>Lead</th><th>Contact / why</th><th>Signed</th><th></th></tr>{rows}</table>"
     )
 
 
 def _row(item: dict[str, Any]) -> str:
     payload = item["payload"]
-    contact = payload["lead"]["contact"]
-    button = (
-        f"<form method=post action=/won><input type=hidden name=url "
-        f"value='{escape(payload['links']['won'])}'><button>Deal won</button></form>"
-    )
+    contact = payload.get("lead", {}).get("contact", {})
+    who = f"{contact.get('name', '')} {contact.get('email') or ''}".strip()
     cells = [
         item["rep_id"],
-        payload["lead_id"],
-        f"{contact['name']} {contact.get('email') or ''}",
-        payload["explanation"],
+        payload.get("type", ""),
+        payload.get("lead_id", ""),
+        f"{who} — {payload.get('explanation', '')}" if who else payload.get("reason", ""),
+        "yes" if item.get("verified") else "NO",
     ]
-    return "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{button}</td></tr>"
+    buttons = _buttons(item) if payload.get("type") == "lead.assigned" else ""
+    return (
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{buttons}</td></tr>"
+    )
+
+
+def _buttons(item: dict[str, Any]) -> str:
+    link = escape(item["payload"]["links"]["assignment"])
+    rep = escape(item["rep_id"])
+    return "".join(
+        f"<form method=post action=/answer style=display:inline><input type=hidden name=url "
+        f"value='{link}'><input type=hidden name=rep_id value='{rep}'><input type=hidden "
+        f"name=action value={action}><button>{label}</button></form>"
+        for action, label in (("accept", "Accept"), ("decline", "Decline"), ("won", "Deal won"))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -74,7 +74,8 @@ def register_demo_source(intake_url: str, admin_token: str, data_dir: Path) -> s
 
 
 def register_demo_team(router_url: str, inbox_url: str) -> None:
-    """Register two hunters and a farmer whose webhooks go to the inbox (idempotent)."""
+    """Register two hunters and a farmer whose webhooks go to the inbox (again: a fresh
+    signing secret), and give the inbox each rep's secret and API key."""
     for rep_id, name, role in DEMO_TEAM:
         body = {
             "rep_id": rep_id,
@@ -83,8 +84,16 @@ def register_demo_team(router_url: str, inbox_url: str) -> None:
             "webhook_url": f"{inbox_url}/hooks/{rep_id}",
         }
         response = httpx.post(f"{router_url}/v1/reps", json=body, timeout=10)
-        if response.status_code not in (201, 409):
+        if response.status_code == 409:
+            url = f"{router_url}/v1/reps/{rep_id}/webhook-secret"
+            response = httpx.post(url, timeout=10)
+        if response.status_code not in (200, 201):
             raise RuntimeError(f"registering {rep_id}: {response.status_code} {response.text}")
+        secret = response.json()["webhook_secret"]
+        key = httpx.post(f"{router_url}/v1/reps/{rep_id}/keys", timeout=10).json()["key"]
+        httpx.put(
+            f"{inbox_url}/reps/{rep_id}", json={"secret": secret, "key": key}, timeout=10
+        ).raise_for_status()
 
 
 def ports_from(base: int) -> dict[str, int]:
