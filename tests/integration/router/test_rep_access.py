@@ -143,3 +143,15 @@ async def test_an_endpoint_that_became_unsafe_is_refused_at_delivery_time(
 
 async def _accepted_by(state: Receiver, rep_id: str) -> bool:
     return bool(state.for_rep(rep_id))
+
+
+async def test_a_reps_holiday_calendar_is_checked_and_kept(router: Router) -> None:
+    async with router() as client:
+        body = {"rep_id": "ana", "name": "Ana", "role": "hunter"}
+        bad = await client.post("/v1/reps", json={**body, "holiday_country": "XX"})
+        assert bad.status_code == 422 and "XX" in bad.text
+        made = await client.post(
+            "/v1/reps", json={**body, "holiday_country": "DE", "holiday_subdivision": "BY"}
+        )
+        assert made.status_code == 201
+        assert made.json()["settings"]["holiday_subdivision"] == "BY"

@@ -7,10 +7,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
+from conveyor.router.adapters.holidays import holiday_checker
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-SETTINGS = ("territories", "segments", "product_lines", "languages", "working_hours")
+SETTINGS = (
+    "territories",
+    "segments",
+    "product_lines",
+    "languages",
+    "working_hours",
+    "holiday_country",
+    "holiday_subdivision",
+)
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Subdivision = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
 
 
 class CapacityIn(BaseModel):
@@ -31,6 +43,14 @@ class RepSettingsIn(BaseModel):
     working_hours: dict[Weekday, list[tuple[Clock, Clock]]] | None = None
     capacity: CapacityIn | None = None
     weight: int | None = Field(default=None, ge=1, le=100)
+    holiday_country: Country | None = None
+    """Public holidays of this country (ISO 3166 alpha-2) stop the rep's SLA clocks."""
+    holiday_subdivision: Subdivision | None = None
+
+    @model_validator(mode="after")
+    def _known_calendar(self) -> RepSettingsIn:
+        holiday_checker(self.holiday_country, self.holiday_subdivision)  # ValueError: 422
+        return self
 
     @model_validator(mode="after")
     def _spans_run_forward(self) -> RepSettingsIn:
