@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -94,27 +95,34 @@ class Scheduler:
         return True
 
     async def _firing_of(self, conn: AsyncConnection, timer: Timer) -> Firing:
-        """What the timer's firing needs looked up now: the team lead, the account's farmer
-        and the public holidays where the account is."""
+        """What the timer's firing needs looked up now."""
         if timer.kind in (TASK_DUE, TASK_OVERDUE):
-            task = await self.lookups.task(conn, json.loads(timer.payload["scheduled"])["task_id"])
-            if task is None:
-                return self.firing
-            lead = await self.farmers.team_lead_of(conn, task.farmer_id)
-            holidays = self.calendars.holidays(task.place)
-            return dataclasses.replace(
-                self.firing, farmer_id=task.farmer_id, team_lead=lead, holidays=holidays
-            )
+            return await self._task_firing(conn, json.loads(timer.payload["scheduled"]))
         if timer.kind == DORMANCY:
-            account_id = json.loads(timer.payload["watched"])["account_id"]
-            account = await self.lookups.account(conn, account_id)
-            if account is None:
-                return self.firing
-            active = await self.farmers.is_available(conn, account.farmer_id)
-            farmer_id = account.farmer_id if active else None
-            holidays = self.calendars.holidays(account.place)
-            return dataclasses.replace(self.firing, farmer_id=farmer_id, holidays=holidays)
+            return await self._dormancy_firing(conn, json.loads(timer.payload["watched"]))
         return self.firing
+
+    async def _task_firing(self, conn: AsyncConnection, scheduled: dict[str, Any]) -> Firing:
+        """The task's farmer now, their team lead and the holidays where the account is."""
+        task = await self.lookups.task(conn, scheduled["task_id"])
+        if task is None:
+            return self.firing
+        lead = await self.farmers.team_lead_of(conn, task.farmer_id)
+        holidays = self.calendars.holidays(task.place)
+        return dataclasses.replace(
+            self.firing, farmer_id=task.farmer_id, team_lead=lead, holidays=holidays
+        )
+
+    async def _dormancy_firing(self, conn: AsyncConnection, watched: dict[str, Any]) -> Firing:
+        """The account's farmer if they are at work (else None: the reactivation pool) and
+        the holidays where the account is."""
+        account = await self.lookups.account(conn, watched["account_id"])
+        if account is None:
+            return self.firing
+        active = await self.farmers.is_available(conn, account.farmer_id)
+        farmer_id = account.farmer_id if active else None
+        holidays = self.calendars.holidays(account.place)
+        return dataclasses.replace(self.firing, farmer_id=farmer_id, holidays=holidays)
 
     def _envelopes(self, timer: Timer, firing: Firing) -> Sequence[Envelope]:
         now = self.clock.now()
