@@ -16,6 +16,7 @@ from conveyor.webhooks import signing
 from conveyor.webhooks.safety import EndpointPolicy
 from conveyor.webhooks.sender import Attempt, WebhookSender
 from tests.integration.webhooks.receiver import Flood, never_reply, receiving, reply, trickle
+from tests.support import wait_until
 
 LOOPBACK_OK = EndpointPolicy(require_https=False, allow_loopback=True)
 BODY = json.dumps({"type": "lead.offered", "data": {"lead_id": "L-1"}}).encode()
@@ -139,7 +140,7 @@ async def test_a_huge_response_is_not_read_beyond_the_cap() -> None:
     flood = Flood(size=10 * 1024 * 1024)
     async with receiving(flood) as receiver:
         attempt = await _send(sender, f"http://127.0.0.1:{receiver.port}/")
-        await flood.finished.wait()
+        await wait_until(flood.finished.is_set, what="the receiver to stop sending")
     assert (attempt.outcome, attempt.status_code) == ("delivered", 200)
     assert isinstance(flood.error, ConnectionError)
     assert flood.written < flood.size // 2

@@ -8,6 +8,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from conveyor.webhooks import signing
@@ -125,3 +127,19 @@ def test_a_malformed_secret_is_refused_for_signing(secret: str) -> None:
 def test_signing_needs_at_least_one_secret() -> None:
     with pytest.raises(ValueError, match="at least one secret"):
         signing.headers([], MSG_ID, 1_700_000_000, BODY)
+
+
+@given(
+    msg_id=st.text(st.characters(codec="ascii", exclude_characters=" \r\n"), min_size=1),
+    body=st.text().map(str.encode),
+    key=st.binary(min_size=24, max_size=64),
+    offset=st.integers(-240, 240),  # inside both tolerances, with time to spare
+)
+def test_any_message_we_sign_verifies_here_and_in_the_reference_library(
+    msg_id: str, body: bytes, key: bytes, offset: int
+) -> None:
+    secret = "whsec_" + base64.b64encode(key).decode()
+    now = int(time.time())
+    headers = signing.headers([secret], msg_id, now + offset, body)
+    signing.verify([secret], headers, body, now=now)
+    Webhook(secret).verify(body, headers, json_parse=False)
