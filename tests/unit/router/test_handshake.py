@@ -100,6 +100,8 @@ async def test_outcomes_follow_the_lead_to_a_won_or_lost_deal() -> None:
     one = await offered(uow, clock, "l1")
     contacted = ReportOutcome(one.assignment_id, "contacted", "ana")
     await handshake.report_outcome(contacted, uow, **ctx(clock))
+    with pytest.raises(AssignmentError, match="already contacted"):
+        await handshake.report_outcome(contacted, uow, **ctx(clock))
     won = ReportWon(one.assignment_id, Decimal("900.00"), "EUR", "ana", ("crm",), {"name": "Acme"})
     await handshake.report_won(won, uow, **ctx(clock))
     kinds = [type(r.envelope.data) for r in await uow.stream("l1")]

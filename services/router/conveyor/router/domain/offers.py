@@ -42,6 +42,13 @@ class Offer:
         if self.status in CLOSED:
             raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")
 
+    def check_can_report(self, outcome: str) -> None:
+        """Raise unless the outcome moves the lead forward (contacted after offered or
+        accepted, a meeting after that; lost from any open state)."""
+        self.check_open()
+        if outcome in OPEN and OPEN.index(self.status) >= OPEN.index(outcome):
+            raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")
+
     def check_offered(self) -> None:
         """Raise unless the lead is offered and not yet taken."""
         self.check_open()

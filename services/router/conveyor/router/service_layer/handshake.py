@@ -52,7 +52,7 @@ async def report_outcome(
 ) -> Event:
     """Contacted, meeting set or lost (an offered lead is accepted on the way)."""
     offer = await _offer(cmd.assignment_id, cmd.rep_id, uow)
-    offer.check_open()
+    offer.check_can_report(cmd.outcome)
     ids = {"lead_id": offer.lead_id, "assignment_id": offer.assignment_id, "rep_id": offer.rep_id}
     event: Event
     if cmd.outcome == "contacted":
