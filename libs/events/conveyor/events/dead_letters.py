@@ -4,6 +4,9 @@ it already pass it over; only the group that failed applies it.
 
     python -m conveyor.events.dead_letters list   --bus URL --group conveyor.router
     python -m conveyor.events.dead_letters replay --bus URL --group conveyor.router
+
+``backlog`` counts a group's dead letters not replayed yet without reading them, for the
+``conveyor_dead_letters`` gauge.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import func, select
+
 from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.codec import WireMessage
 from conveyor.events.transport import (
@@ -23,6 +30,8 @@ from conveyor.events.transport import (
     Transport,
     transport_from_url,
 )
+from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.events.transport.kafka import KafkaTransport
 
 REPLAYER_SUFFIX = ".replayer"
 FIRST_WAIT = 10.0
@@ -79,6 +88,48 @@ async def replay(transport: Transport, group: str, *, max_wait: float = 2.0) -> 
     finally:
         await sink.stop()
         await source.stop()
+
+
+async def backlog(transport: Transport, group: str) -> int:
+    """How many dead letters of the group are not replayed yet: the messages on its
+    dead-letter topic after the offsets the replayer committed (all of them before any
+    replay). ``list`` commits nothing, so listed letters still count; letters Kafka's
+    retention deleted do not."""
+    topic, replayer = dead_letter_topic(group), group + REPLAYER_SUFFIX
+    if isinstance(transport, KafkaTransport):
+        return await _kafka_backlog(transport.bootstrap_servers, topic, replayer)
+    if isinstance(transport, EmbeddedTransport):
+        return await _embedded_backlog(transport, topic, replayer)
+    raise TypeError(f"no dead-letter count for {type(transport).__name__}")
+
+
+async def _kafka_backlog(bootstrap_servers: str, topic: str, replayer: str) -> int:
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await reader.start()
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        if not partitions:
+            return 0
+        ends = await reader.end_offsets(partitions)
+        starts = await reader.beginning_offsets(partitions)
+        done = await admin.list_consumer_group_offsets(replayer, partitions=partitions)
+        after = {tp: max(starts[tp], done[tp].offset if tp in done else -1) for tp in partitions}
+        return sum(max(ends[tp] - after[tp], 0) for tp in partitions)
+    finally:
+        await admin.close()
+        await reader.stop()
+
+
+async def _embedded_backlog(transport: EmbeddedTransport, topic: str, replayer: str) -> int:
+    m, o = transport.messages, transport.offsets
+    replayed = select(o.c.offset).where((o.c.group_id == replayer) & (o.c.topic == topic))
+    after = func.coalesce(replayed.scalar_subquery(), 0)
+    query = select(func.count()).where((m.c.topic == topic) & (m.c.offset > after))
+    async with transport.engine.connect() as conn:
+        return int((await conn.execute(query)).scalar_one())
 
 
 async def _drain(source: MessageSource, max_wait: float) -> list[InboundMessage]:

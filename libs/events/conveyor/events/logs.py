@@ -14,6 +14,8 @@ from conveyor.events.model import current_correlation
 
 correlation_id = current_correlation
 subject: ContextVar[str | None] = ContextVar("subject", default=None)
+Field = str | int | float
+_fields: ContextVar[dict[str, Field] | None] = ContextVar("fields", default=None)
 
 
 @contextmanager
@@ -27,6 +29,24 @@ def context(*, correlation: str | None, about: str | None = None) -> Iterator[No
         subject.reset(tokens[1])
 
 
+@contextmanager
+def annotated() -> Iterator[dict[str, Field]]:
+    """Collect the fields annotate() adds inside (one HTTP request's, say) into every log line."""
+    collected: dict[str, Field] = {}
+    token = _fields.set(collected)
+    try:
+        yield collected
+    finally:
+        _fields.reset(token)
+
+
+def annotate(**fields: Field) -> None:
+    """Add fields (lead_id=...) to the log lines of the work in hand; outside annotated(),
+    nothing happens."""
+    if (collected := _fields.get()) is not None:
+        collected.update(fields)
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object."""
 
@@ -36,7 +56,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as JSON, with the context variables that are set."""
-        entry = {
+        entry: dict[str, Field] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "service": self.service,
@@ -46,6 +66,8 @@ class JsonFormatter(logging.Formatter):
         for key, var in (("correlation_id", correlation_id), ("subject", subject)):
             if (value := var.get()) is not None:
                 entry[key] = value
+        for key, field in (_fields.get() or {}).items():
+            entry.setdefault(key, field)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -9,6 +9,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from conveyor.events.codec import WireMessage
 
 LEAD_RECEIVED = "conveyor.lead.received"
+VERDICTS = {
+    "conveyor.lead.qualified": "target",
+    "conveyor.lead.nurtured": "nurture",
+    "conveyor.lead.disqualified": "reject",
+}
 
 LATENCY_BUCKETS = (
     0.001,
@@ -61,6 +66,12 @@ class Metrics:
         self.leads_received = Counter(
             "conveyor_leads_received", "Leads accepted by intake", ["source", "channel"], registry=r
         )
+        self.lead_verdicts = Counter(
+            "conveyor_lead_verdicts",
+            "Intake's verdicts on leads (target, nurture, reject)",
+            ["verdict"],
+            registry=r,
+        )
         self.outbox_backlog = Gauge(
             "conveyor_outbox_backlog",
             "Events stored but not yet published",
@@ -79,6 +90,12 @@ class Metrics:
             ["service", "group", "topic", "partition"],
             registry=r,
         )
+        self.dead_letters = Gauge(
+            "conveyor_dead_letters",
+            "Messages on the group's dead-letter topic not yet replayed",
+            ["service", "group"],
+            registry=r,
+        )
         self.event_age = Histogram(
             "conveyor_consumer_event_age_seconds",
             "Time from an event's creation to its handling by a consumer group",
@@ -88,8 +105,11 @@ class Metrics:
         )
 
     def published(self, event_type: str, message: WireMessage) -> None:
-        """Count an event the outbox published (and the lead's source for LeadReceived)."""
+        """Count an event the outbox published (the lead's source for LeadReceived, the
+        outcome for a verdict)."""
         self.events_appended.labels(self.service, event_type).inc()
+        if verdict := VERDICTS.get(event_type):
+            self.lead_verdicts.labels(verdict).inc()
         if event_type == LEAD_RECEIVED:
             lead = json.loads(message.value).get("lead", {})
             self.leads_received.labels(lead.get("source", ""), lead.get("channel", "")).inc()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conveyor.events import dead_letters
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
@@ -145,13 +146,25 @@ class Runtime:
         return await self._relay.backlog() if self._relay else 0
 
     async def refresh_metrics(self) -> None:
-        """Bring the gauges (outbox backlog, consumer lag) up to date, e.g. before a scrape."""
+        """Bring the gauges (outbox backlog, consumer lag, dead letters) up to date, e.g.
+        before a scrape; lag is kept only for the partitions this replica reads now."""
         self.metrics.outbox_backlog.labels(self.name).set(await self.backlog())
+        lags = {consumer.group: await consumer.source.lag() for consumer in self.consumers}
+        self.metrics.consumer_lag.clear()
+        for group, lag in lags.items():
+            for (topic, partition), count in lag.items():
+                self.metrics.consumer_lag.labels(self.name, group, topic, str(partition)).set(count)
         for consumer in self.consumers:
-            for (topic, partition), lag in (await consumer.source.lag()).items():
-                self.metrics.consumer_lag.labels(
-                    self.name, consumer.group, topic, str(partition)
-                ).set(lag)
+            await self._count_dead_letters(consumer.group)
+
+    async def _count_dead_letters(self, group: str) -> None:
+        try:
+            async with asyncio.timeout(5):
+                count = await dead_letters.backlog(self.transport, group)
+        except Exception as exc:
+            log.warning("could not count the dead letters of %s: %r", group, exc)
+            return
+        self.metrics.dead_letters.labels(self.name, group).set(count)
 
     async def _start_consumer(self, subscription: Subscription, sink: MessageSink) -> None:
         source = self.transport.source(topics=subscription.topics, group=subscription.group)

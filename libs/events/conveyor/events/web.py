@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -19,6 +20,8 @@ from conveyor.events import logs, tracing
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError
 
+access_log = logging.getLogger("conveyor.http")
+QUIET_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_RESPONSE: dict[str, Any] = {
     "description": "A problem (RFC 9457): title, status, detail and, for invalid input, "
@@ -157,7 +160,7 @@ def metrics_router(service: Callable[[], RunningService | None]) -> APIRouter:
 
 
 def instrument(app: FastAPI) -> None:
-    """Count and time every request by method, route template and status."""
+    """Count, time and log (one JSON line, with what the route annotated) every request."""
 
     @app.middleware("http")
     async def measure(
@@ -172,18 +175,29 @@ def instrument(app: FastAPI) -> None:
         name = f"{request.method} {request.url.path}"
         with (
             logs.context(correlation=correlation),
+            logs.annotated(),
             tracing.span(name, correlation_id=correlation, kind=SpanKind.SERVER),
         ):
             response = await call_next(request)
+            _served(app, request, response.status_code, time.perf_counter() - started)
         response.headers["x-correlation-id"] = correlation
-        service = getattr(app.state, "service", None)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        if service is not None and route != "/metrics":
-            metrics = service.runtime.metrics
-            labels = (metrics.service, request.method, route)
-            metrics.http_requests.labels(*labels, str(response.status_code)).inc()
-            metrics.http_duration.labels(*labels).observe(time.perf_counter() - started)
         return response
+
+
+def _served(app: FastAPI, request: Request, status: int, seconds: float) -> None:
+    """Count and time a request served, and log it with the fields its route annotated."""
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    logs.annotate(
+        method=request.method, route=route, status=status, duration_ms=round(seconds * 1000, 1)
+    )
+    level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
+    access_log.log(level, "%s %s %d", request.method, request.url.path, status)
+    service = getattr(app.state, "service", None)
+    if service is not None and route != "/metrics":
+        metrics = service.runtime.metrics
+        labels = (metrics.service, request.method, route)
+        metrics.http_requests.labels(*labels, str(status)).inc()
+        metrics.http_duration.labels(*labels).observe(seconds)
 
 
 def _field(location: Sequence[int | str]) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
+from conveyor.events import logs
 from conveyor.events.web import PROBLEM_RESPONSE, Problem
 from conveyor.intake.entrypoints.auth import CallerDep, ServiceDep, SourceDep
 from conveyor.intake.entrypoints.cleaning import to_command
@@ -38,6 +39,7 @@ async def submit_lead(
     receipt = await service.receive_lead(
         to_command(body, source, fingerprint(body, idempotency_key))
     )
+    logs.annotate(lead_id=receipt.lead_id)
     response.headers["Location"] = service.status_url(receipt.lead_id)
     if receipt.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -51,6 +53,7 @@ async def submit_lead(
 @router.get("/{lead_id}")
 async def read_lead(lead_id: str, caller: CallerDep, service: ServiceDep) -> LeadStatus:
     """What intake knows about a lead; 404 unless it is the caller's own (or the admin's)."""
+    logs.annotate(lead_id=lead_id)
     row = await service.lead_status(lead_id)
     if row is None or not (caller.is_admin or row["source"] == caller.source_id):
         raise Problem(404, "Lead not found", f"Intake has no lead {lead_id!r} for you.")

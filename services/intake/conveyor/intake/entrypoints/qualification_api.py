@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from conveyor.events import logs
 from conveyor.events.web import PROBLEM_RESPONSE, Problem
 from conveyor.intake.domain.checklist import OPERATORS
 from conveyor.intake.entrypoints.auth import AdminDep, CallerDep, ServiceDep
@@ -87,6 +88,7 @@ async def qualify_by_hand(
     lead_id: str, body: QualificationIn, caller: CallerDep, service: ServiceDep
 ) -> VerdictOut:
     """Record an operator's verdict on the caller's lead (the admin's: any lead)."""
+    logs.annotate(lead_id=lead_id)
     row = await service.lead_status(lead_id)
     if (
         row is None
