@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events import Envelope
+from conveyor.events.catalogue.router import LeadUnroutable
 from conveyor.events.runtime import Runtime
-from conveyor.router.adapters.tables import assignments, reps
+from conveyor.router.adapters.tables import assignments, reps, unroutable
 
 
 async def list_reps(engine: AsyncEngine, rep_id: str | None = None) -> list[dict[str, Any]]:
@@ -48,3 +49,22 @@ async def read_log(runtime: Runtime, *, batch: int = 1000) -> list[Envelope]:
             envelopes += [r.envelope for r in chunk]
             after = chunk[-1].position
     return envelopes
+
+
+async def waiting_leads(
+    runtime: Runtime, *, limit: int
+) -> tuple[int, list[tuple[str, LeadUnroutable]]]:
+    """How many leads wait unroutable, and the oldest ``limit`` of them: since when each
+    waits and the decision that left it waiting."""
+    query = select(unroutable).order_by(unroutable.c.at, unroutable.c.lead_id)
+    async with runtime.engine.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(unroutable))).scalar_one()
+        rows = (await conn.execute(query.limit(limit))).mappings().all()
+        found = []
+        for row in rows:
+            history = await runtime.store.read_stream(conn, row["lead_id"])
+            decisions = [r.envelope.data for r in history]
+            last = [d for d in decisions if isinstance(d, LeadUnroutable)]
+            if last:
+                found.append((str(row["at"]), last[-1]))
+    return count, found

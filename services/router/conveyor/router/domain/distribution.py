@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from conveyor.router.domain.decision import Attempt, Candidate
-from conveyor.router.domain.eligibility import Scope, excluded, lead_scope
+from conveyor.router.domain.eligibility import (
+    OUTSIDE_HOURS,
+    Scope,
+    excluded,
+    lead_scope,
+    local_time,
+    next_window,
+)
+from conveyor.router.domain.fairness import Advance
 from conveyor.router.domain.fields import field_value
 from conveyor.router.domain.policy import Rule
 from conveyor.router.domain.reps import Rep
@@ -29,33 +37,97 @@ def pick(
     *,
     relaxed: bool = False,
 ) -> Attempt:
-    """Try the rule's target: consider its reps, exclude the ineligible, choose the next."""
+    """Try the rule's target: consider its reps, exclude the ineligible, choose the next
+    (or, by a ``next_window`` rule when nobody is eligible now, the first back at work)."""
     members, pool, missing = _members(rule, lead, state)
-    label = LABELS[rule.strategy]
     if missing:
         return Attempt(rule.target, pool, rule.strategy, (), summary=missing)
     scope = lead_scope(lead, rule.match_rep)
     had: Collection[str] = state.tried.get(str(lead.get("lead_id")), ())
-    judged = [(rep.rep_id, _exclusion(rep, scope, state, now, relaxed, had)) for rep in members]
-    counters = _counters(state, pool, [rep_id for rep_id, why in judged if why is None])
-    candidates = tuple(
-        Candidate(rep_id, why, counters.get(rep_id), len(state.load(rep_id).open_leads))
-        for rep_id, why in judged
-    )
+    judged = {rep.rep_id: _exclusion(rep, scope, state, now, relaxed, had) for rep in members}
+    waiting = rule.outside_hours == "next_window" and not relaxed and None not in judged.values()
+    if waiting and (windows := _windows(members, judged, scope, state, now)):
+        return _at_next_window(rule, pool, judged, windows, state)
+    return _now(rule, pool, judged, state)
+
+
+def _now(rule: Rule, pool: str, judged: Mapping[str, str | None], state: RoutingState) -> Attempt:
+    """The pick among the reps eligible now."""
+    candidates = _candidates(state, pool, judged)
     eligible = [c for c in candidates if c.excluded is None]
     if not eligible:
         return Attempt(rule.target, pool, rule.strategy, candidates, summary=_none(rule, pool))
     chosen, tie = _choose(rule.strategy, eligible)
-    advance = None
-    if pool != DIRECT:
-        weight = state.reps[chosen.rep_id].weight if rule.strategy != "round_robin" else 1
-        passes = {c.rep_id: c.counter or 0 for c in eligible}
-        advance = state.pool(pool).advance(chosen.rep_id, weight, passes)
     words = (
-        f"{label}: {chosen.rep_id} is next in {_where(pool, rule)}, "
+        f"{LABELS[rule.strategy]}: {chosen.rep_id} is next in {_where(pool, rule)}, "
         f"{len(eligible)} of {len(candidates)} eligible"
     )
+    advance = _advance(rule, pool, chosen.rep_id, eligible, state)
     return Attempt(rule.target, pool, rule.strategy, candidates, chosen.rep_id, tie, advance, words)
+
+
+def _windows(
+    members: Sequence[Rep],
+    judged: Mapping[str, str | None],
+    scope: Scope,
+    state: RoutingState,
+    now: datetime,
+) -> dict[str, datetime]:
+    """When each rep left out only for being outside working hours is next at work."""
+    hours_only = [
+        rep
+        for rep in members
+        if (judged[rep.rep_id] or "").startswith(OUTSIDE_HOURS)
+        and excluded(rep, state.load(rep.rep_id), now, scope, hours=False) is None
+    ]
+    starts = {rep.rep_id: next_window(rep, now) for rep in hours_only}
+    return {rep_id: start for rep_id, start in starts.items() if start is not None}
+
+
+def _at_next_window(
+    rule: Rule,
+    pool: str,
+    judged: Mapping[str, str | None],
+    windows: Mapping[str, datetime],
+    state: RoutingState,
+) -> Attempt:
+    """The pick among the reps whose next working window starts first (ties: the strategy)."""
+    first = min(windows.values())
+    later = {r: f"{judged[r]}; next working window later ({local_time(state.reps[r], w)})"
+             for r, w in windows.items() if w != first}  # fmt: skip
+    verdicts = {r: None if windows.get(r) == first else later.get(r, why)
+                for r, why in judged.items()}  # fmt: skip
+    candidates = _candidates(state, pool, verdicts)
+    eligible = [c for c in candidates if c.excluded is None]
+    chosen, tie = _choose(rule.strategy, eligible)
+    rep = state.reps[chosen.rep_id]
+    words = (
+        f"next working window: {rep.rep_id} starts {local_time(rep, first)} "
+        f"(nobody in {_where(pool, rule)} is eligible now; {LABELS[rule.strategy]} among "
+        f"{len(eligible)} starting then, {len(windows)} of {len(candidates)} at their next window)"
+    )
+    advance = _advance(rule, pool, chosen.rep_id, eligible, state)
+    return Attempt(rule.target, pool, rule.strategy, candidates, chosen.rep_id, tie, advance, words)
+
+
+def _candidates(
+    state: RoutingState, pool: str, judged: Mapping[str, str | None]
+) -> tuple[Candidate, ...]:
+    counters = _counters(state, pool, [rep_id for rep_id, why in judged.items() if why is None])
+    return tuple(
+        Candidate(rep_id, why, counters.get(rep_id), len(state.load(rep_id).open_leads))
+        for rep_id, why in judged.items()
+    )
+
+
+def _advance(
+    rule: Rule, pool: str, rep_id: str, eligible: Sequence[Candidate], state: RoutingState
+) -> Advance | None:
+    if pool == DIRECT:
+        return None
+    weight = state.reps[rep_id].weight if rule.strategy != "round_robin" else 1
+    passes = {c.rep_id: c.counter or 0 for c in eligible}
+    return state.pool(pool).advance(rep_id, weight, passes)
 
 
 def _members(

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from conveyor.router.domain.calendar import WorkingCalendar
 from conveyor.router.domain.fields import field_value, values_of
 from conveyor.router.domain.load import RepLoad
 from conveyor.router.domain.reps import Rep
 
+OUTSIDE_HOURS = "outside working hours"
 Scope = Mapping[str, tuple[str, list[str]]]  # rep attribute -> (lead field, its values)
 
 
@@ -30,14 +32,39 @@ def lead_scope(lead: Mapping[str, Any], match_rep: Mapping[str, str]) -> Scope:
     return {attr: (path, values_of(field_value(lead, path))) for attr, path in match_rep.items()}
 
 
-def excluded(rep: Rep, load: RepLoad, now: datetime, scope: Scope) -> str | None:
-    """Why the rep cannot take the lead now (scope from ``lead_scope``), or None."""
+def excluded(
+    rep: Rep, load: RepLoad, now: datetime, scope: Scope, *, hours: bool = True
+) -> str | None:
+    """Why the rep cannot take the lead now (scope from ``lead_scope``), or None; with
+    ``hours=False`` working hours are not asked (the next-window rule asks them apart)."""
     return (
         _presence(rep, now)
         or _scope(rep, scope)
-        or _hours(rep, now)
+        or (_hours(rep, now) if hours else None)
         or capacity_reached(rep, load, now)
     )
+
+
+def next_window(rep: Rep, now: datetime) -> datetime | None:
+    """The first moment, from now on, at which the rep is at work and not absent (None:
+    no working time within a year)."""
+    calendar = WorkingCalendar(rep.time_zone, rep.working_hours)
+    moment = now
+    for _ in range(len(rep.absences) + 1):
+        try:
+            moment = calendar.add_working_time(moment, timedelta(0))
+        except ValueError:
+            return None
+        absence = rep.absence_at(moment)
+        if absence is None:
+            return moment
+        moment = absence.ends_at
+    return None
+
+
+def local_time(rep: Rep, moment: datetime) -> str:
+    """A moment on the rep's clock in words: "Mon 09:00 Europe/Berlin"."""
+    return f"{rep.local(moment):%a %H:%M} {rep.time_zone}"
 
 
 def _presence(rep: Rep, now: datetime) -> str | None:
@@ -56,8 +83,7 @@ def _presence(rep: Rep, now: datetime) -> str | None:
 def _hours(rep: Rep, now: datetime) -> str | None:
     if rep.working_at(now):
         return None
-    local = rep.local(now)
-    return f"outside working hours ({local:%a %H:%M} {rep.time_zone})"
+    return f"{OUTSIDE_HOURS} ({local_time(rep, now)})"
 
 
 def _scope(rep: Rep, scope: Scope) -> str | None:

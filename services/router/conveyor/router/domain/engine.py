@@ -11,7 +11,9 @@ from typing import Any
 from conveyor.router.domain.conditions import check_all
 from conveyor.router.domain.decision import Attempt, Decision, RuleTrace
 from conveyor.router.domain.distribution import pick
+from conveyor.router.domain.eligibility import local_time, next_window
 from conveyor.router.domain.policy import Policy, Rule
+from conveyor.router.domain.reps import Rep
 from conveyor.router.domain.state import RoutingState
 
 Lead = Mapping[str, Any]
@@ -23,13 +25,26 @@ def decide(
     """Route one lead with the policy in force at ``now`` (or the one given)."""
     policy = policy or state.policies.active(now)
     decision = _route(lead, state, now, policy)
-    extra = {}
+    extra: dict[str, Any] = {}
     if account := lead.get("key_account"):
         extra["key_account"] = account
     rule = next((r for r in policy.rules if r.name == decision.rule), None)
     if rule is not None and rule.sla is not None and decision.rep_id is not None:
         extra["sla"] = dict(rule.sla)
+    if rule is not None and decision.fallback is None and decision.rep_id is not None:
+        extra |= _window(rule, state.reps[decision.rep_id], now)
     return replace(decision, extra=extra) if extra else decision
+
+
+def _window(rule: Rule, rep: Rep, now: datetime) -> dict[str, Any]:
+    """When a next-window rule placed the lead with a rep not at work now, since when."""
+    if rule.outside_hours != "next_window" or rep.working_at(now):
+        return {}
+    start = next_window(rep, now)
+    if start is None:
+        return {}
+    when = {"rep_id": rep.rep_id, "starts_at": start.isoformat(), "local": local_time(rep, start)}
+    return {"next_window": when}
 
 
 def _route(lead: Lead, state: RoutingState, now: datetime, policy: Policy) -> Decision:

@@ -11,6 +11,7 @@ from conveyor.router.domain.conditions import OPERATORS, Condition
 from conveyor.router.domain.sla import SlaError, sla_from_dict
 
 STRATEGIES = ("round_robin", "weighted_round_robin", "least_loaded")
+OUTSIDE_HOURS = ("exclude", "next_window")
 REP_ATTRIBUTES = ("territories", "segments", "product_lines", "languages")
 
 
@@ -24,6 +25,9 @@ class Rule:
 
     ``match_rep`` narrows a pool to reps whose attribute (territories...) holds the lead's
     field value, so a product x territory matrix is one rule, not one rule per cell.
+    ``outside_hours`` says what happens when nobody in the target is eligible now:
+    ``exclude`` (reps outside their working hours are left out) or ``next_window`` (the
+    lead goes to the rep, otherwise eligible, whose next working window starts first).
     """
 
     name: str
@@ -36,6 +40,7 @@ class Rule:
     roles: tuple[str, ...] = ("hunter",)
     on_no_candidate: str = "next_rule"
     sla: Mapping[str, Any] | None = None
+    outside_hours: str = "exclude"
 
     @property
     def target(self) -> str:
@@ -72,6 +77,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         roles=tuple(data.get("roles", ("hunter",))),
         on_no_candidate=data.get("on_no_candidate", "next_rule"),
         sla=data.get("sla"),
+        outside_hours=data.get("outside_hours", "exclude"),
     )
     check_rule(rule)
     return rule
@@ -86,6 +92,8 @@ def check_rule(rule: Rule) -> None:
         raise PolicyError(f"rule {rule.name}: unknown strategy {rule.strategy!r}")
     if rule.on_no_candidate not in ("next_rule", "fallback"):
         raise PolicyError(f"rule {rule.name}: on_no_candidate is next_rule or fallback")
+    if rule.outside_hours not in OUTSIDE_HOURS:
+        raise PolicyError(f"rule {rule.name}: outside_hours is exclude or next_window")
     for condition in rule.when:
         if condition.op not in OPERATORS:
             raise PolicyError(f"rule {rule.name}: unknown operator {condition.op!r}")

@@ -75,8 +75,12 @@ class Rep:
         if not self.working_hours:
             return True
         local = self.local(moment)
-        spans = self.working_hours.get(WEEKDAYS[local.weekday()], ())
-        return any(start <= local.time() < end for start, end in spans)
+        today = self.working_hours.get(WEEKDAYS[local.weekday()], ())
+        yesterday = self.working_hours.get(WEEKDAYS[local.weekday() - 1], ())
+        clock = local.time()
+        return any(_inside(clock, start, end) for start, end in today) or any(
+            clock < end for start, end in yesterday if end < start
+        )
 
     def day_start(self, moment: datetime) -> datetime:
         """Midnight of the rep's local day containing the moment."""
@@ -87,6 +91,11 @@ class Rep:
         """Monday midnight of the rep's local ISO week containing the moment."""
         start = self.day_start(moment)
         return (start - timedelta(days=start.weekday())).replace(tzinfo=start.tzinfo)
+
+
+def _inside(clock: time, start: time, end: time) -> bool:
+    """Whether a wall time falls in a span that starts that day (it may run past midnight)."""
+    return start <= clock < end if start < end else clock >= start
 
 
 def parse_settings(settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,15 @@ where it went."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.web import Problem
+from conveyor.router.adapters.queries import waiting_leads
 from conveyor.router.entrypoints.auth import ADMIN
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
 from conveyor.router.entrypoints.rep_settings import as_utc
@@ -82,6 +84,40 @@ async def get_counters(pool: str, service: ServiceDep) -> dict[str, Any]:
     if counters is None:
         raise Problem(404, "Not found", f"pool {pool} has taken no turns")
     return {"pool": pool, **counters.__dict__}
+
+
+@routing_api.get("/routing/unroutable")
+async def get_unroutable(
+    service: ServiceDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """The leads waiting because no rep could take them, oldest first: since when, why,
+    and the explanation of the decision that left each waiting."""
+    count, found = await waiting_leads(service.runtime, limit=limit)
+    return {"waiting": count, "leads": [_waiting(since, event) for since, event in found]}
+
+
+def _waiting(since: str, event: LeadUnroutable) -> dict[str, Any]:
+    attempts = event.decision.get("attempts", [])
+    reasons = Counter(
+        _kind(str(c["excluded"]))
+        for a in attempts
+        for c in a.get("candidates", [])
+        if c.get("excluded")
+    )
+    return {
+        "lead_id": event.lead_id,
+        "since": since,
+        "reason": attempts[-1]["summary"] if attempts else "no rule matched",
+        "excluded": dict(sorted(reasons.items())),
+        "policy_version": event.policy_version,
+        "explanation": event.reason,
+        "trace": event.decision,
+    }
+
+
+def _kind(excluded: str) -> str:
+    """An exclusion without its particulars: "daily cap reached (5/5)" -> "daily cap reached"."""
+    return excluded.split(" (")[0].split(" until ")[0].split(";")[0]
 
 
 @routing_api.get("/leads/{lead_id}/routing")

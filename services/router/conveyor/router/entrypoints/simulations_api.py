@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -44,7 +45,8 @@ async def post_simulation(body: SimulationIn, service: ServiceDep) -> dict[str, 
     """Per-lead differences, per-rep load before and after, unroutable counts; no state
     changes (nothing is appended, nothing is published)."""
     policy = await _policy(body, service)
-    result = simulate(
+    result = await asyncio.to_thread(  # long and CPU-bound: keep the event loop serving
+        simulate,
         await read_log(service.runtime),
         policy,
         start=as_utc(body.start),
