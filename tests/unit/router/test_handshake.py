@@ -83,11 +83,11 @@ async def test_a_rep_cannot_act_on_another_reps_assignment() -> None:
     other = "ben" if offer.rep_id == "ana" else "ana"
     with pytest.raises(Forbidden):
         await handshake.accept(Accept(offer.assignment_id, other), uow, **ctx(clock))
+    decline = Decline(offer.assignment_id, "x", other)
     with pytest.raises(Forbidden):
-        decline = Decline(offer.assignment_id, "x", other)
         await handshake.decline(decline, uow, matching=MATCHING, **ctx(clock))
+    won = ReportWon(offer.assignment_id, Decimal("1"), "EUR", other)
     with pytest.raises(Forbidden):
-        won = ReportWon(offer.assignment_id, Decimal("1"), "EUR", other)
         await handshake.report_won(won, uow, **ctx(clock))
     with pytest.raises(NotFound):
         await handshake.accept(Accept("nope", "ana"), uow, **ctx(clock))
