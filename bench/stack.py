@@ -16,6 +16,7 @@ from conveyor.devkit.kafka import KafkaBroker
 from conveyor.devkit.local import free_port
 from conveyor.devkit.postgres import DatabaseServer
 from conveyor.devkit.processes import ServiceProcess, inbox, service
+from conveyor.devkit.run import LOCAL_WEBHOOKS
 
 ADMIN = uuid.uuid4().hex
 HUNTERS = ("hunter-1", "hunter-2", "hunter-3", "hunter-4")
@@ -47,7 +48,7 @@ def running_stack(
     """Start Kafka, the services on fresh databases, and the rep-app stub."""
     with ExitStack() as stack:
         broker = stack.enter_context(KafkaBroker.start(workdir=workdir / "kafka"))
-        env, urls = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN}, {}
+        env, urls = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN, **LOCAL_WEBHOOKS}, {}
         for name in services:
             urls[name] = server.create_database(f"bench_{name}_{uuid.uuid4().hex[:6]}")
             env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = urls[name]
@@ -64,10 +65,11 @@ def running_stack(
 
 
 def _prepare(stack: Stack) -> None:
-    """A source with no practical rate limit and hunters whose app is the stub."""
+    """A source with no practical rate limit and hunters whose app is the stub (which
+    verifies each webhook's signature with the rep's secret)."""
     if "router" in stack.procs:
         for rep in HUNTERS:
-            httpx.post(
+            made = httpx.post(
                 f"{stack.url('router')}/v1/reps",
                 timeout=10,
                 json={
@@ -76,6 +78,11 @@ def _prepare(stack: Stack) -> None:
                     "role": "hunter",
                     "webhook_url": f"{stack.url('inbox')}/hooks/{rep}",
                 },
+            )
+            made.raise_for_status()
+            secret = {"secret": made.json()["webhook_secret"]}  # the stub verifies signatures
+            httpx.put(
+                f"{stack.url('inbox')}/reps/{rep}", json=secret, timeout=10
             ).raise_for_status()
     response = httpx.post(
         f"{stack.url('intake')}/v1/sources",
