@@ -27,9 +27,9 @@ from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFa
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ANY_VERSION, load_position, save_position
 from conveyor.events.waker import Waker
-from conveyor.router.adapters import webhook_queue as queue
 from conveyor.router.adapters.routing_state import RoutingStateCache
-from conveyor.router.adapters.secrets import secrets_in_force
+from conveyor.router.adapters.tables import secret_store
+from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.domain.reps import Rep
 from conveyor.router.service_layer.handshake import move_on
@@ -37,6 +37,7 @@ from conveyor.router.service_layer.messages import messages_for
 from conveyor.router.service_layer.ports import AccountMatching
 from conveyor.webhooks.schedule import RETRY_SCHEDULE, next_attempt_at
 from conveyor.webhooks.sender import Attempt, WebhookSender
+from conveyor.webhooks.store import DEAD, DELIVERED
 
 log = logging.getLogger(__name__)
 UNHEALTHY_PREFIX = "webhook endpoint"
@@ -107,7 +108,7 @@ class WebhookDelivery:
                 m
                 for recorded in batch
                 for m in messages_for(recorded, self.base_url)
-                if (rep := reps.get(m.rep_id)) is not None and rep.webhook_url
+                if (rep := reps.get(m.endpoint_id)) is not None and rep.webhook_url
             ]
             await queue.enqueue(conn, messages, self.clock().timestamp())
             await save_position(conn, self.name, batch[-1].position)
@@ -129,8 +130,10 @@ class WebhookDelivery:
 
     async def _send(self, head: dict[str, Any]) -> None:
         async with self.runtime.engine.connect() as conn:
-            rep = (await self.cache.refreshed(conn)).reps.get(head["rep_id"])
-            secrets = await secrets_in_force(conn, head["rep_id"], self.clock().timestamp())
+            rep = (await self.cache.refreshed(conn)).reps.get(head["endpoint_id"])
+            secrets = await secret_store.in_force(
+                conn, head["endpoint_id"], self.clock().timestamp()
+            )
         if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
             await self._dead(head, "the rep's endpoint is disabled or gone")
             return
@@ -165,7 +168,7 @@ class WebhookDelivery:
                 await queue.record(
                     conn,
                     head["message_id"],
-                    status=queue.DELIVERED,
+                    status=DELIVERED,
                     attempts=number,
                     last_status=attempt.status_code,
                     last_error=None,
@@ -177,7 +180,7 @@ class WebhookDelivery:
                     attempt=number,
                     duration_ms=attempt.duration * 1000,
                 )
-                await _append(uow, head["lead_id"], [event], self.runtime.source, now)
+                await _append(uow, head["subject_id"], [event], self.runtime.source, now)
                 if rep.webhook_status == "unhealthy":
                     await self._endpoint(uow, rep, "healthy", "a delivery succeeded", now)
                 return False
@@ -194,7 +197,7 @@ class WebhookDelivery:
                 status_code=attempt.status_code,
                 next_attempt_at=retry_at,
             )
-            await _append(uow, head["lead_id"], [failed], self.runtime.source, now)
+            await _append(uow, head["subject_id"], [failed], self.runtime.source, now)
             if retry_at is None:
                 await self._dead_letter(uow, head, number, error, now)
             else:
@@ -239,10 +242,10 @@ class WebhookDelivery:
         self, uow: SqlUnitOfWork, head: dict[str, Any], attempts: int, error: str, now: datetime
     ) -> None:
         await queue.record(
-            uow.conn, head["message_id"], status=queue.DEAD, attempts=attempts, last_error=error
+            uow.conn, head["message_id"], status=DEAD, attempts=attempts, last_error=error
         )
         letter = WebhookDeadLettered(**_ids(head), attempts=attempts, error=error)
-        await _append(uow, head["lead_id"], [letter], self.runtime.source, now)
+        await _append(uow, head["subject_id"], [letter], self.runtime.source, now)
         self.dead.inc()
 
     async def _endpoint(
@@ -285,10 +288,11 @@ class WebhookDelivery:
 
 
 def _ids(head: dict[str, Any]) -> dict[str, Any]:
+    """A queued message's ids as the delivery events name them."""
     return {
-        "lead_id": head["lead_id"],
-        "assignment_id": head["assignment_id"],
-        "rep_id": head["rep_id"],
+        "lead_id": head["subject_id"],
+        "assignment_id": head["reference_id"],
+        "rep_id": head["endpoint_id"],
         "message_id": head["message_id"],
         "kind": head["kind"],
     }

@@ -1,20 +1,9 @@
 """The router's database: the event store plus its read models."""
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    true,
-)
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, true
 
 from conveyor.events.store import event_store_metadata
+from conveyor.webhooks.store import SecretStore, WebhookQueue, message_table, secret_table
 
 metadata = event_store_metadata(MetaData())
 
@@ -65,33 +54,7 @@ unroutable = Table(
     Column("at", String(40), nullable=False),
 )
 
-webhook_secrets = Table(
-    "webhook_secrets",
-    metadata,
-    Column("secret_id", String(36), primary_key=True),
-    Column("rep_id", String(100), nullable=False, index=True),
-    Column("secret", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("expires_at", Float, nullable=True),
-)
-
-webhook_messages = Table(
-    "webhook_messages",
-    metadata,
-    Column("message_id", String(36), primary_key=True),
-    Column("rep_id", String(100), nullable=False),
-    Column("lead_id", String(36), nullable=False),
-    Column("assignment_id", String(36), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("correlation_id", String(100), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("position", BigInteger, nullable=False),
-    Column("recipient", Integer, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("due", Float, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("last_status", Integer, nullable=True),
-    Index("webhook_messages_queue", "status", "rep_id", "position", "recipient"),
-)
+webhook_messages = message_table(metadata)
+webhook_secrets = secret_table(metadata)
+webhook_queue = WebhookQueue(webhook_messages)
+secret_store = SecretStore(webhook_secrets)

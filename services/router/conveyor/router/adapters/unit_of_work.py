@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events import Envelope, Recorded
 from conveyor.events.runtime import Runtime
 from conveyor.router.adapters.routing_state import RoutingStateCache
-from conveyor.router.adapters.secrets import add_secret
-from conveyor.router.adapters.tables import assignments, reps
+from conveyor.router.adapters.tables import assignments, reps, secret_store
 from conveyor.router.domain.assignment import Assignment
 from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.ports import RepView, UnitOfWork
@@ -59,4 +58,6 @@ class SqlUnitOfWork(UnitOfWork):
     async def add_webhook_secret(
         self, rep_id: str, secret_id: str, secret: str, *, now: datetime, retire_at: datetime
     ) -> bool:
-        return await add_secret(self.conn, rep_id, secret_id, secret, now=now, retire_at=retire_at)
+        return await secret_store.add(
+            self.conn, rep_id, secret_id, secret, now=now, retire_at=retire_at
+        )

@@ -11,7 +11,7 @@ from conveyor.events import new_envelope
 from conveyor.events.catalogue.delivery import WebhookReplayed
 from conveyor.events.store import ANY_VERSION
 from conveyor.events.web import Problem
-from conveyor.router.adapters import webhook_queue as queue
+from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.entrypoints.auth import ADMIN
 from conveyor.router.entrypoints.deps import ServiceDep
 
@@ -44,7 +44,7 @@ async def get_queue(service: ServiceDep) -> dict[str, int]:
 async def get_dead_letters(service: ServiceDep, rep_id: str | None = None) -> list[MessageOut]:
     """Messages that ran out of attempts or whose endpoint was disabled, oldest first."""
     async with service.runtime.engine.connect() as conn:
-        return [MessageOut(**_fields(row)) for row in await queue.dead_letters(conn, rep_id)]
+        return [_out(row) for row in await queue.dead_letters(conn, rep_id)]
 
 
 @webhooks_api.post("/dead-letters/{message_id}/replay", response_model=MessageOut)
@@ -53,27 +53,24 @@ async def post_replay(message_id: str, service: ServiceDep) -> MessageOut:
     (WebhookReplayed); the rep's endpoint must be healthy again or it fails once more."""
     now = service.clock()
     async with service.unit_of_work() as uow:
-        row = await queue.message(uow.conn, message_id)
-        if row is None or row["status"] != queue.DEAD:
+        row = await queue.replay(uow.conn, message_id, now.timestamp())
+        if row is None:
             raise Problem(404, "Not found", f"no dead letter {message_id}")
-        await queue.record(
-            uow.conn, message_id, status=queue.PENDING, attempts=0, due=now.timestamp()
-        )
+        out = _out(row)
         event = WebhookReplayed(
-            lead_id=row["lead_id"],
-            assignment_id=row["assignment_id"],
-            rep_id=row["rep_id"],
+            lead_id=out.lead_id,
+            assignment_id=out.assignment_id,
+            rep_id=out.rep_id,
             message_id=message_id,
-            kind=row["kind"],
+            kind=out.kind,
         )
-        envelope = new_envelope(
-            event, subject=row["lead_id"], source=service.runtime.source, now=now
-        )
-        await uow.append(row["lead_id"], [envelope], expected_version=ANY_VERSION)
-        row = {**row, "status": queue.PENDING, "attempts": 0}
+        envelope = new_envelope(event, subject=out.lead_id, source=service.runtime.source, now=now)
+        await uow.append(out.lead_id, [envelope], expected_version=ANY_VERSION)
     service.wake_delivery()
-    return MessageOut(**_fields(row))
+    return out
 
 
-def _fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in MessageOut.model_fields}
+def _out(row: dict[str, Any]) -> MessageOut:
+    """A queued message in the router's words: the rep, the lead, the assignment."""
+    names = {"rep_id": "endpoint_id", "lead_id": "subject_id", "assignment_id": "reference_id"}
+    return MessageOut(**{k: row[names.get(k, k)] for k in MessageOut.model_fields})

@@ -1,30 +1,16 @@
-"""What reps' apps are told, as webhook messages: a lead offered, a lead taken back, a
+"""What reps' apps are told, as webhook messages (endpoint = rep, subject = lead,
+reference = assignment): a lead offered, a lead taken back, a
 reminder, a lead waiting on a team lead. Each message carries only what its rep needs."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.delivery import LeadReminded, TeamLeadNotified
 from conveyor.events.catalogue.router import LeadAssigned, LeadReassigned
-
-
-@dataclass(frozen=True)
-class Message:
-    """One webhook to one rep; ``message_id`` is the webhook-id, stable across attempts."""
-
-    message_id: str
-    rep_id: str
-    lead_id: str
-    assignment_id: str
-    kind: str
-    body: dict[str, Any]
-    position: int
-    recipient: int = 0
-    correlation_id: str = ""
+from conveyor.webhooks.store import Message
 
 
 def messages_for(recorded: Recorded, base_url: str) -> list[Message]:
@@ -69,9 +55,9 @@ def _message(
     data = recorded.envelope.data
     return Message(
         message_id=message_id or recorded.envelope.id,
-        rep_id=rep_id,
-        lead_id=str(getattr(data, "lead_id", "")),
-        assignment_id=assignment_id,
+        endpoint_id=rep_id,
+        subject_id=str(getattr(data, "lead_id", "")),
+        reference_id=assignment_id,
         kind=kind,
         body=body,
         position=recorded.position,

@@ -1,0 +1,254 @@
+"""Where a service keeps its webhooks: a queue of messages (each endpoint's go out one at a
+time, in order; retried on a schedule; dead-lettered at the end, replayable) and the
+endpoints' signing secrets. Both live in the service's own database, in its transactions.
+
+Endpoint, subject and reference are the service's words: for the router a rep, a lead and
+an assignment; for followup a farmer, an account and a task.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One webhook to one endpoint; ``message_id`` is the webhook-id, stable across
+    attempts; messages to an endpoint go out in (position, recipient) order."""
+
+    message_id: str
+    endpoint_id: str
+    subject_id: str
+    reference_id: str
+    kind: str
+    body: dict[str, Any]
+    position: int
+    recipient: int = 0
+    correlation_id: str = ""
+
+
+def message_table(metadata: MetaData) -> Table:
+    """The queue of messages."""
+    return Table(
+        "webhook_messages",
+        metadata,
+        Column("message_id", String(36), primary_key=True),
+        Column("endpoint_id", String(100), nullable=False),
+        Column("subject_id", String(100), nullable=False),
+        Column("reference_id", String(100), nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("correlation_id", String(100), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("position", BigInteger, nullable=False),
+        Column("recipient", Integer, nullable=False),
+        Column("created_at", Float, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("due", Float, nullable=False),
+        Column("last_error", Text, nullable=True),
+        Column("last_status", Integer, nullable=True),
+        Index("webhook_messages_queue", "status", "endpoint_id", "position", "recipient"),
+    )
+
+
+def secret_table(metadata: MetaData) -> Table:
+    """The endpoints' signing secrets (never in the event log)."""
+    return Table(
+        "webhook_secrets",
+        metadata,
+        Column("secret_id", String(36), primary_key=True),
+        Column("endpoint_id", String(100), nullable=False, index=True),
+        Column("secret", Text, nullable=False),
+        Column("created_at", Float, nullable=False),
+        Column("expires_at", Float, nullable=True),
+    )
+
+
+class WebhookQueue:
+    """The queue's operations, inside the caller's connection or transaction."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def enqueue(self, conn: AsyncConnection, messages: Sequence[Message], now: float) -> None:
+        """Queue messages; one already queued is left as it is (enqueueing is idempotent)."""
+        if not messages:
+            return
+        rows = [_row(m, now) for m in messages]
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        await conn.execute(dialect_insert(self.table).values(rows).on_conflict_do_nothing())
+
+    async def due_heads(
+        self, conn: AsyncConnection, now: float, limit: int
+    ) -> list[dict[str, Any]]:
+        """The first pending message of each endpoint, where it is due now."""
+        t = self.table
+        first = (
+            select(t.c.endpoint_id, func.min(t.c.position).label("position"))
+            .where(t.c.status == PENDING)
+            .group_by(t.c.endpoint_id)
+            .subquery()
+        )
+        query = (
+            select(t)
+            .join(
+                first,
+                and_(t.c.endpoint_id == first.c.endpoint_id, t.c.position == first.c.position),
+            )
+            .where(t.c.status == PENDING)
+            .order_by(t.c.position, t.c.recipient)
+        )
+        heads: dict[str, dict[str, Any]] = {}
+        for row in (await conn.execute(query)).mappings():
+            heads.setdefault(row["endpoint_id"], dict(row))
+        due = [h for h in heads.values() if h["due"] <= now]
+        return sorted(due, key=lambda h: (h["due"], h["position"]))[:limit]
+
+    async def next_due(self, conn: AsyncConnection) -> float | None:
+        """When the earliest pending message is due (None: nothing pending)."""
+        query = select(func.min(self.table.c.due)).where(self.table.c.status == PENDING)
+        due = (await conn.execute(query)).scalar()
+        return None if due is None else float(due)
+
+    async def record(self, conn: AsyncConnection, message_id: str, **values: Any) -> None:
+        """Store an attempt's result (status, attempts, due, last_error, last_status)."""
+        query = update(self.table).where(self.table.c.message_id == message_id)
+        await conn.execute(query.values(**values))
+
+    async def pending_of(self, conn: AsyncConnection, endpoint_id: str) -> list[dict[str, Any]]:
+        """The endpoint's pending messages, in order."""
+        t = self.table
+        query = (
+            select(t)
+            .where(t.c.endpoint_id == endpoint_id, t.c.status == PENDING)
+            .order_by(t.c.position, t.c.recipient)
+        )
+        return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+    async def dead_letters(
+        self, conn: AsyncConnection, endpoint_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Dead-lettered messages, oldest first (optionally one endpoint's)."""
+        t = self.table
+        query = select(t).where(t.c.status == DEAD).order_by(t.c.position, t.c.recipient)
+        if endpoint_id is not None:
+            query = query.where(t.c.endpoint_id == endpoint_id)
+        return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+    async def message(self, conn: AsyncConnection, message_id: str) -> dict[str, Any] | None:
+        """One message, whatever its status."""
+        query = select(self.table).where(self.table.c.message_id == message_id)
+        row = (await conn.execute(query)).first()
+        return dict(row._mapping) if row else None
+
+    async def replay(
+        self, conn: AsyncConnection, message_id: str, now: float
+    ) -> dict[str, Any] | None:
+        """Make a dead letter pending again from a fresh schedule; None if it is not one."""
+        row = await self.message(conn, message_id)
+        if row is None or row["status"] != DEAD:
+            return None
+        await self.record(conn, message_id, status=PENDING, attempts=0, due=now)
+        return {**row, "status": PENDING, "attempts": 0, "due": now}
+
+    async def counts(self, conn: AsyncConnection) -> dict[str, int]:
+        """How many messages are in each status."""
+        query = select(self.table.c.status, func.count()).group_by(self.table.c.status)
+        return {status: n for status, n in (await conn.execute(query)).all()}
+
+
+class SecretStore:
+    """Endpoints' signing secrets: a new one retires the ones in force after an overlap."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def add(
+        self,
+        conn: AsyncConnection,
+        endpoint_id: str,
+        secret_id: str,
+        secret: str,
+        *,
+        now: datetime,
+        retire_at: datetime,
+    ) -> bool:
+        """Keep a new secret; the endpoint's secrets in force expire at retire_at.
+        Returns whether there were any."""
+        in_force = self._in_force(endpoint_id, now.timestamp())
+        retired = await conn.execute(
+            update(self.table).where(in_force).values(expires_at=retire_at.timestamp())
+        )
+        row = {"secret_id": secret_id, "endpoint_id": endpoint_id, "secret": secret}
+        await conn.execute(insert(self.table).values(**row, created_at=now.timestamp()))
+        return bool(retired.rowcount)
+
+    async def in_force(self, conn: AsyncConnection, endpoint_id: str, at: float) -> list[str]:
+        """The endpoint's secrets that sign a message sent at ``at``, newest first."""
+        query = (
+            select(self.table.c.secret)
+            .where(self._in_force(endpoint_id, at))
+            .order_by(self.table.c.created_at.desc())
+        )
+        return list((await conn.execute(query)).scalars())
+
+    def _in_force(self, endpoint_id: str, at: float) -> ColumnElement[bool]:
+        t = self.table
+        return and_(
+            t.c.endpoint_id == endpoint_id, or_(t.c.expires_at.is_(None), t.c.expires_at > at)
+        )
+
+
+def _row(message: Message, now: float) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "endpoint_id": message.endpoint_id,
+        "subject_id": message.subject_id,
+        "reference_id": message.reference_id,
+        "kind": message.kind,
+        "correlation_id": message.correlation_id or message.message_id,
+        "body": json.dumps(message.body, separators=(",", ":"), sort_keys=True),
+        "position": message.position,
+        "recipient": message.recipient,
+        "created_at": now,
+        "status": PENDING,
+        "attempts": 0,
+        "due": now,
+    }
+
+
+def create_tables(connection: Any) -> None:
+    """Create the queue and secret tables with their indexes (from a migration:
+    ``create_tables(op.get_bind())``); the shape is the one this module declares."""
+    metadata = MetaData()
+    message_table(metadata)
+    secret_table(metadata)
+    metadata.create_all(connection)
