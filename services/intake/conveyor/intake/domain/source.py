@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from dataclasses import dataclass
+
+from conveyor import apikeys
+from conveyor.apikeys import IssuedKey, hash_key, key_matches
+
+__all__ = ["IssuedKey", "hash_key", "issue_key", "key_id_of", "key_matches"]
 
 CHANNELS = ("web_form", "call_centre", "import", "api", "chat", "social", "partner")
 KEY_PREFIX = "cvk"
-_KEY_SHAPE = re.compile(rf"^{KEY_PREFIX}_([0-9a-f]{{12}})_[A-Za-z0-9_-]{{20,}}$")
 
 
 class SourceError(Exception):
@@ -41,36 +41,14 @@ class SourceIsRevoked(SourceError):
     template = "The source {!r} is revoked."
 
 
-@dataclass(frozen=True)
-class IssuedKey:
-    """A new API key: its visible id, its hash (stored) and the key itself (shown once)."""
-
-    key_id: str
-    key_hash: str
-    key: str
-
-
 def issue_key() -> IssuedKey:
     """A fresh random key shaped ``cvk_<12 hex key id>_<secret>``."""
-    key_id = secrets.token_hex(6)
-    key = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    return IssuedKey(key_id=key_id, key_hash=hash_key(key), key=key)
-
-
-def hash_key(key: str) -> str:
-    """The SHA-256 (hex) under which a key is stored."""
-    return hashlib.sha256(key.encode()).hexdigest()
+    return apikeys.issue_key(KEY_PREFIX)
 
 
 def key_id_of(key: str) -> str | None:
     """The key id inside a key, or None if the text is not shaped like a key."""
-    match = _KEY_SHAPE.match(key)
-    return match.group(1) if match else None
-
-
-def key_matches(key: str, key_hash: str) -> bool:
-    """Whether a presented key is the one stored under key_hash (constant time)."""
-    return hmac.compare_digest(hash_key(key), key_hash)
+    return apikeys.key_id_of(key, KEY_PREFIX)
 
 
 @dataclass

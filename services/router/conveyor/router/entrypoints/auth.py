@@ -10,8 +10,8 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from conveyor.events.web import Problem
-from conveyor.router.domain.credentials import rep_of
 from conveyor.router.entrypoints.deps import ServiceDep
+from conveyor.router.service_layer.credentials import rep_of
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from conveyor.events import Event, new_envelope
+from conveyor.apikeys import IssuedKey, issue_key, key_id_of, key_matches
 from conveyor.events.catalogue.delivery import RepKeyIssued, RepKeyRevoked, RepWebhookSecretRotated
-from conveyor.router.domain.credentials import IssuedKey, issue_key
 from conveyor.router.service_layer.errors import NotFound
+from conveyor.router.service_layer.handlers import append_to_rep
 from conveyor.router.service_layer.ports import UnitOfWork
 from conveyor.webhooks.signing import generate_secret
+
+KEY_PREFIX = "rk"
 
 
 async def issue_rep_key(rep_id: str, uow: UnitOfWork, *, source: str, now: datetime) -> IssuedKey:
     """A new API key for the rep's app (RepKeyIssued keeps its hash only)."""
-    key = issue_key()
+    key = issue_key(KEY_PREFIX)
     event = RepKeyIssued(rep_id=rep_id, key_id=key.key_id, key_hash=key.key_hash)
-    await _append(rep_id, event, uow, source=source, now=now)
+    await append_to_rep(rep_id, event, uow, source=source, now=now)
     return key
 
 
@@ -28,7 +31,8 @@ async def revoke_rep_key(
     state = await uow.routing_state()
     if state.keys.get(key_id, ("",))[0] != rep_id:
         raise NotFound(f"rep {rep_id} has no key {key_id}")
-    await _append(rep_id, RepKeyRevoked(rep_id=rep_id, key_id=key_id), uow, source=source, now=now)
+    revoked = RepKeyRevoked(rep_id=rep_id, key_id=key_id)
+    await append_to_rep(rep_id, revoked, uow, source=source, now=now)
 
 
 async def rotate_webhook_secret(
@@ -42,15 +46,14 @@ async def rotate_webhook_secret(
     event = RepWebhookSecretRotated(
         rep_id=rep_id, secret_id=secret_id, previous_expires_at=expires if had_one else None
     )
-    await _append(rep_id, event, uow, source=source, now=now)
+    await append_to_rep(rep_id, event, uow, source=source, now=now)
     return secret
 
 
-async def _append(
-    rep_id: str, event: Event, uow: UnitOfWork, *, source: str, now: datetime
-) -> None:
-    history = await uow.stream(rep_id)
-    if not history:
-        raise NotFound(f"no rep {rep_id}")
-    envelope = new_envelope(event, subject=rep_id, source=source, now=now)
-    await uow.append(rep_id, [envelope], expected_version=history[-1].version)
+def rep_of(key: str, keys: Mapping[str, tuple[str, str]]) -> str | None:
+    """The rep a presented key belongs to (keys: key id -> (rep id, hash)), or None."""
+    key_id = key_id_of(key, KEY_PREFIX)
+    if key_id is None or key_id not in keys:
+        return None
+    rep_id, key_hash = keys[key_id]
+    return rep_id if key_matches(key, key_hash) else None

@@ -35,7 +35,7 @@ async def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, source: str) -> Non
 
 async def update_rep(cmd: UpdateRep, uow: UnitOfWork, *, source: str, now: datetime) -> None:
     """Record RepUpdated for a registered rep."""
-    await _append_to_rep(cmd.rep_id, RepUpdated(**cmd.__dict__), uow, source=source, now=now)
+    await append_to_rep(cmd.rep_id, RepUpdated(**cmd.__dict__), uow, source=source, now=now)
 
 
 async def change_availability(
@@ -43,7 +43,7 @@ async def change_availability(
 ) -> None:
     """Record RepAvailabilityChanged for a registered rep."""
     event = RepAvailabilityChanged(**cmd.__dict__)
-    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+    await append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
 
 
 async def schedule_absence(
@@ -51,7 +51,7 @@ async def schedule_absence(
 ) -> None:
     """Record RepAbsenceScheduled for a registered rep."""
     event = RepAbsenceScheduled(**cmd.__dict__)
-    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+    await append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
 
 
 async def cancel_absence(
@@ -67,12 +67,13 @@ async def cancel_absence(
     if cmd.absence_id not in known:
         raise NotFound(f"rep {cmd.rep_id} has no absence {cmd.absence_id}")
     event = RepAbsenceCancelled(**cmd.__dict__)
-    await _append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
+    await append_to_rep(cmd.rep_id, event, uow, source=source, now=now)
 
 
-async def _append_to_rep(
+async def append_to_rep(
     rep_id: str, event: Event, uow: UnitOfWork, *, source: str, now: datetime
 ) -> None:
+    """Append an event to a registered rep's stream (NotFound for an unknown rep)."""
     history = await uow.stream(rep_id)
     if not history:
         raise NotFound(f"no rep {rep_id}")
