@@ -37,6 +37,7 @@ def stack(
         env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
     env["CONVEYOR_INTAKE_ADMIN_TOKEN"] = ADMIN_TOKEN
     env["CONVEYOR_FOLLOWUP_ADMIN_TOKEN"] = ADMIN_TOKEN
+    env["CONVEYOR_ROUTER_ADMIN_TOKEN"] = ADMIN_TOKEN
     env |= LOCAL_WEBHOOKS
     procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
     procs |= {
@@ -100,8 +101,12 @@ async def get_json(url: str, headers: dict[str, str] | None = None) -> Any:
     return response.json()
 
 
-async def register_team(router_url: str, inbox_url: str) -> None:
-    async with httpx.AsyncClient(base_url=router_url, timeout=10) as client:
+async def register_team(router_url: str, inbox_url: str) -> dict[str, str]:
+    """Register the team with the router's admin token; give the rep app each rep's signing
+    secret and API key; return the keys."""
+    keys = {}
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=router_url, timeout=10, headers=admin) as client:
         for rep_id in HUNTERS + FARMERS:
             role = "hunter" if rep_id in HUNTERS else "farmer"
             response = await client.post(
@@ -114,6 +119,10 @@ async def register_team(router_url: str, inbox_url: str) -> None:
                 },
             )
             assert response.status_code == 201, response.text
+            keys[rep_id] = (await client.post(f"/v1/reps/{rep_id}/keys")).json()["key"]
+            app = {"secret": response.json()["webhook_secret"], "key": keys[rep_id]}
+            assert (await client.put(f"{inbox_url}/reps/{rep_id}", json=app)).status_code == 204
+    return keys
 
 
 async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer_task(
@@ -122,7 +131,7 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     intake, router, followup, rep_app = (
         stack[n].url for n in ("intake", "router", "followup", "inbox")
     )
-    await register_team(router, rep_app)
+    keys = await register_team(router, rep_app)
     await wait_for(lambda: _farmers_enrolled(followup), what="farmers enrolled in followup")
 
     key = await register_source(intake)
@@ -135,6 +144,7 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     assert set(per_lead) == set(posted)
     assert set(per_lead.values()) == {1}, "a lead was delivered more than once"
     assert len({item["webhook_id"] for item in received}) == LEADS
+    assert all(item["verified"] for item in received), "a webhook's signature did not verify"
     per_rep = Counter(item["rep_id"] for item in received)
     assert sorted(per_rep.values()) == [66, 67, 67]
     status = await get_json(
@@ -143,7 +153,10 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     assert status["status"] == "qualified"
 
     offer = received[0]["payload"]
-    async with httpx.AsyncClient(timeout=10) as client:
+    rep = {"Authorization": f"Bearer {keys[offer['rep_id']]}"}
+    async with httpx.AsyncClient(timeout=10, headers=rep) as client:
+        accepted = await client.post(offer["links"]["accept"])
+        assert accepted.status_code == 200, accepted.text
         won = await client.post(
             offer["links"]["won"], json={"amount": "25000.00", "currency": "EUR"}
         )
