@@ -134,7 +134,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         matching=matching,
         interval=settings.timer_interval,
     )
-    timers.waker = runtime.add_worker(timers.run)
+    runtime.add_worker(timers.run)  # on its interval only: a pass looks at every offer
     _watch_waiting_leads(runtime, cache)
     return service
 

@@ -20,6 +20,7 @@ from conveyor.router.domain.sla import (
     Clock,
     SlaPolicy,
     Step,
+    next_due,
     sla_from_dict,
     steps_due,
     stuck_since,
@@ -41,6 +42,7 @@ class Timers:
     business: WorkingCalendar
     default: SlaPolicy = DEFAULT_SLA
     parsed: dict[str, SlaPolicy] = field(default_factory=dict)
+    next_at: dict[tuple[Any, ...], datetime | None] = field(default_factory=dict)
 
     def policy(self, sla: Mapping[str, Any] | None) -> SlaPolicy:
         """The SLA an offer runs on (the router's default when its rule set none)."""
@@ -50,6 +52,30 @@ class Timers:
         if key not in self.parsed:
             self.parsed[key] = sla_from_dict(sla)
         return self.parsed[key]
+
+    def forget_ended(self, offers: Mapping[str, Offer]) -> None:
+        """Drop the kept due times of offers no longer in flight (now and then)."""
+        if len(self.next_at) > 4 * len(offers) + 1000:
+            self.next_at = {k: v for k, v in self.next_at.items() if k[0] in offers}
+
+    def first_due(
+        self, offer: Offer, name: str, started: datetime, clock: Clock, rep: Rep
+    ) -> datetime | None:
+        """When the offer's next step on this clock falls due (kept until it moves on or the
+        rep's calendar changes, so a pass over many offers stays cheap)."""
+        done = offer.done.get(name, 0)
+        key = (
+            offer.assignment_id,
+            name,
+            done,
+            rep.time_zone,
+            repr(rep.working_hours),
+            rep.holiday_country,
+            rep.holiday_subdivision,
+        )
+        if key not in self.next_at:
+            self.next_at[key] = next_due(clock, self.calendars(rep), started, done)
+        return self.next_at[key]
 
 
 async def take_next_step(
@@ -63,6 +89,7 @@ async def take_next_step(
     """Take the earliest ladder step that is due, or raise the stuck-lead alert; one per
     unit of work. Returns whether anything was done."""
     state = await uow.routing_state()
+    timers.forget_ended(state.offers)
     due = _earliest_step(state, timers, now)
     if due is not None:
         offer, clock_name, step, at = due
@@ -88,6 +115,9 @@ def _earliest_step(
         name, started = running
         clock: Clock | None = getattr(timers.policy(offer.sla), name)
         if clock is None:
+            continue
+        first = timers.first_due(offer, name, started, clock, rep)
+        if first is None or first > now or (found is not None and first >= found[3]):
             continue
         steps = steps_due(clock, timers.calendars(rep), started, offer.done.get(name, 0), now)
         if steps and (found is None or steps[0][1] < found[3]):
