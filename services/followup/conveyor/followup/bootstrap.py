@@ -6,6 +6,7 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import TypeVar
 
@@ -25,6 +26,8 @@ from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.followup.adapters.cadences import SqlCadenceBook
 from conveyor.followup.adapters.clocks import ShiftedClock, SystemClock
+from conveyor.followup.adapters.delivery import TaskDelivery
+from conveyor.followup.adapters.endpoints import SqlEndpointSecrets
 from conveyor.followup.adapters.farmer_loads import SqlFarmerLoads
 from conveyor.followup.adapters.holidays import PublicHolidays
 from conveyor.followup.adapters.lookups import SqlLookups
@@ -42,6 +45,8 @@ from conveyor.followup.service_layer.ports import Clock
 from conveyor.followup.service_layer.rebalancing import Rebalancing
 from conveyor.followup.service_layer.scheduler import Scheduler
 from conveyor.followup.service_layer.streams import Streams
+from conveyor.webhooks.safety import EndpointPolicy
+from conveyor.webhooks.sender import WebhookSender
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -59,6 +64,8 @@ class FollowupService:
     read_models: ReadModels
     scheduler: Scheduler
     context: Context
+    delivery: TaskDelivery
+    endpoint_policy: EndpointPolicy
 
     async def authenticate(self, token: str) -> Caller | None:
         """The caller a bearer token names: the back office, a rep, or nobody."""
@@ -68,6 +75,10 @@ class FollowupService:
         async with self.runtime.engine.connect() as conn:
             rep_id = await rep_of(conn, self.context.lookups, token)
         return Caller(rep_id=rep_id) if rep_id else None
+
+    def wake_delivery(self) -> None:
+        """Have the task webhook sender look at its queue now."""
+        self.delivery.waker.wake()
 
     async def execute(self, handler: CommandHandler[C, R], command: C) -> R:
         """Run a command's handler in one transaction; wake the workers after the commit."""
@@ -108,6 +119,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         default_time_zone=settings.default_time_zone,
         grace_days=settings.overdue_grace_days,
         quiet=quiet,
+        secrets=SqlEndpointSecrets(),
     )
     pool = NurturePool(
         streams=streams,
@@ -164,5 +176,40 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         calendars=calendars,
         grace_days=settings.overdue_grace_days,
         quiet=quiet,
+        secrets=SqlEndpointSecrets(),
+        secret_overlap=timedelta(hours=settings.webhook_secret_overlap_hours),
     )
-    return FollowupService(settings, runtime, ReadModels(runtime.engine), scheduler, context)
+    policy = endpoint_policy(settings)
+    delivery = task_delivery(settings, runtime, clock, policy)
+    read = ReadModels(runtime.engine)
+    return FollowupService(settings, runtime, read, scheduler, context, delivery, policy)
+
+
+def endpoint_policy(settings: Settings) -> EndpointPolicy:
+    """Which webhook endpoints farmers' apps may have."""
+    return EndpointPolicy(
+        require_https=settings.webhook_require_https,
+        allow_loopback=settings.webhook_allow_loopback,
+    )
+
+
+def task_delivery(
+    settings: Settings, runtime: Runtime, clock: Clock, policy: EndpointPolicy
+) -> TaskDelivery:
+    """The follower and sender of task webhooks, run by the leader as a worker."""
+    sender = WebhookSender(
+        policy,
+        timeout=settings.webhook_timeout,
+        max_response_bytes=settings.webhook_max_response_bytes,
+    )
+    delivery = TaskDelivery(
+        runtime=runtime,
+        sender=sender,
+        clock=clock,
+        base_url=settings.base_url,
+        schedule=[timedelta(seconds=s) for s in settings.webhook_retry_schedule],
+        concurrency=settings.webhook_concurrency,
+    )
+    delivery.waker = runtime.add_worker(delivery.run)
+    runtime.on_stop(sender.aclose)
+    return delivery

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conveyor.webhooks.schedule import RETRY_SCHEDULE
+
 
 class Settings(BaseSettings):
     """Where followup keeps its log, which bus it uses, where it listens and how it plans."""
@@ -31,6 +33,26 @@ class Settings(BaseSettings):
     nurture_recheck_days: int = Field(default=30, ge=1)
     long_leave_days: int = Field(default=14, ge=0)
     default_portfolio_cap: int | None = Field(default=None, ge=0)
+    public_url: str = ""
+    """The URL farmers' apps use to call followup back (default: http://HOST:PORT)."""
+    webhook_require_https: bool = True
+    """Farmers' webhook URLs must be https (turn off for development only)."""
+    webhook_allow_loopback: bool = False
+    """Allow webhook URLs on this machine (127.0.0.0/8, ::1) for development and tests."""
+    webhook_secret_overlap_hours: float = Field(default=24.0, ge=0)
+    webhook_timeout: float = Field(default=5.0, gt=0)
+    webhook_concurrency: int = Field(default=16, ge=1)
+    """Farmers' endpoints called at once (each one's messages go one at a time, in order)."""
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: [d.total_seconds() for d in RETRY_SCHEDULE]
+    )
+    """Seconds before attempts 2, 3, ... (default: about 3.5 days, see docs/webhooks.md)."""
+    webhook_max_response_bytes: int = Field(default=4096, ge=1)
+
+    @property
+    def base_url(self) -> str:
+        """The URL farmers' apps use to call followup back."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @field_validator("default_time_zone")
     @classmethod

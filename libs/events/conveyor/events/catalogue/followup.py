@@ -261,6 +261,63 @@ class NurtureEnded(_FollowupEvent):
     reason: str
 
 
+class FarmerWebhookChanged(_FollowupEvent):
+    """A farmer's app endpoint was set or cleared by the back office (enabled), or
+    disabled because it answered 410 Gone."""
+
+    event_type: ClassVar[str] = "conveyor.farmer.webhook_changed"
+    farmer_id: str
+    webhook_url: str | None = None
+    status: Literal["enabled", "disabled"] = "enabled"
+    reason: str = ""
+
+
+class _TaskWebhookEvent(_FollowupEvent):
+    task_id: str
+    account_id: str
+    farmer_id: str
+    """Whose app the message is for (the task's farmer, or their team lead)."""
+    message_id: str
+    """The webhook-id (stable across attempts)."""
+    kind: str
+
+
+class TaskWebhookDelivered(_TaskWebhookEvent):
+    """A farmer's app acknowledged a task webhook."""
+
+    event_type: ClassVar[str] = "conveyor.task.webhook_delivered"
+    url: str
+    status_code: int
+    attempt: int
+    duration_ms: float | None = None
+
+
+class TaskWebhookFailed(_TaskWebhookEvent):
+    """A task webhook attempt failed (next_attempt_at None: no more attempts)."""
+
+    event_type: ClassVar[str] = "conveyor.task.webhook_failed"
+    url: str
+    error: str
+    attempt: int
+    status_code: int | None = None
+    next_attempt_at: datetime | None = None
+
+
+class TaskWebhookDeadLettered(_TaskWebhookEvent):
+    """A task webhook ran out of attempts (or its endpoint was disabled); the back office
+    can list and replay it."""
+
+    event_type: ClassVar[str] = "conveyor.task.webhook_dead_lettered"
+    attempts: int
+    error: str
+
+
+class TaskWebhookReplayed(_TaskWebhookEvent):
+    """The back office sent a dead-lettered task webhook again (same webhook-id)."""
+
+    event_type: ClassVar[str] = "conveyor.task.webhook_replayed"
+
+
 def register(registry: Registry) -> None:
     """Add followup's events to a registry."""
     for model in (
@@ -284,5 +341,10 @@ def register(registry: Registry) -> None:
         NurtureRecheckScheduled,
         NurtureRecheckDue,
         NurtureEnded,
+        FarmerWebhookChanged,
+        TaskWebhookDelivered,
+        TaskWebhookFailed,
+        TaskWebhookDeadLettered,
+        TaskWebhookReplayed,
     ):
         registry.register(model)

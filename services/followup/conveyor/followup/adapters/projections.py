@@ -15,6 +15,7 @@ from conveyor.events.catalogue.followup import (
     FarmerAvailabilityChanged,
     FarmerEnrolled,
     FarmerPortfolioChanged,
+    FarmerWebhookChanged,
     FollowUpCancelled,
     FollowUpCompleted,
     FollowUpDue,
@@ -42,13 +43,15 @@ class FarmersProjection:
             FarmerEnrolled.event_type,
             FarmerPortfolioChanged.event_type,
             FarmerAvailabilityChanged.event_type,
+            FarmerWebhookChanged.event_type,
             AccountHandedOver.event_type,
             AccountReassigned.event_type,
         }
     )
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
-        """Add a farmer, change their rules, or count an account in their portfolio."""
+        """Add a farmer, change their rules or endpoint, or count an account in their
+        portfolio."""
         event = recorded.envelope.data
         if isinstance(event, FarmerEnrolled):
             await conn.execute(insert(farmers).values(_farmer_row(event)))
@@ -56,6 +59,9 @@ class FarmersProjection:
             await _update_farmer(conn, event.farmer_id, **_rules_row(event))
         elif isinstance(event, FarmerAvailabilityChanged):
             await _update_farmer(conn, event.farmer_id, available=event.available)
+        elif isinstance(event, FarmerWebhookChanged):
+            endpoint = {"webhook_url": event.webhook_url, "webhook_status": event.status}
+            await _update_farmer(conn, event.farmer_id, **endpoint)
         elif isinstance(event, AccountHandedOver):
             await _update_farmer(conn, event.farmer_id, portfolio_size=farmers.c.portfolio_size + 1)
         elif isinstance(event, AccountReassigned):
@@ -154,6 +160,8 @@ def _farmer_row(event: FarmerEnrolled) -> dict[str, object]:
         "team_lead_id": event.team_lead_id,
         "time_zone": event.time_zone,
         "available": True,
+        "webhook_url": event.webhook_url,
+        "webhook_status": "enabled",
     }
 
 

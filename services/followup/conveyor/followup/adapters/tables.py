@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from conveyor.events.store import event_store_metadata
+from conveyor.webhooks.store import SecretStore, WebhookQueue, message_table, secret_table
 
 metadata = event_store_metadata(MetaData())
 
@@ -32,6 +33,8 @@ farmers = Table(
     Column("team_lead_id", String(200), nullable=True),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),
     Column("available", Boolean, nullable=False, server_default=true()),
+    Column("webhook_url", Text, nullable=True),
+    Column("webhook_status", String(20), nullable=False, server_default="enabled"),
 )
 
 accounts = Table(
@@ -121,3 +124,10 @@ timers = Table(
     Column("causation_id", String(36), nullable=True),
     Index("ix_timers_status_due_at", "status", "due_at"),
 )
+
+webhook_messages = message_table(metadata)
+webhook_secrets = secret_table(metadata)
+webhook_queue = WebhookQueue(webhook_messages)
+"""Task webhooks to farmers' apps (endpoint = farmer, subject = account, reference = task)."""
+secret_store = SecretStore(webhook_secrets)
+"""The signing secrets of farmers' endpoints (never in the log)."""

@@ -69,6 +69,8 @@ class FarmerView:
     team_lead_id: str | None
     time_zone: str
     available: bool
+    webhook_url: str | None = None
+    webhook_status: str = "enabled"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,17 @@ from conveyor.followup.entrypoints.api import (
     accounts,
     cadences,
     credentials,
+    endpoints,
     errors,
     farmers,
     kpis,
     orders,
     tasks,
+    webhooks,
 )
 from conveyor.followup.service_layer.ports import Clock
+
+MODULES = (tasks, accounts, orders, kpis, farmers, cadences, credentials, endpoints, webhooks)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -25,7 +29,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = service_app(
         title="Conveyor followup",
         build=lambda: bootstrap(settings or Settings(), clock=clock),
-        routers=[r.router for r in (tasks, accounts, orders, kpis, farmers, cadences, credentials)],
+        routers=[
+            r.router
+            for r in (
+                tasks,
+                accounts,
+                orders,
+                kpis,
+                farmers,
+                cadences,
+                credentials,
+                endpoints,
+                webhooks,
+            )
+        ],
     )
     errors.install(app)
     return app

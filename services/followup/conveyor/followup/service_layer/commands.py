@@ -77,3 +77,18 @@ class RecordOrder:
     ordered_at: datetime
     order_ref: str | None = None
     rep_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SetFarmerWebhook:
+    """Point a farmer's app endpoint at a (checked) URL, or clear it with None."""
+
+    farmer_id: str
+    webhook_url: str | None
+
+
+@dataclass(frozen=True)
+class RotateWebhookSecret:
+    """Give a farmer's endpoint a new signing secret (the old one signs on for a while)."""
+
+    farmer_id: str

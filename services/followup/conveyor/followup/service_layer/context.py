@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from conveyor.followup.domain.calendar import ONLY_FIXED
 from conveyor.followup.domain.dormancy import DEFAULT_QUIET, Quiet
-from conveyor.followup.service_layer.ports import CadenceBook, Calendars, Clock, Lookups
+from conveyor.followup.service_layer.ports import (
+    CadenceBook,
+    Calendars,
+    Clock,
+    EndpointSecrets,
+    Lookups,
+)
 from conveyor.followup.service_layer.streams import Streams
 
 
@@ -23,3 +30,5 @@ class Context:
     calendars: Calendars = ONLY_FIXED
     grace_days: int = 0
     quiet: Quiet = DEFAULT_QUIET
+    secrets: EndpointSecrets | None = None
+    secret_overlap: timedelta = timedelta(hours=24)

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +37,7 @@ from conveyor.followup.service_layer.planning import local_day, plan_events, val
 from conveyor.followup.service_layer.ports import (
     CadenceBook,
     Calendars,
+    EndpointSecrets,
     FarmerLoads,
     StreamWriter,
 )
@@ -61,10 +63,12 @@ class Dependencies:
     default_time_zone: str = "UTC"
     grace_days: int = 0
     quiet: Quiet = DEFAULT_QUIET
+    secrets: EndpointSecrets | None = None
 
 
 async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Dependencies) -> None:
-    """A rep registered with the farmer role becomes a farmer, once."""
+    """A rep registered with the farmer role becomes a farmer, once; an endpoint of theirs
+    gets a signing secret (the back office shows one by rotating it)."""
     rep = envelope.data
     assert isinstance(rep, RepRegistered)
     if rep.role != "farmer":
@@ -79,7 +83,11 @@ async def enrol_farmer(envelope: Envelope, conn: AsyncConnection, *, deps: Depen
         time_zone=rep.time_zone if valid_time_zone(rep.time_zone) else "UTC",
         team_lead_id=_setting(rep, "team_lead_id"),
     )
-    await _start_stream(conn, farmer_stream(rep.rep_id), [enrolled], cause=envelope, deps=deps)
+    opened = await _start_stream(
+        conn, farmer_stream(rep.rep_id), [enrolled], cause=envelope, deps=deps
+    )
+    if opened and rep.webhook_url and deps.secrets is not None:
+        await deps.secrets.issue(conn, rep.rep_id, overlap=timedelta(0))
 
 
 async def hand_over_account(
@@ -165,8 +173,9 @@ async def _start_stream(
     *,
     cause: Envelope,
     deps: Dependencies,
-) -> None:
-    """Open a new stream with the events; a stream that exists already means done before."""
+) -> bool:
+    """Open a new stream with the events (True); a stream that exists already means done
+    before (False)."""
     envelopes = [
         new_envelope(e, subject=stream_id, source=deps.source, caused_by=cause) for e in events
     ]
@@ -174,5 +183,6 @@ async def _start_stream(
         await deps.writer.append(conn, stream_id, envelopes, expected_version=0)
     except ConcurrencyError:
         log.info("%s exists already; %s (%s) changes nothing", stream_id, cause.type, cause.id)
-        return
+        return False
     deps.committed()
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -176,3 +176,16 @@ class Lookups(abc.ABC):
     @abc.abstractmethod
     async def undone_tasks(self, conn: AsyncConnection, account_id: str) -> list[str]:
         """The ids of the account's tasks not done nor cancelled."""
+
+
+class EndpointSecrets(abc.ABC):
+    """The signing secrets of farmers' webhook endpoints.
+
+    Contract: kept in followup's own database, in the caller's transaction, never in the
+    log; a new secret retires the endpoint's secrets in force once ``overlap`` has passed
+    (by the wall clock, which signatures are checked against).
+    """
+
+    @abc.abstractmethod
+    async def issue(self, conn: AsyncConnection, farmer_id: str, *, overlap: timedelta) -> str:
+        """Keep a new secret for the farmer's endpoint and return it (to be shown once)."""

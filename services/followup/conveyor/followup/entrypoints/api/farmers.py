@@ -29,6 +29,8 @@ class Farmer(BaseModel):
     team_lead_id: str | None
     time_zone: str
     available: bool
+    webhook_url: str | None = None
+    webhook_status: str = "enabled"
 
 
 class PortfolioRules(BaseModel):

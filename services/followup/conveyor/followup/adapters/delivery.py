@@ -1,0 +1,142 @@
+"""Delivery of tasks to farmers' apps: a follower of followup's log queues a webhook message
+for each event a farmer's app must hear of (in the same transaction as its log position),
+and a sender sends each farmer's messages in order, signed (Standard Webhooks), retried on
+a schedule, then dead-lettered; 410 Gone disables the endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
+
+from conveyor.events import tracing
+from conveyor.events.runtime import Runtime
+from conveyor.events.store import load_position, save_position
+from conveyor.events.waker import Waker
+from conveyor.followup.adapters.attempts import Attempts
+from conveyor.followup.adapters.clocks import SystemClock
+from conveyor.followup.adapters.endpoints import endpoints, task_briefs
+from conveyor.followup.adapters.tables import secret_store
+from conveyor.followup.adapters.tables import webhook_queue as queue
+from conveyor.followup.service_layer.messages import messages_for, task_of
+from conveyor.followup.service_layer.ports import Clock
+from conveyor.webhooks.schedule import RETRY_SCHEDULE
+from conveyor.webhooks.sender import WebhookSender
+
+log = logging.getLogger(__name__)
+
+
+class TaskDelivery:
+    """Queues and sends task webhooks to farmers' apps (one leader per service runs it).
+
+    Events are stamped by the service's clock; the delivery itself (signature timestamps,
+    retries, secrets in force) runs on the wall clock, which receivers check against.
+    """
+
+    def __init__(
+        self,
+        *,
+        runtime: Runtime,
+        sender: WebhookSender,
+        clock: Clock,
+        base_url: str,
+        schedule: Sequence[timedelta] = RETRY_SCHEDULE,
+        concurrency: int = 16,
+        name: str = "followup.delivery",
+        wall: Clock | None = None,
+    ) -> None:
+        self.runtime, self.sender, self.base_url = runtime, sender, base_url
+        self.wall = wall or SystemClock()
+        self.concurrency, self.name = concurrency, name
+        self.waker = Waker()
+        self.latency = Histogram(
+            "conveyor_followup_webhook_seconds",
+            "Webhook attempts to farmers' apps, by outcome",
+            ["outcome"],
+            registry=runtime.metrics.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        dead = Counter(
+            "conveyor_followup_webhook_dead_letters",
+            "Task webhooks dead-lettered",
+            registry=runtime.metrics.registry,
+        )
+        self.attempts = Attempts(
+            runtime=runtime, clock=clock, wall=self.wall, schedule=schedule, dead_letters=dead
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Queue and send until stop is set; sleep until the next message is due."""
+        while not stop.is_set():
+            try:
+                if await self.queue_once() or await self.send_once():
+                    continue
+                wait = await self._until_next_due()
+            except Exception:
+                log.exception("task webhook delivery failed; retrying")
+                wait = 1.0
+            await self.waker.wait(stop, wait)
+
+    async def queue_once(self, limit: int = 500) -> int:
+        """Queue the messages of the next events of the log; return how many were read."""
+        async with self.runtime.engine.begin() as conn:
+            after = await load_position(conn, self.name)
+            batch = await self.runtime.store.read_all(conn, after=after, limit=limit)
+            if not batch:
+                return 0
+            ids = [task_id for recorded in batch if (task_id := task_of(recorded))]
+            briefs = await task_briefs(conn, ids)
+            known = await endpoints(conn)
+            messages = [
+                m
+                for recorded in batch
+                for m in messages_for(recorded, briefs.get(task_of(recorded) or ""), self.base_url)
+                if m.endpoint_id in known
+            ]
+            await queue.enqueue(conn, messages, self.wall.now().timestamp())
+            await save_position(conn, self.name, batch[-1].position)
+        return len(batch)
+
+    async def send_once(self) -> int:
+        """Send every farmer's first message that is due; return how many were sent."""
+        async with self.runtime.engine.connect() as conn:
+            heads = await queue.due_heads(conn, self.wall.now().timestamp(), self.concurrency)
+        await asyncio.gather(*(self._send(head) for head in heads))
+        return len(heads)
+
+    async def _until_next_due(self) -> float:
+        async with self.runtime.engine.connect() as conn:
+            due = await queue.next_due(conn)
+        if due is None:
+            return 5.0
+        return min(max(due - self.wall.now().timestamp(), 0.05), 5.0)
+
+    async def _send(self, head: dict[str, Any]) -> None:
+        now = self.wall.now()
+        async with self.runtime.engine.connect() as conn:
+            endpoint = (await endpoints(conn)).get(head["endpoint_id"])
+            secrets = await secret_store.in_force(conn, head["endpoint_id"], now.timestamp())
+        if endpoint is None or not endpoint.enabled or not secrets:
+            await self.attempts.dead(head, "the farmer's endpoint is disabled, gone or unsigned")
+            return
+        trace = head["correlation_id"], head["message_id"]
+        with tracing.span(
+            "deliver task to farmer app",
+            correlation_id=trace[0],
+            parent_event_id=trace[1],
+            kind=SpanKind.CLIENT,
+        ):
+            attempt = await self.sender.send(
+                endpoint.url,
+                msg_id=head["message_id"],
+                body=head["body"].encode(),
+                secrets=secrets,
+                extra_headers={"traceparent": tracing.traceparent(*trace)},
+            )
+        self.latency.labels(attempt.outcome).observe(attempt.duration)
+        await self.attempts.record(head, endpoint.url, attempt)
