@@ -71,10 +71,10 @@ async def test_a_key_account_registered_and_handed_over_through_the_api_routes_t
         await add_rep(router, rep_id)
     await put_in_force(router, {"rules": KEY_ACCOUNTS_FIRST})
     account = {"account_id": "acme", "name": "ACME GmbH", "owner_rep_id": "cy",
-               "domains": ["acme.com"], "phones": ["+49 30 1234567"]}  # fmt: skip
+               "domains": ["ACME.com"], "phones": ["+49 30 1234567"]}  # fmt: skip
     created = await router.post("/v1/key-accounts", json=account)
     assert created.status_code == 201, created.text
-    assert created.json()["domains"] == ["acme.com"]
+    assert created.json()["domains"] == ["acme.com"]  # domains are kept in lower case
     first = await route(router, settings, "l1", contact={"email": "buyer@acme.com"})
     assert (first["rep_id"], first["rule"]) == ("cy", "key accounts")
     assert first["trace"]["key_account"]["matched_on"] == "email_domain"

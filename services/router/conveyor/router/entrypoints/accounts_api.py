@@ -19,7 +19,7 @@ from conveyor.router.service_layer.accounts import (
 accounts_api = APIRouter(prefix="/v1/key-accounts", tags=["key accounts"], dependencies=ADMIN)
 Domain = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9.-]+\.[a-z]+$"),
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]+$"),
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()./-]{7,30}$")]
 
