@@ -1,16 +1,14 @@
 """Tasks reach farmers' apps as signed webhooks (verified by the standardwebhooks library):
 due tasks to their farmer, overdue ones to the team lead, each once and in order per farmer
-through failures; 410 disables the endpoint; dead letters are listed and replayed; unsafe
-endpoints are refused."""
+through failures; 410 disables the endpoint; dead letters are listed and replayed; the same
+on PostgreSQL, where the farmers read model rebuilds to the same rows."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conveyor.devkit.postgres import DatabaseServer
-from conveyor.events import Event, new_envelope
 from conveyor.events.catalogue.followup import (
     FarmerWebhookChanged,
     FollowUpDue,
@@ -18,32 +16,26 @@ from conveyor.events.catalogue.followup import (
     TaskWebhookFailed,
     TaskWebhookReplayed,
 )
-from conveyor.events.catalogue.router import RepRegistered
-from conveyor.events.catalogue.values import Location
 from conveyor.events.projection import rebuild
 from conveyor.followup.config import Settings
 
 from .farmer_app import FarmerApp, farmer_app
-from .harness import (
-    ADMIN,
-    ADMIN_TOKEN,
-    ROUTER,
-    Followup,
-    ManualClock,
-    Router,
-    eventually,
-    router_on,
-    running,
-    settle,
-    utc,
+from .harness import ADMIN, Followup, ManualClock, Router, router_on, running, settle
+from .task_webhooks import (
+    RETRIES,
+    TUESDAY,
+    WEDNESDAY,
+    accepted,
+    dead_letters,
+    hook,
+    logged,
+    planned,
+    queue_is,
+    webhook_settings,
+    win,
 )
 from .test_handover_flow import read_model_rows
 from .test_portfolio_rules import enrolled, set_rules
-
-WON_FRIDAY = utc("2025-03-07T15:30:00")
-TUESDAY = utc("2025-03-11T09:00:00")  # the onboarding calls fall due
-WEDNESDAY = utc("2025-03-12T09:00:00")  # and are overdue
-RETRIES = [0.05, 0.05, 0.05]  # four attempts in all, then a dead letter
 
 
 @pytest.fixture
@@ -51,80 +43,10 @@ def settings(tmp_path: Path) -> Settings:
     return webhook_settings(f"sqlite+aiosqlite:///{tmp_path / 'followup.db'}", tmp_path)
 
 
-def webhook_settings(database_url: str, tmp_path: Path) -> Settings:
-    """Followup calling farmers' apps on this machine over http, retrying at once."""
-    return Settings(
-        database_url=database_url,
-        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        admin_token=ADMIN_TOKEN,
-        webhook_require_https=False,
-        webhook_allow_loopback=True,
-        webhook_retry_schedule=RETRIES,
-    )
-
-
 @pytest.fixture
 async def app() -> AsyncIterator[FarmerApp]:
     async with farmer_app() as state:
         yield state
-
-
-async def hook(followup: Followup, app: FarmerApp, farmer_id: str) -> str:
-    """Point the farmer's endpoint at the app, which verifies with the secret shown once."""
-    body = {"webhook_url": app.hook_of(farmer_id)}
-    response = await followup.client.put(
-        f"/v1/farmers/{farmer_id}/webhook", json=body, headers=ADMIN
-    )
-    assert response.status_code == 200, response.text
-    secret: str = response.json()["webhook_secret"]
-    app.secrets[farmer_id] = [secret]
-    return secret
-
-
-async def logged(followup: Followup, kind: type[Event]) -> list[tuple[str, Any]]:
-    """(envelope id, event) of every event of a kind in the log, in log order."""
-    runtime = followup.service.runtime
-    async with runtime.engine.connect() as conn:
-        found = await runtime.store.read_all(conn, after=0, limit=10_000)
-    return [(r.envelope.id, r.envelope.data) for r in found if isinstance(r.envelope.data, kind)]
-
-
-async def accepted(app: FarmerApp, farmer_id: str, count: int) -> list[dict[str, Any]]:
-    async def probe() -> list[dict[str, Any]] | None:
-        got = app.of(farmer_id)
-        return got if len(got) >= count else None
-
-    return await eventually(probe)
-
-
-async def dead_letters(followup: Followup, count: int) -> list[dict[str, Any]]:
-    async def probe() -> list[dict[str, Any]] | None:
-        found: list[dict[str, Any]] = await followup.get("/v1/webhooks/dead-letters")
-        return found if len(found) >= count else None
-
-    return await eventually(probe)
-
-
-async def queue_is(followup: Followup, counts: dict[str, int]) -> None:
-    """Wait until the queue holds so many messages in each status (the app may answer
-    before the attempt is recorded)."""
-
-    async def probe() -> bool:
-        return bool(await followup.get("/v1/webhooks/queue") == counts)
-
-    await eventually(probe)
-
-
-async def win(router: Router, region: str, *lead_ids: str) -> None:
-    for lead_id in lead_ids:
-        await router.win(lead_id, won_at=WON_FRIDAY, location=Location(region=region))
-
-
-async def planned(followup: Followup, count: int) -> None:
-    async def probe() -> bool:
-        return len(await followup.get("/v1/tasks")) >= count
-
-    await eventually(probe)
 
 
 async def test_a_due_task_reaches_its_farmers_app_and_an_overdue_one_its_team_lead(
@@ -239,74 +161,6 @@ async def test_a_message_out_of_attempts_is_a_dead_letter_and_its_replay_arrives
     assert (again.status_code, again.headers["content-type"]) == (404, "application/problem+json")
     replayed = [e for _, e in await logged(followup, TaskWebhookReplayed)]
     assert [e.message_id for e in replayed] == [letter["message_id"]]
-
-
-async def test_a_rotated_secret_signs_beside_the_old_one(
-    followup: Followup, router: Router, clock: ManualClock, app: FarmerApp
-) -> None:
-    await enrolled(followup, router, "f-1")
-    old = await hook(followup, app, "f-1")
-    response = await followup.client.post("/v1/farmers/f-1/webhook-secret", headers=ADMIN)
-    assert response.status_code == 201, response.text
-    new = response.json()["webhook_secret"]
-    assert new != old and response.json()["previous_valid_for_hours"] == 24
-    app.secrets["f-1"] = [old, new]
-    await win(router, "north", "lead-1")
-    await planned(followup, 1)
-    clock.set(TUESDAY)
-    await settle(followup)
-    await accepted(app, "f-1", 1)
-    assert [a["verified"] for a in app.attempts] == [[True, True]]
-
-
-@pytest.mark.parametrize(
-    ("url", "why"),
-    [
-        ("http://10.0.0.7/hooks", "a private address"),
-        ("http://169.254.169.254/latest/meta-data", "a cloud metadata address"),
-        ("ftp://example.com/hooks", "the scheme must be https or http"),
-    ],
-)
-async def test_an_unsafe_endpoint_is_refused_naming_webhook_url(
-    followup: Followup, router: Router, url: str, why: str
-) -> None:
-    await enrolled(followup, router, "f-1")
-    response = await followup.client.put(
-        "/v1/farmers/f-1/webhook", json={"webhook_url": url}, headers=ADMIN
-    )
-    assert (response.status_code, response.headers["content-type"]) == (
-        422,
-        "application/problem+json",
-    )
-    [error] = response.json()["errors"]
-    assert error["field"] == "webhook_url" and why in error["reason"]
-    [farmer] = await followup.get("/v1/farmers")
-    assert farmer["webhook_url"] is None
-
-
-async def test_an_unknown_farmer_has_no_endpoint_to_set(followup: Followup) -> None:
-    response = await followup.client.put(
-        "/v1/farmers/nobody/webhook", json={"webhook_url": "http://127.0.0.1:9/x"}, headers=ADMIN
-    )
-    assert response.status_code == 404, response.text
-
-
-async def test_a_farmer_enrolled_with_an_endpoint_gets_tasks_signed_by_a_secret_they_rotate_to(
-    followup: Followup, router: Router, clock: ManualClock, app: FarmerApp
-) -> None:
-    rep = RepRegistered(rep_id="f-1", name="Fay", role="farmer", webhook_url=app.hook_of("f-1"))
-    await router.deliver(new_envelope(rep, subject="f-1", source=ROUTER))
-    await eventually(lambda: followup.get("/v1/farmers"))
-    response = await followup.client.post("/v1/farmers/f-1/webhook-secret", headers=ADMIN)
-    assert response.status_code == 201, response.text
-    app.secrets["f-1"] = [response.json()["webhook_secret"]]
-    await win(router, "north", "lead-1")
-    await planned(followup, 1)
-    clock.set(TUESDAY)
-    await settle(followup)
-    [got] = await accepted(app, "f-1", 1)
-    assert got["payload"]["type"] == "task.due"
-    assert [a["verified"] for a in app.attempts] == [[True]]
 
 
 @pytest.mark.postgres

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadDisqualified, LeadNurtured, LeadQualified
 from conveyor.events.catalogue.router import (
     DealWon,
@@ -36,7 +37,7 @@ from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.adapters.views import ReadModels
 from conveyor.followup.config import Settings
 from conveyor.followup.domain.dormancy import Quiet
-from conveyor.followup.service_layer import handlers, nurture, rebalancing
+from conveyor.followup.service_layer import endpoints, handlers, nurture, rebalancing
 from conveyor.followup.service_layer.access import Caller, rep_of
 from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.firing import Firing
@@ -88,6 +89,16 @@ class FollowupService:
         return result
 
 
+def both(first: Handler, second: Handler) -> Handler:
+    """One handler running two, in order, in the same transaction."""
+
+    async def handle(envelope: Envelope, conn: AsyncConnection) -> None:
+        await first(envelope, conn)
+        await second(envelope, conn)
+
+    return handle
+
+
 def clock_for(settings: Settings) -> Clock:
     """The system clock, or one started at clock_start when that is set."""
     return ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
@@ -136,7 +147,15 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     )
     subscribed: dict[str, Handler] = {
         RepAvailabilityChanged.event_type: partial(rebalancing.on_availability, rb=rb),
-        RepUpdated.event_type: partial(rebalancing.on_update, rb=rb),
+        RepUpdated.event_type: both(
+            partial(rebalancing.on_update, rb=rb),
+            partial(
+                endpoints.follow_rep_update,
+                streams=streams,
+                secrets=SqlEndpointSecrets(),
+                committed=runtime.committed,
+            ),
+        ),
         RepRegistered.event_type: partial(handlers.enrol_farmer, deps=deps),
         DealWon.event_type: partial(handlers.hand_over_account, deps=deps),
         LeadNurtured.event_type: partial(nurture.keep, pool=pool),

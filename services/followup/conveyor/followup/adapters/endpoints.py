@@ -46,6 +46,11 @@ class SqlEndpointSecrets(EndpointSecrets):
         )
         return secret
 
+    async def ensure(self, conn: AsyncConnection, farmer_id: str) -> None:
+        """Keep a new secret for the farmer's endpoint unless one is in force already."""
+        if not await secret_store.in_force(conn, farmer_id, self.wall.now().timestamp()):
+            await self.issue(conn, farmer_id, overlap=timedelta(0))
+
 
 async def endpoints(conn: AsyncConnection) -> dict[str, Endpoint]:
     """Every farmer with a webhook URL, by farmer id."""

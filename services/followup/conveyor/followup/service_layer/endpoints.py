@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conveyor.events import Envelope
 from conveyor.events.catalogue.followup import FarmerWebhookChanged
+from conveyor.events.catalogue.router import RepUpdated
 from conveyor.followup.service_layer.commands import RotateWebhookSecret, SetFarmerWebhook
 from conveyor.followup.service_layer.context import Context
 from conveyor.followup.service_layer.errors import NotFound
 from conveyor.followup.service_layer.ports import EndpointSecrets
-from conveyor.followup.service_layer.streams import farmer_stream
+from conveyor.followup.service_layer.streams import Streams, farmer_stream
 
 
 async def set_webhook(command: SetFarmerWebhook, conn: AsyncConnection, ctx: Context) -> str | None:
@@ -36,6 +39,33 @@ async def rotate_secret(command: RotateWebhookSecret, conn: AsyncConnection, ctx
     overlap window, then expire."""
     await _enrolled(conn, ctx, command.farmer_id)
     return await _secrets(ctx).issue(conn, command.farmer_id, overlap=ctx.secret_overlap)
+
+
+async def follow_rep_update(
+    envelope: Envelope,
+    conn: AsyncConnection,
+    *,
+    streams: Streams,
+    secrets: EndpointSecrets,
+    committed: Callable[[], None],
+) -> None:
+    """A farmer's webhook_url changed in the router: followup sends to the new one (enabled,
+    keeping the secrets in force, or with a first one if there is none)."""
+    update = envelope.data
+    assert isinstance(update, RepUpdated)
+    if "webhook_url" not in update.changes:
+        return
+    stream = farmer_stream(update.rep_id)
+    if not (version := await streams.version(conn, stream)):
+        return  # not a farmer
+    url = str(update.changes["webhook_url"]) if update.changes["webhook_url"] else None
+    changed = FarmerWebhookChanged(
+        farmer_id=update.rep_id, webhook_url=url, status="enabled", reason="changed by the rep"
+    )
+    await streams.append(conn, stream, [changed], expected_version=version, cause=envelope)
+    if url is not None:
+        await secrets.ensure(conn, update.rep_id)
+    committed()
 
 
 async def _enrolled(conn: AsyncConnection, ctx: Context, farmer_id: str) -> int:

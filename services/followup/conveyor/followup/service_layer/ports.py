@@ -189,3 +189,7 @@ class EndpointSecrets(abc.ABC):
     @abc.abstractmethod
     async def issue(self, conn: AsyncConnection, farmer_id: str, *, overlap: timedelta) -> str:
         """Keep a new secret for the farmer's endpoint and return it (to be shown once)."""
+
+    @abc.abstractmethod
+    async def ensure(self, conn: AsyncConnection, farmer_id: str) -> None:
+        """Keep a new secret for the farmer's endpoint unless one is in force already."""
