@@ -7,37 +7,29 @@ on; 410 Gone disables the endpoint."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
-from conveyor.events import Event, new_envelope, tracing
-from conveyor.events.catalogue.delivery import (
-    EndpointStatus,
-    RepWebhookStatusChanged,
-    WebhookDeadLettered,
-)
-from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFailed
+from conveyor.events import tracing
 from conveyor.events.runtime import Runtime
-from conveyor.events.store import ANY_VERSION, load_position, save_position
+from conveyor.events.store import load_position, save_position
 from conveyor.events.waker import Waker
+from conveyor.router.adapters.delivery_outcomes import DeliveryOutcomes
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.tables import secret_store
 from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
-from conveyor.router.domain.reps import Rep
 from conveyor.router.service_layer.handshake import move_on
 from conveyor.router.service_layer.messages import messages_for
 from conveyor.router.service_layer.ports import AccountMatching
-from conveyor.webhooks.schedule import RETRY_SCHEDULE, next_attempt_at
-from conveyor.webhooks.sender import Attempt, WebhookSender
-from conveyor.webhooks.store import DEAD, DELIVERED
+from conveyor.webhooks.schedule import RETRY_SCHEDULE
+from conveyor.webhooks.sender import WebhookSender
 
 log = logging.getLogger(__name__)
 UNHEALTHY_PREFIX = "webhook endpoint"
@@ -68,6 +60,9 @@ class WebhookDelivery:
         self.concurrency, self.name = concurrency, name
         self.waker = Waker()
         self._metrics(runtime)
+        self.outcomes = DeliveryOutcomes(
+            unit_of_work, runtime.source, self.schedule, unhealthy_after, self.dead
+        )
 
     def _metrics(self, runtime: Runtime) -> None:
         registry = runtime.metrics.registry
@@ -135,7 +130,7 @@ class WebhookDelivery:
                 conn, head["endpoint_id"], self.clock().timestamp()
             )
         if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
-            await self._dead(head, "the rep's endpoint is disabled or gone")
+            await self.outcomes.dead(head, "the rep's endpoint is disabled or gone", self.clock())
             return
         trace = head["correlation_id"], head["message_id"]
         with tracing.span(
@@ -153,111 +148,8 @@ class WebhookDelivery:
                 timestamp=int(self.clock().timestamp()),
             )
         self.latency.labels(attempt.outcome).observe(attempt.duration)
-        if await self._record(head, rep, attempt):
+        if await self.outcomes.record(head, rep, attempt, self.clock()):
             await self._move_offers(rep.rep_id)
-
-    async def _record(self, head: dict[str, Any], rep: Rep, attempt: Attempt) -> bool:
-        """Store the attempt and its events; True when the rep's offers must move on."""
-        number = head["attempts"] + 1
-        now = self.clock()
-        ids = _ids(head)
-        url = rep.webhook_url or ""
-        async with self.unit_of_work() as uow:
-            conn = uow.conn
-            if attempt.outcome == "delivered":
-                await queue.record(
-                    conn,
-                    head["message_id"],
-                    status=DELIVERED,
-                    attempts=number,
-                    last_status=attempt.status_code,
-                    last_error=None,
-                )
-                event: Event = WebhookDelivered(
-                    **ids,
-                    url=url,
-                    status_code=attempt.status_code or 200,
-                    attempt=number,
-                    duration_ms=attempt.duration * 1000,
-                )
-                await _append(uow, head["subject_id"], [event], self.runtime.source, now)
-                if rep.webhook_status == "unhealthy":
-                    await self._endpoint(uow, rep, "healthy", "a delivery succeeded", now)
-                return False
-            error = f"{attempt.outcome}: {attempt.error}"
-            if attempt.outcome == "gone":
-                await self._disable(uow, rep, head, number, error, now)
-                return True
-            retry_at = self._retry_at(number, now)
-            failed = WebhookDeliveryFailed(
-                **ids,
-                url=url,
-                error=error,
-                attempt=number,
-                status_code=attempt.status_code,
-                next_attempt_at=retry_at,
-            )
-            await _append(uow, head["subject_id"], [failed], self.runtime.source, now)
-            if retry_at is None:
-                await self._dead_letter(uow, head, number, error, now)
-            else:
-                await queue.record(
-                    conn,
-                    head["message_id"],
-                    attempts=number,
-                    due=retry_at.timestamp(),
-                    last_error=error,
-                    last_status=attempt.status_code,
-                )
-            if number >= self.unhealthy_after and rep.webhook_status == "healthy":
-                await self._endpoint(
-                    uow, rep, "unhealthy", f"{number} failed attempts: {error}", now
-                )
-                return True
-            return False
-
-    def _retry_at(self, attempt: int, now: datetime) -> datetime | None:
-        return next_attempt_at(attempt, now, schedule=self.schedule)
-
-    async def _disable(
-        self,
-        uow: SqlUnitOfWork,
-        rep: Rep,
-        head: dict[str, Any],
-        number: int,
-        error: str,
-        now: datetime,
-    ) -> None:
-        """410 Gone: the endpoint is disabled, its queue dead-lettered, its offers moved on."""
-        await self._endpoint(uow, rep, "disabled", error, now)
-        for pending in await queue.pending_of(uow.conn, rep.rep_id):
-            tries = number if pending["message_id"] == head["message_id"] else pending["attempts"]
-            await self._dead_letter(uow, pending, tries, error, now)
-
-    async def _dead(self, head: dict[str, Any], error: str) -> None:
-        async with self.unit_of_work() as uow:
-            await self._dead_letter(uow, head, head["attempts"], error, self.clock())
-
-    async def _dead_letter(
-        self, uow: SqlUnitOfWork, head: dict[str, Any], attempts: int, error: str, now: datetime
-    ) -> None:
-        await queue.record(
-            uow.conn, head["message_id"], status=DEAD, attempts=attempts, last_error=error
-        )
-        letter = WebhookDeadLettered(**_ids(head), attempts=attempts, error=error)
-        await _append(uow, head["subject_id"], [letter], self.runtime.source, now)
-        self.dead.inc()
-
-    async def _endpoint(
-        self, uow: SqlUnitOfWork, rep: Rep, status: EndpointStatus, reason: str, now: datetime
-    ) -> None:
-        event = RepWebhookStatusChanged(
-            rep_id=rep.rep_id,
-            status=status,
-            reason=reason,
-            url=rep.webhook_url or "",
-        )
-        await _append(uow, rep.rep_id, [event], self.runtime.source, now)
 
     async def _move_offers(self, rep_id: str) -> None:
         """The rep's leads not yet accepted go to the next eligible rep, one per commit."""
@@ -285,32 +177,3 @@ class WebhookDelivery:
                     matching=self.matching,
                     reason=reason,
                 )
-
-
-def _ids(head: dict[str, Any]) -> dict[str, Any]:
-    """A queued message's ids as the delivery events name them."""
-    return {
-        "lead_id": head["subject_id"],
-        "assignment_id": head["reference_id"],
-        "rep_id": head["endpoint_id"],
-        "message_id": head["message_id"],
-        "kind": head["kind"],
-    }
-
-
-async def _append(
-    uow: SqlUnitOfWork, stream_id: str, events: Sequence[Event], source: str, now: datetime
-) -> None:
-    envelopes = [new_envelope(e, subject=stream_id, source=source, now=now) for e in events]
-    await uow.append(stream_id, envelopes, expected_version=ANY_VERSION)
-
-
-def utc(timestamp: float) -> datetime:
-    """A stored timestamp as an aware datetime."""
-    return datetime.fromtimestamp(timestamp, UTC)
-
-
-def body_of(row: dict[str, Any]) -> dict[str, Any]:
-    """A queued message's body."""
-    body: dict[str, Any] = json.loads(row["body"])
-    return body
