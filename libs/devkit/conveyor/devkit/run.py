@@ -38,10 +38,12 @@ FOLLOWUP_TOKEN_FILE = "followup-admin.token"
 
 
 LOCAL_WEBHOOKS = {
-    "CONVEYOR_ROUTER_WEBHOOK_REQUIRE_HTTPS": "false",
-    "CONVEYOR_ROUTER_WEBHOOK_ALLOW_LOOPBACK": "true",
+    f"CONVEYOR_{service}_WEBHOOK_{setting}": value
+    for service in ("ROUTER", "FOLLOWUP")
+    for setting, value in (("REQUIRE_HTTPS", "false"), ("ALLOW_LOOPBACK", "true"))
 }
-"""Let the router call the demo inbox on this machine over plain http (development only)."""
+"""Let the router and followup call the demo inbox on this machine over plain http
+(development only)."""
 
 
 def settings_env(data_dir: Path) -> dict[str, str]:
