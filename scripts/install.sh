@@ -3,7 +3,8 @@
 # With --test-deps also the PostgreSQL server, Java 17, Maven and the Kafka broker jars
 # that the integration tests start, and the deployment checkers (tests/deploy): Debian's
 # docker-compose (validates docker-compose.yml offline), nginx (runs the compose load
-# balancer's configuration) and kustomize, built from the Go module proxy into .venv/bin.
+# balancer's configuration) and kustomize, built from the Go module proxy into .venv/bin;
+# and Debian's Chromium with its chromedriver, which the console's browser tests drive.
 # Safe to re-run: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -70,6 +71,7 @@ ensure_test_deps() {
   "$VENV/bin/python" -m conveyor.devkit.kafka fetch
   command -v docker-compose >/dev/null || apt_install docker-compose
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || apt_install nginx-light
+  { command -v chromium && command -v chromedriver; } >/dev/null || apt_install chromium chromium-driver
   ensure_kustomize
 }
 

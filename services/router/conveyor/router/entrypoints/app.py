@@ -10,6 +10,7 @@ from conveyor.router.config import Settings
 from conveyor.router.entrypoints.accounts_api import accounts_api
 from conveyor.router.entrypoints.api import reps_api
 from conveyor.router.entrypoints.assignments import assignments_api
+from conveyor.router.entrypoints.console import console
 from conveyor.router.entrypoints.routing_api import routing_api
 from conveyor.router.entrypoints.simulations_api import simulations_api
 from conveyor.router.entrypoints.webhooks_api import webhooks_api
@@ -28,5 +29,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             simulations_api,
             accounts_api,
             webhooks_api,
+            console,
         ],
     )

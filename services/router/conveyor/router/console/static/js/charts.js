@@ -1,0 +1,120 @@
+// Charts drawn as inline SVG: stacked and grouped columns, horizontal bars, a funnel.
+// Colours come from the stylesheet (classes c0..c7), numbers from the caller's formatter.
+
+import { h, s } from "./dom.js";
+
+const WIDTH = 720;
+const PALETTE = 8;
+
+/** The smallest "round" number (1, 2 or 5 times a power of ten) at or above value. */
+export function niceCeiling(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= value);
+}
+
+function figure(title, svg, legend = null) {
+  return h("figure", { class: "chart" }, h("figcaption", {}, title), svg, legend);
+}
+
+function legendOf(names) {
+  return h("ul", { class: "legend" }, names.map((name, i) =>
+    h("li", {}, h("span", { class: `swatch c${i % PALETTE}` }), name)));
+}
+
+function frame(height, label) {
+  return s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": label, class: "plot" });
+}
+
+function yAxis(svg, { top, bottom, left, max, format }) {
+  for (let i = 0; i <= 4; i += 1) {
+    const y = bottom - ((bottom - top) * i) / 4;
+    svg.append(
+      s("line", { x1: left, x2: WIDTH - 8, y1: y, y2: y, class: "grid" }),
+      s("text", { x: left - 6, y: y + 4, class: "tick", "text-anchor": "end" }, format((max * i) / 4)),
+    );
+  }
+}
+
+/** Columns per category, each split into the series' values stacked on one another. */
+export function stackedColumns({ title, categories, series, format = String }) {
+  return columns({ title, categories, series, format, stacked: true });
+}
+
+/** Columns per category, the series' values side by side. */
+export function groupedColumns({ title, categories, series, format = String }) {
+  return columns({ title, categories, series, format, stacked: false });
+}
+
+function columns({ title, categories, series, format, stacked }) {
+  const box = { top: 12, bottom: 230, left: 64 };
+  const value = (si, ci) => Number(series[si].values[ci] ?? 0);
+  const heights = categories.map((_, ci) => series.map((__, si) => value(si, ci)));
+  const peak = Math.max(0, ...heights.map((v) => (stacked ? v.reduce((a, b) => a + b, 0) : Math.max(...v))));
+  const max = niceCeiling(peak);
+  const svg = frame(270, title);
+  yAxis(svg, { ...box, max, format });
+  const slot = (WIDTH - 8 - box.left) / Math.max(categories.length, 1);
+  const every = Math.ceil(categories.length / 12);
+  categories.forEach((category, ci) => {
+    const x0 = box.left + slot * ci + slot * 0.15;
+    const barWidth = (slot * 0.7) / (stacked ? 1 : series.length);
+    let base = box.bottom;
+    series.forEach((line, si) => {
+      const v = value(si, ci);
+      const height = ((box.bottom - box.top) * v) / max;
+      const x = stacked ? x0 : x0 + barWidth * si;
+      const y = stacked ? base - height : box.bottom - height;
+      if (stacked) base -= height;
+      svg.append(s("rect", { x, y, width: Math.max(barWidth - 1, 1), height, class: `bar c${si % PALETTE}` },
+        s("title", {}, `${line.name} · ${category}: ${format(v)}`)));
+    });
+    if (ci % every === 0) {
+      svg.append(s("text", { x: x0 + slot * 0.35, y: box.bottom + 16, class: "tick", "text-anchor": "middle" }, category));
+    }
+  });
+  return figure(title, svg, legendOf(series.map((line) => line.name)));
+}
+
+/** One horizontal bar per item ({label, value, note?}), longest scale at the largest value. */
+export function bars({ title, items, format = String, max = null }) {
+  const row = 26;
+  const left = 170;
+  const svg = frame(items.length * row + 8, title);
+  const top = max ?? niceCeiling(Math.max(0, ...items.map((item) => Number(item.value ?? 0))));
+  items.forEach((item, i) => {
+    const y = 4 + i * row;
+    const width = ((WIDTH - left - 90) * Number(item.value ?? 0)) / top;
+    svg.append(
+      s("text", { x: left - 8, y: y + 16, class: "label", "text-anchor": "end" }, item.label),
+      s("rect", { x: left, y: y + 3, width: Math.max(width, 0), height: row - 8, class: `bar c${(item.colour ?? 0) % PALETTE}` },
+        s("title", {}, `${item.label}: ${format(item.value)}${item.note ? ` (${item.note})` : ""}`)),
+      s("text", { x: left + width + 6, y: y + 16, class: "value" }, format(item.value)),
+    );
+  });
+  return figure(title, svg);
+}
+
+/** Stages of a flow as centred bars narrowing with the count, each with its share of the
+ * stage before. */
+export function funnel({ title, stages, format = String }) {
+  const row = 34;
+  const svg = frame(stages.length * row + 8, title);
+  const max = Math.max(1, ...stages.map((stage) => Number(stage.value ?? 0)));
+  const centre = 330;
+  stages.forEach((stage, i) => {
+    const value = Number(stage.value ?? 0);
+    const width = Math.max((420 * value) / max, 2);
+    const y = 4 + i * row;
+    const previous = i > 0 ? Number(stages[i - 1].value ?? 0) : null;
+    const share = previous ? `${Math.round((100 * value) / previous)} % of ${stages[i - 1].label}` : "";
+    svg.append(
+      s("rect", { x: centre - width / 2, y, width, height: row - 6, rx: 3, class: `bar c${i % PALETTE}` },
+        s("title", {}, `${stage.label}: ${format(value)}`)),
+      s("text", { x: 110, y: y + 19, class: "label", "text-anchor": "end" }, stage.label),
+      s("text", { x: centre, y: y + 19, class: "value inside", "text-anchor": "middle" }, format(value)),
+      s("text", { x: 560, y: y + 19, class: "tick" }, share),
+    );
+  });
+  return figure(title, svg);
+}

@@ -1,0 +1,142 @@
+// KPIs for a period: leads by source, speed to lead, verdicts, conversion, deals, reps,
+// farmers, fairness and accounts; charts where a picture helps, tables beside them.
+
+import { get } from "../api.js";
+import { bars, groupedColumns, stackedColumns } from "../charts.js";
+import { fmt, h, isoDay, panel, section, table, tiles } from "../dom.js";
+import { chartAndTable, csvButton, rowsTable } from "./kpi_panels.js";
+
+const FILTERS = ["from", "to", "team", "rep", "source", "product_line"];
+let filters = { from: isoDay(-29), to: isoDay(1) };
+
+/** The view: a filter form and the KPI panels for the filters chosen. */
+export function render() {
+  const body = h("div", { class: "stack" });
+  const draw = () => body.replaceChildren(...panels({ ...filters }));
+  draw();
+  return [filterForm(draw), body];
+}
+
+function filterForm(draw) {
+  const inputs = FILTERS.map((name) => h("label", {}, name.replace("_", " "),
+    h("input", { name, type: name === "from" || name === "to" ? "date" : "text", value: filters[name] ?? "" })));
+  const form = h("form", { class: "filters", onsubmit: (event) => {
+    event.preventDefault();
+    filters = Object.fromEntries(new FormData(form).entries());
+    draw();
+  } }, inputs, h("button", { type: "submit" }, "Apply"));
+  return form;
+}
+
+function panels(query) {
+  return [
+    sourcesPanel(query), speedAndDealsPanel(query), verdictsPanel(query),
+    conversionPanel(query), repsPanel(query), lossPanel(query), ...tablePanels(query),
+  ];
+}
+
+function sourcesPanel(query) {
+  return panel("Leads by source per day",
+    h("div", { class: "actions" }, csvButton("/v1/kpis/sources", { ...query, by: "day" }, "sources.csv")),
+    section(async () => {
+      const { rows } = await get("/v1/kpis/sources", { query: { ...query, by: "day" } });
+      const periods = [...new Set(rows.map((r) => r.period))].sort();
+      const sources = [...new Set(rows.map((r) => r.source))].sort();
+      const count = (period, source) => rows.filter((r) => r.period === period && r.source === source)
+        .reduce((sum, r) => sum + Number(r.received ?? 0), 0);
+      const series = sources.map((name) => ({ name, values: periods.map((p) => count(p, name)) }));
+      return [stackedColumns({ title: "Leads received per day, by source", categories: periods, series, format: fmt.number }),
+        h("details", {}, h("summary", {}, "Table"), table(SOURCE_COLUMNS, rows))];
+    }));
+}
+
+const SOURCE_COLUMNS = [
+  { label: "Period", key: "period" }, { label: "Source", key: "source" }, { label: "Channel", key: "channel" },
+  { label: "Campaign", key: "campaign" }, { label: "Received", key: "received", numeric: true },
+  { label: "Qualified", key: "qualified", numeric: true }, { label: "Nurtured", key: "nurtured", numeric: true },
+  { label: "Disqualified", key: "disqualified", numeric: true },
+];
+
+function speedAndDealsPanel(query) {
+  return panel("Speed to lead and deals", section(async () => {
+    const summary = await get("/v1/kpis/summary", { query });
+    const steps = ["offered", "accepted", "contacted"];
+    const series = ["p50", "p90", "p99"].map((name) => ({ name, values: steps.map((s) => summary.speed[s]?.[name] ?? 0) }));
+    const rows = steps.map((step) => ({ step, ...(summary.speed[step] ?? {}) }));
+    const { deals, sla } = summary;
+    return h("div", { class: "beside" },
+      groupedColumns({ title: "Time from received to each step (percentiles)", categories: steps, series, format: fmt.duration }),
+      h("div", {}, table([
+        { label: "Step", key: "step" }, { label: "Leads", key: "count", numeric: true },
+        { label: "p50", key: "p50", format: fmt.duration }, { label: "p90", key: "p90", format: fmt.duration },
+        { label: "p99", key: "p99", format: fmt.duration },
+      ], rows), tiles([
+        ["SLA attainment", `${fmt.percent(sla.attainment)} of ${fmt.number(sla.offers)}`],
+        ["Win rate", fmt.percent(deals.win_rate)], ["Won / lost", `${deals.won} / ${deals.lost}`],
+        ["Volume", `${fmt.money(deals.volume)} ${deals.currency ?? ""}`], ["Average deal", fmt.money(deals.average_deal)],
+      ])));
+  }));
+}
+
+function verdictsPanel(query) {
+  return panel("Verdicts and their reasons",
+    h("div", { class: "actions" }, csvButton("/v1/kpis/verdicts", query, "verdicts.csv")),
+    chartAndTable(() => get("/v1/kpis/verdicts", { query }),
+      (rows) => bars({ title: "Share of leads", format: fmt.percent, max: 1,
+        items: rows.map((r) => ({ label: `${r.verdict}${r.reason ? `: ${r.reason}` : ""}`, value: r.rate, colour: 1 })) }),
+      [{ label: "Verdict", key: "verdict" }, { label: "Reason", key: "reason" },
+        { label: "Leads", key: "count", numeric: true }, { label: "Rate", key: "rate", format: fmt.percent }],
+      "No verdict in this period."));
+}
+
+function conversionPanel(query) {
+  const stages = ["offered", "accepted", "contacted", "meeting_set", "won"];
+  return panel("Conversion per rep",
+    h("div", { class: "actions" }, csvButton("/v1/kpis/conversion", { ...query, by: "rep" }, "conversion.csv")),
+    chartAndTable(() => get("/v1/kpis/conversion", { query: { ...query, by: "rep" } }),
+      (rows) => groupedColumns({ title: "Leads at each stage, per rep", categories: rows.map((r) => r.key),
+        series: stages.map((name) => ({ name, values: rows.map((r) => r[name]) })), format: fmt.number }),
+      [{ label: "Rep", key: "key" }, ...stages.map((key) => ({ label: key.replace("_", " "), key, numeric: true })),
+        { label: "Win rate", key: "win_rate", format: fmt.percent }, { label: "Average deal", key: "average_deal", format: fmt.money }],
+      "No offer in this period."));
+}
+
+function repsPanel(query) {
+  return panel("Revenue and win rate per rep",
+    h("div", { class: "actions" }, csvButton("/v1/kpis/reps", query, "reps.csv")),
+    chartAndTable(() => get("/v1/kpis/reps", { query }),
+      (rows) => bars({ title: "Revenue", format: fmt.money, items: rows.map((r) => ({ label: r.name ?? r.rep_id, value: r.revenue, colour: 2, note: `win rate ${fmt.percent(r.win_rate)}` })) }),
+      [{ label: "Rep", key: "rep_id" }, { label: "Offered", key: "offered", numeric: true },
+        { label: "Won", key: "won", numeric: true }, { label: "Lost", key: "lost", numeric: true },
+        { label: "Win rate", key: "win_rate", format: fmt.percent }, { label: "Revenue", key: "revenue", format: fmt.money }],
+      "No rep had an offer in this period."));
+}
+
+function lossPanel(query) {
+  return panel("Why deals were lost",
+    h("div", { class: "actions" }, csvButton("/v1/kpis/loss-reasons", query, "loss-reasons.csv")),
+    chartAndTable(() => get("/v1/kpis/loss-reasons", { query }),
+      (rows) => bars({ title: "Lost deals by reason", format: fmt.number, items: rows.map((r) => ({ label: r.reason ?? "(none given)", value: r.count, colour: 4 })) }),
+      [{ label: "Reason", key: "reason" }, { label: "Deals", key: "count", numeric: true }],
+      "No deal was lost in this period."));
+}
+
+function tablePanels(query) {
+  const n = (label, key) => ({ label, key, numeric: true });
+  return [
+    panel("Farmers", rowsTable("/v1/kpis/farmers", query, [
+      { label: "Farmer", key: "farmer_id" }, n("Accounts", "accounts"), n("Repeat orders", "repeat_orders"),
+      { label: "Repeat-purchase rate", key: "repeat_purchase_rate", format: fmt.percent },
+      n("Tasks due", "tasks_due"), n("On time", "tasks_on_time"), n("Reactivated", "reactivated"),
+    ], { empty: "No farmer figures in this period.", filename: "farmers.csv" })),
+    panel("Fairness ledger", rowsTable("/v1/kpis/fairness", query, [
+      { label: "Pool", key: "pool" }, { label: "Rep", key: "rep_id" }, n("Weight", "weight"),
+      n("Offered", "offered"), n("Expected", "expected"), n("Deviation", "deviation"),
+    ], { empty: "No pool took turns in this period.", filename: "fairness.csv" })),
+    panel("Accounts: ABC by revenue, XYZ by regularity", rowsTable("/v1/kpis/accounts", query, [
+      { label: "Account", render: (r) => r.name ?? r.account_id }, { label: "Farmer", key: "farmer_id" },
+      { label: "Revenue", key: "revenue", format: fmt.money }, { label: "Share", key: "share", format: fmt.percent },
+      { label: "ABC", key: "abc" }, n("Orders", "orders"), { label: "XYZ", key: "xyz" },
+    ], { empty: "No account has revenue in this period.", filename: "accounts.csv" })),
+  ];
+}

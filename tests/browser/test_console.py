@@ -1,0 +1,127 @@
+"""The console in a real browser: Debian's headless Chromium, driven by Selenium, against
+the router as a real process on the embedded transport, with a small seeded history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from selenium.webdriver import Chrome
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conveyor.devkit.processes import ServiceProcess, service
+from conveyor.devkit.run import LOCAL_WEBHOOKS
+from tests.browser.chromium import chromium, console_errors
+from tests.browser.seed import History, seed
+from tests.support import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+ADMIN_TOKEN = uuid.uuid4().hex
+WAIT = 30.0
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceProcess, str]]:
+    work = tmp_path_factory.mktemp("console")
+    bus = f"sqlite+aiosqlite:///{work / 'bus.db'}"
+    env = {
+        "CONVEYOR_ROUTER_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'router.db'}",
+        "CONVEYOR_ROUTER_BUS_URL": bus,
+        "CONVEYOR_ROUTER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "CONVEYOR_ROUTER_WEBHOOK_RETRY_SCHEDULE": "[0.2]",  # two attempts, then a dead letter
+        "CONVEYOR_ROUTER_WEBHOOK_TIMEOUT": "2",
+        **LOCAL_WEBHOOKS,
+    }
+    proc = service("router", port=free_port(), env=env, log_dir=work)
+    try:
+        yield proc.start().wait_ready(), bus
+    finally:
+        proc.stop()
+
+
+@pytest.fixture(scope="module")
+def history(router: tuple[ServiceProcess, str]) -> History:
+    proc, bus = router
+    return seed(proc.url, bus, ADMIN_TOKEN, run=uuid.uuid4().hex[:6])
+
+
+@pytest.fixture
+def browser(router: tuple[ServiceProcess, str], history: History) -> Iterator[Chrome]:
+    driver = chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def url(router: tuple[ServiceProcess, str], hash_: str = "") -> str:
+    return f"{router[0].url}/console/{hash_}"
+
+
+def wait(driver: Chrome, condition: Any, what: str) -> Any:
+    """Wait for a condition on the page, with a deadline."""
+    return WebDriverWait(driver, WAIT).until(condition, message=f"timed out waiting for {what}")
+
+
+def log_in(driver: Chrome, credential: str) -> None:
+    """Type the credential into the login form and submit it."""
+    field = wait(driver, lambda d: d.find_element(By.ID, "credential"), "the login form")
+    wait(driver, lambda d: field.is_displayed(), "the login form shown")
+    field.send_keys(credential)
+    driver.find_element(By.ID, "login-button").click()
+
+
+def logged_in(driver: Chrome) -> None:
+    wait(driver, lambda d: d.find_element(By.ID, "nav").is_displayed(), "the navigation")
+
+
+def settled(driver: Chrome) -> None:
+    """Wait until every part of the view has loaded (or said why it could not)."""
+    wait(driver, lambda d: "Loading…" not in d.find_element(By.ID, "view").text, "the view loaded")
+
+
+def screenshot(driver: Chrome, path: Path, record_property: Any) -> Path:
+    """Save what the browser shows; the path goes in the test report."""
+    assert driver.save_screenshot(str(path)), f"no screenshot at {path}"
+    record_property("screenshot", str(path))
+    print(f"console screenshot: {path}")  # the artifact's path, shown with -rP or -s
+    return path
+
+
+def routing_explanations(router: tuple[ServiceProcess, str], lead_id: str) -> list[str]:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    response = httpx.get(f"{router[0].url}/v1/leads/{lead_id}/routing", headers=headers)
+    response.raise_for_status()
+    return [d["explanation"] for d in response.json()["decisions"]]
+
+
+def test_a_manager_logs_in_opens_a_leads_story_and_reads_why_it_went_to_its_rep(
+    browser: Chrome,
+    router: tuple[ServiceProcess, str],
+    history: History,
+    tmp_path: Path,
+    record_property: Any,
+) -> None:
+    browser.get(url(router))
+    log_in(browser, ADMIN_TOKEN)
+    logged_in(browser)
+    browser.find_element(By.LINK_TEXT, "Lead story").click()
+    box = wait(browser, lambda d: d.find_element(By.ID, "story-lead"), "the lead search box")
+    box.send_keys(history.won)
+    browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+    shown = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".decision .explanation"),
+                 "the routing decision")  # fmt: skip
+    settled(browser)
+    image = screenshot(browser, tmp_path / "console-lead-story.png", record_property)
+
+    assert [e.text for e in shown] == routing_explanations(router, history.won)
+    assert "ana" in shown[0].text or "ben" in shown[0].text
+    offers = browser.find_element(By.XPATH, "//section[h2='Offers']").text
+    assert "won" in offers and "1,200" in offers
+    assert image.stat().st_size > 10_000
+    assert console_errors(browser) == []
