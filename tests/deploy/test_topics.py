@@ -11,6 +11,7 @@ from conveyor.events.catalogue.topics import ALL, dead_letter_topic
 from conveyor.events.transport.kafka import DEFAULT_PARTITIONS
 from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
 from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
+from conveyor.router.bootstrap import KPI_GROUP
 from tests.deploy.tools import KUBERNETES
 
 SCRIPT = KUBERNETES / "base" / "create-topics.sh"
@@ -42,7 +43,8 @@ def test_the_script_creates_every_event_topic_and_each_groups_dead_letter_topic(
     tmp_path: Path,
 ) -> None:
     calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092")
-    expected = {*ALL, dead_letter_topic(ROUTER_GROUP), dead_letter_topic(FOLLOWUP_GROUP)}
+    groups = (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP)
+    expected = {*ALL, *(dead_letter_topic(group) for group in groups)}
     assert {option(call, "--topic") for call in calls} == expected
     assert all(option(call, "--bootstrap-server") == "kafka:9092" for call in calls)
 
@@ -59,7 +61,7 @@ def test_events_are_kept_for_good_and_dead_letters_for_thirty_days(tmp_path: Pat
     retention = {option(call, "--topic"): configs(call) for call in calls}
     for topic in ALL:
         assert "retention.ms=-1" in retention[topic]
-    for group in (ROUTER_GROUP, FOLLOWUP_GROUP):
+    for group in (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP):
         assert f"retention.ms={30 * 24 * 3600 * 1000}" in retention[dead_letter_topic(group)]
 
 

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadQualified
-from conveyor.events.catalogue.topics import LEADS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS, LEADS, REPS
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
 from conveyor.router.adapters.fuzzy import company_similarity
 from conveyor.router.adapters.holidays import holiday_checker
+from conveyor.router.adapters.kpi_store import kpi_event_types, record
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
 from conveyor.router.adapters.retry import UnroutableRetry
 from conveyor.router.adapters.routing_state import RoutingStateCache
@@ -35,6 +36,7 @@ from conveyor.webhooks.safety import EndpointPolicy
 from conveyor.webhooks.sender import WebhookSender
 
 CONSUMER_GROUP = "conveyor.router"
+KPI_GROUP = "conveyor.router.kpis"
 
 
 @dataclass
@@ -100,6 +102,13 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             group=CONSUMER_GROUP,
             topics=[LEADS],
             handlers={LeadQualified.event_type: on_lead_qualified},
+        )
+    )
+    runtime.subscribe(
+        Subscription(
+            group=KPI_GROUP,
+            topics=[LEADS, REPS, ASSIGNMENTS, FOLLOWUPS],
+            handlers={name: record for name in kpi_event_types(runtime.registry)},
         )
     )
     delivery = WebhookDelivery(

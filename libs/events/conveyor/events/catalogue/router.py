@@ -70,6 +70,18 @@ class RepAbsenceCancelled(_RepEvent):
     absence_id: str
 
 
+class RepPlanSet(_RepEvent):
+    """A manager set the rep's personal plan for a month: so many deals, so much revenue,
+    or so much activity (contacts and meetings reported)."""
+
+    event_type: ClassVar[str] = "conveyor.rep.plan_set"
+    month: str
+    metric: Literal["deals", "revenue", "activity"]
+    target: Decimal
+    currency: str | None = None
+    set_by: str | None = None
+
+
 class KeyAccountRegistered(Event):
     """A named account with an owner; leads from its domains, phones or name go to them."""
 
@@ -289,6 +301,7 @@ def register(registry: Registry) -> None:
         RepAvailabilityChanged,
         RepAbsenceScheduled,
         RepAbsenceCancelled,
+        RepPlanSet,
         KeyAccountRegistered,
         KeyAccountOwnerChanged,
         RoutingPolicyDrafted,

@@ -58,3 +58,6 @@ webhook_messages = message_table(metadata)
 webhook_secrets = secret_table(metadata)
 webhook_queue = WebhookQueue(webhook_messages)
 secret_store = SecretStore(webhook_secrets)
+
+# The KPI read models live in their own module on the same metadata (migrations see them).
+from conveyor.router.adapters import kpi_tables  # noqa: E402, F401

@@ -11,8 +11,11 @@ from conveyor.router.entrypoints.accounts_api import accounts_api
 from conveyor.router.entrypoints.api import reps_api
 from conveyor.router.entrypoints.assignments import assignments_api
 from conveyor.router.entrypoints.console import console
+from conveyor.router.entrypoints.kpis_api import kpis_api
+from conveyor.router.entrypoints.plans_api import plans_api
 from conveyor.router.entrypoints.routing_api import routing_api
 from conveyor.router.entrypoints.simulations_api import simulations_api
+from conveyor.router.entrypoints.story_api import story_api
 from conveyor.router.entrypoints.webhooks_api import webhooks_api
 from conveyor.router.service_layer.ports import Clock
 
@@ -29,6 +32,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             simulations_api,
             accounts_api,
             webhooks_api,
+            kpis_api,
+            plans_api,
+            story_api,
             console,
         ],
     )

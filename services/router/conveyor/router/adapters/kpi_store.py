@@ -1,0 +1,98 @@
+"""The KPI read models' store: every event the KPIs read is kept as received (the inbox)
+and folded into the fact rows in the same transaction; a rebuild empties the facts and
+folds the inbox again, in the order it arrived."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events import Envelope, Event
+from conveyor.events.registry import Registry
+from conveyor.router.adapters.kpi_tables import KPI_TABLES, kpi_events
+from conveyor.router.service_layer.kpi_facts import PATCHERS, patches
+from conveyor.router.service_layer.kpi_patch import Patch, merge, stamp
+
+TABLES: dict[str, Table] = {table.name: table for table in KPI_TABLES}
+
+
+def kpi_event_types(registry: Registry) -> list[str]:
+    """The event types the KPIs keep: those they fold, and every event about a lead or an
+    account (a lead's story shows them all)."""
+    folded = {model.event_type for model in PATCHERS if issubclass(model, Event)}
+    about = {
+        name
+        for name in registry.types()
+        if {"lead_id", "account_id"} & set(registry.model(name).model_fields)
+    }
+    return sorted(folded | about)
+
+
+async def record(envelope: Envelope, conn: AsyncConnection) -> None:
+    """Keep the event and fold it into the facts (an event already kept changes nothing)."""
+    known = select(kpi_events.c.seq).where(kpi_events.c.event_id == envelope.id)
+    if (await conn.execute(known)).first() is not None:
+        return
+    data = envelope.data
+    await conn.execute(
+        insert(kpi_events).values(
+            event_id=envelope.id,
+            type=envelope.type,
+            schema_version=envelope.schema_version,
+            source=envelope.source,
+            time=stamp(envelope.time),
+            lead_id=getattr(data, "lead_id", None),
+            account_id=getattr(data, "account_id", None),
+            data=data.model_dump_json(),
+        )
+    )
+    await fold(data, envelope.time, conn)
+
+
+async def fold(data: Event, time: datetime, conn: AsyncConnection) -> None:
+    """Apply the event's patches to the fact rows."""
+    for patch in patches(data, time):
+        await _apply(patch, conn)
+
+
+async def _apply(patch: Patch, conn: AsyncConnection) -> None:
+    table = TABLES[patch.table]
+    where = and_(*(table.c[k] == v for k, v in patch.key.items()))
+    row = (await conn.execute(select(table).where(where))).mappings().first()
+    values = merge(dict(row) if row is not None else None, patch)
+    if values is None:
+        return
+    if row is None:
+        await conn.execute(insert(table).values({**_defaults(table), **patch.key, **values}))
+    elif values:
+        await conn.execute(update(table).where(where).values(values))
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """Values for the NOT NULL columns a first patch may not carry (a rep's update seen
+    before the registration, say)."""
+    return {c.name: "" if c.type.python_type is str else 0 for c in table.c if not c.nullable}
+
+
+async def rebuild(engine: AsyncEngine, registry: Registry, *, batch_size: int = 1000) -> int:
+    """Empty the fact tables and fold every kept event again; return how many."""
+    folded, after = 0, 0
+    async with engine.begin() as conn:
+        for table in KPI_TABLES:
+            await conn.execute(delete(table))
+        while rows := await _batch(conn, after, batch_size):
+            for row in rows:
+                data = registry.decode(row["type"], row["schema_version"], json.loads(row["data"]))
+                await fold(data, datetime.fromisoformat(row["time"]), conn)
+            after, folded = rows[-1]["seq"], folded + len(rows)
+    return folded
+
+
+async def _batch(conn: AsyncConnection, after: int, limit: int) -> list[Mapping[str, Any]]:
+    query = select(kpi_events).where(kpi_events.c.seq > after).order_by(kpi_events.c.seq)
+    return [dict(row) for row in (await conn.execute(query.limit(limit))).mappings()]
