@@ -12,7 +12,7 @@ import httpx
 import pytest
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conveyor.devkit.processes import ServiceProcess, service
 from conveyor.devkit.run import LOCAL_WEBHOOKS
@@ -125,3 +125,99 @@ def test_a_manager_logs_in_opens_a_leads_story_and_reads_why_it_went_to_its_rep(
     assert "won" in offers and "1,200" in offers
     assert image.stat().st_size > 10_000
     assert console_errors(browser) == []
+
+
+VIEWS = ["Today", "KPIs", "Plans", "Stuck leads", "Unroutable", "Lead story",
+         "Routing policy", "Dead letters"]  # fmt: skip
+
+
+def test_every_view_renders_without_an_error_in_the_page_or_the_browser_console(
+    browser: Chrome, router: tuple[ServiceProcess, str], tmp_path: Path, record_property: Any
+) -> None:
+    browser.get(url(router))
+    log_in(browser, ADMIN_TOKEN)
+    logged_in(browser)
+    shown = {}
+    for label in VIEWS:
+        browser.find_element(By.LINK_TEXT, label).click()
+        wait(browser, lambda d, label=label: d.find_element(By.TAG_NAME, "h1").text == label, label)
+        settled(browser)
+        shown[label] = browser.find_element(By.ID, "view").text
+        screenshot(browser, tmp_path / f"console-{label.lower().replace(' ', '-')}.png",
+                   record_property)  # fmt: skip
+        errors = browser.find_elements(By.CSS_SELECTOR, "#view .notice-error")
+        assert [e.text for e in errors] == [], label
+        assert console_errors(browser) == [], label
+    assert "Waiting leads" in shown["Unroutable"]
+    assert "Run simulation" in shown["Routing policy"]
+
+
+def test_the_unroutable_list_says_why_the_lead_waits_and_links_its_story(
+    browser: Chrome, router: tuple[ServiceProcess, str], history: History
+) -> None:
+    browser.get(url(router, "#/unroutable"))
+    log_in(browser, ADMIN_TOKEN)
+    link = wait(browser, lambda d: d.find_element(By.LINK_TEXT, history.waiting), "the lead")
+    row = link.find_element(By.XPATH, "ancestor::tr").text
+
+    assert "no active hunter in pool fr" in row
+    link.click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".decision-unroutable"), "story")
+    assert console_errors(browser) == []
+
+
+def test_a_simulation_of_the_draft_shows_the_leads_it_would_route_differently(
+    browser: Chrome, router: tuple[ServiceProcess, str], history: History
+) -> None:
+    browser.get(url(router, "#/policy"))
+    log_in(browser, ADMIN_TOKEN)
+    wait(browser, lambda d: d.find_element(By.ID, "simulate"), "the simulation form")
+    Select(browser.find_element(By.NAME, "policy_version")).select_by_value(
+        str(history.draft_version)
+    )
+    browser.find_element(By.ID, "simulate").click()
+    found = wait(browser, lambda d: d.find_elements(By.XPATH, "//td[a]/.."), "the differences")
+    rows = {r.find_element(By.TAG_NAME, "a").text: r.text for r in found}
+
+    assert set(rows) == {history.waiting, history.dead_letter}
+    assert "unroutable" in rows[history.waiting]
+    assert "dee" in rows[history.dead_letter]
+    assert console_errors(browser) == []
+
+
+def test_a_dead_letter_is_replayed_from_the_console(
+    browser: Chrome, router: tuple[ServiceProcess, str], history: History
+) -> None:
+    browser.get(url(router, "#/dead-letters"))
+    log_in(browser, ADMIN_TOKEN)
+    link = wait(browser, lambda d: d.find_element(By.LINK_TEXT, history.dead_letter), "letter")
+    link.find_element(By.XPATH, "ancestor::tr").find_element(By.CLASS_NAME, "replay").click()
+    done = wait(browser, lambda d: d.find_elements(By.XPATH, "//span[@class='badge']"), "replay")
+
+    assert done[0].text == "replayed: pending"
+    assert console_errors(browser) == []
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    story = httpx.get(f"{router[0].url}/v1/leads/{history.dead_letter}/routing", headers=headers)
+    assert story.status_code == 200
+
+
+def test_a_refused_credential_is_said_so_and_logging_out_forgets_the_credential(
+    browser: Chrome, router: tuple[ServiceProcess, str]
+) -> None:
+    browser.get(url(router))
+    log_in(browser, "not-a-credential")
+    message = wait(browser, lambda d: d.find_element(By.ID, "login-message"), "the message")
+    wait(browser, lambda d: message.is_displayed(), "the refusal shown")
+    assert message.text == "The router refused this credential."
+    refused = console_errors(browser)
+    assert all("401" in e["message"] for e in refused), refused  # the refused call only
+
+    browser.find_element(By.ID, "credential").clear()
+    log_in(browser, ADMIN_TOKEN)
+    logged_in(browser)
+    stored = "return sessionStorage.getItem('conveyor.console.credential')"
+    assert browser.execute_script(stored) == ADMIN_TOKEN
+    browser.find_element(By.ID, "logout").click()
+    wait(browser, lambda d: d.find_element(By.ID, "credential").is_displayed(), "the login form")
+    assert browser.execute_script(stored) is None
+    assert not browser.find_element(By.ID, "view").is_displayed()

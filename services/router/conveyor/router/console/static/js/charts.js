@@ -6,11 +6,14 @@ import { h, s } from "./dom.js";
 const WIDTH = 720;
 const PALETTE = 8;
 
-/** The smallest "round" number (1, 2 or 5 times a power of ten) at or above value. */
-export function niceCeiling(value) {
-  if (!(value > 0)) return 1;
+/** A scale for values up to peak: a "round" step (1, 2 or 5 times a power of ten) and
+ * the top of the axis, a whole number of steps (at most about four) at or above peak. */
+export function scale(peak, { whole = false } = {}) {
+  const value = peak > 0 ? peak / 4 : 0.25;
   const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= value);
+  const round = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= value);
+  const step = whole ? Math.max(1, round) : round;
+  return { step, max: step * Math.max(1, Math.ceil(peak / step)) };
 }
 
 function figure(title, svg, legend = null) {
@@ -26,39 +29,41 @@ function frame(height, label) {
   return s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": label, class: "plot" });
 }
 
-function yAxis(svg, { top, bottom, left, max, format }) {
-  for (let i = 0; i <= 4; i += 1) {
-    const y = bottom - ((bottom - top) * i) / 4;
+function yAxis(svg, { top, bottom, left, step, max, format }) {
+  for (let tick = 0; tick <= max + step / 2; tick += step) {
+    const y = bottom - ((bottom - top) * tick) / max;
     svg.append(
       s("line", { x1: left, x2: WIDTH - 8, y1: y, y2: y, class: "grid" }),
-      s("text", { x: left - 6, y: y + 4, class: "tick", "text-anchor": "end" }, format((max * i) / 4)),
+      s("text", { x: left - 6, y: y + 4, class: "tick", "text-anchor": "end" }, format(tick)),
     );
   }
 }
 
-/** Columns per category, each split into the series' values stacked on one another. */
-export function stackedColumns({ title, categories, series, format = String }) {
-  return columns({ title, categories, series, format, stacked: true });
+/** Columns per category, each split into the series' values stacked on one another
+ * (`whole`: the values are counts, so the axis steps by whole numbers). */
+export function stackedColumns({ title, categories, series, format = String, whole = false }) {
+  return columns({ title, categories, series, format, whole, stacked: true });
 }
 
 /** Columns per category, the series' values side by side. */
-export function groupedColumns({ title, categories, series, format = String }) {
-  return columns({ title, categories, series, format, stacked: false });
+export function groupedColumns({ title, categories, series, format = String, whole = false }) {
+  return columns({ title, categories, series, format, whole, stacked: false });
 }
 
-function columns({ title, categories, series, format, stacked }) {
+function columns({ title, categories, series, format, whole, stacked }) {
   const box = { top: 12, bottom: 230, left: 64 };
   const value = (si, ci) => Number(series[si].values[ci] ?? 0);
   const heights = categories.map((_, ci) => series.map((__, si) => value(si, ci)));
   const peak = Math.max(0, ...heights.map((v) => (stacked ? v.reduce((a, b) => a + b, 0) : Math.max(...v))));
-  const max = niceCeiling(peak);
+  const { step, max } = scale(peak, { whole });
   const svg = frame(270, title);
-  yAxis(svg, { ...box, max, format });
+  yAxis(svg, { ...box, step, max, format });
   const slot = (WIDTH - 8 - box.left) / Math.max(categories.length, 1);
   const every = Math.ceil(categories.length / 12);
   categories.forEach((category, ci) => {
-    const x0 = box.left + slot * ci + slot * 0.15;
-    const barWidth = (slot * 0.7) / (stacked ? 1 : series.length);
+    const group = Math.min(slot * 0.7, stacked ? 60 : 40 * series.length);
+    const x0 = box.left + slot * ci + (slot - group) / 2;
+    const barWidth = group / (stacked ? 1 : series.length);
     let base = box.bottom;
     series.forEach((line, si) => {
       const v = value(si, ci);
@@ -70,7 +75,7 @@ function columns({ title, categories, series, format, stacked }) {
         s("title", {}, `${line.name} · ${category}: ${format(v)}`)));
     });
     if (ci % every === 0) {
-      svg.append(s("text", { x: x0 + slot * 0.35, y: box.bottom + 16, class: "tick", "text-anchor": "middle" }, category));
+      svg.append(s("text", { x: x0 + group / 2, y: box.bottom + 16, class: "tick", "text-anchor": "middle" }, category));
     }
   });
   return figure(title, svg, legendOf(series.map((line) => line.name)));
@@ -81,7 +86,7 @@ export function bars({ title, items, format = String, max = null }) {
   const row = 26;
   const left = 170;
   const svg = frame(items.length * row + 8, title);
-  const top = max ?? niceCeiling(Math.max(0, ...items.map((item) => Number(item.value ?? 0))));
+  const top = max ?? scale(Math.max(0, ...items.map((item) => Number(item.value ?? 0)))).max;
   items.forEach((item, i) => {
     const y = 4 + i * row;
     const width = ((WIDTH - left - 90) * Number(item.value ?? 0)) / top;

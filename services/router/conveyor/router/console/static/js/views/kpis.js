@@ -3,7 +3,7 @@
 
 import { get } from "../api.js";
 import { bars, groupedColumns, stackedColumns } from "../charts.js";
-import { fmt, h, isoDay, panel, section, table, tiles } from "../dom.js";
+import { fmt, h, isoDay, notice, panel, section, table, tiles } from "../dom.js";
 import { chartAndTable, csvButton, rowsTable } from "./kpi_panels.js";
 
 const FILTERS = ["from", "to", "team", "rep", "source", "product_line"];
@@ -40,14 +40,26 @@ function sourcesPanel(query) {
     h("div", { class: "actions" }, csvButton("/v1/kpis/sources", { ...query, by: "day" }, "sources.csv")),
     section(async () => {
       const { rows } = await get("/v1/kpis/sources", { query: { ...query, by: "day" } });
-      const periods = [...new Set(rows.map((r) => r.period))].sort();
+      const periods = days(query.from, query.to, rows);
       const sources = [...new Set(rows.map((r) => r.source))].sort();
       const count = (period, source) => rows.filter((r) => r.period === period && r.source === source)
         .reduce((sum, r) => sum + Number(r.received ?? 0), 0);
       const series = sources.map((name) => ({ name, values: periods.map((p) => count(p, name)) }));
-      return [stackedColumns({ title: "Leads received per day, by source", categories: periods, series, format: fmt.number }),
+      const labels = periods.map((p) => p.slice(5)); // MM-DD
+      return [stackedColumns({ title: "Leads received per day, by source", categories: labels, series, format: fmt.number, whole: true }),
         h("details", {}, h("summary", {}, "Table"), table(SOURCE_COLUMNS, rows))];
     }));
+}
+
+/** Every day from `from` up to (not including) `to`, so days without leads show as such;
+ * the rows' own days when the period is not given. */
+function days(from, to, rows) {
+  if (!from || !to) return [...new Set(rows.map((r) => r.period))].sort();
+  const found = [];
+  for (let day = new Date(`${from}T00:00:00Z`); day < new Date(`${to}T00:00:00Z`) && found.length < 400; day.setUTCDate(day.getUTCDate() + 1)) {
+    found.push(day.toISOString().slice(0, 10));
+  }
+  return found;
 }
 
 const SOURCE_COLUMNS = [
@@ -64,8 +76,10 @@ function speedAndDealsPanel(query) {
     const series = ["p50", "p90", "p99"].map((name) => ({ name, values: steps.map((s) => summary.speed[s]?.[name] ?? 0) }));
     const rows = steps.map((step) => ({ step, ...(summary.speed[step] ?? {}) }));
     const { deals, sla } = summary;
+    const timed = rows.some((row) => row.count > 0);
     return h("div", { class: "beside" },
-      groupedColumns({ title: "Time from received to each step (percentiles)", categories: steps, series, format: fmt.duration }),
+      timed ? groupedColumns({ title: "Time from received to each step (percentiles)", categories: steps, series, format: fmt.duration })
+        : notice("empty", "No lead was timed to these steps in this period."),
       h("div", {}, table([
         { label: "Step", key: "step" }, { label: "Leads", key: "count", numeric: true },
         { label: "p50", key: "p50", format: fmt.duration }, { label: "p90", key: "p90", format: fmt.duration },
@@ -95,7 +109,7 @@ function conversionPanel(query) {
     h("div", { class: "actions" }, csvButton("/v1/kpis/conversion", { ...query, by: "rep" }, "conversion.csv")),
     chartAndTable(() => get("/v1/kpis/conversion", { query: { ...query, by: "rep" } }),
       (rows) => groupedColumns({ title: "Leads at each stage, per rep", categories: rows.map((r) => r.key),
-        series: stages.map((name) => ({ name, values: rows.map((r) => r[name]) })), format: fmt.number }),
+        series: stages.map((name) => ({ name, values: rows.map((r) => r[name]) })), format: fmt.number, whole: true }),
       [{ label: "Rep", key: "key" }, ...stages.map((key) => ({ label: key.replace("_", " "), key, numeric: true })),
         { label: "Win rate", key: "win_rate", format: fmt.percent }, { label: "Average deal", key: "average_deal", format: fmt.money }],
       "No offer in this period."));

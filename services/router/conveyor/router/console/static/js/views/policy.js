@@ -82,7 +82,7 @@ function differences(result) {
   return [
     tiles([["Leads replayed", fmt.number(result.leads)], ["Would change", fmt.number(result.changed)],
       ["Unroutable before → after", `${result.unroutable_before} → ${result.unroutable_after}`]]),
-    reps.length ? groupedColumns({ title: "Leads per rep: as decided and as simulated", categories: reps, format: fmt.number,
+    reps.length ? groupedColumns({ title: "Leads per rep: as decided and as simulated", categories: reps, format: fmt.number, whole: true,
       series: [{ name: "as decided", values: reps.map((r) => result.load_before[r] ?? 0) },
         { name: "simulated", values: reps.map((r) => result.load_after[r] ?? 0) }] }) : null,
     table([

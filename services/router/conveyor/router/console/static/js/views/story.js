@@ -26,13 +26,22 @@ function search(leadId) {
 async function timeline(leadId) {
   const story = await get("/v1/leads/{lead_id}/story", { params: { lead_id: leadId } });
   if (!story.events.length) return notice("empty", "Nothing recorded for this lead.");
-  return h("ol", { class: "timeline" }, story.events.map((event) => h("li", { class: `event service-${event.service}` },
+  return h("ol", { class: "timeline" }, story.events.map((event) => timelineEvent(event, serviceName(event.service))));
+}
+
+function timelineEvent(event, service) {
+  return h("li", { class: `event service-${service}` },
     h("time", { datetime: event.time }, fmt.time(event.time)),
-    h("span", { class: "badge" }, event.service),
+    h("span", { class: "badge" }, service),
     h("strong", {}, shortType(event.type)),
     h("p", {}, event.summary),
     event.data ? h("details", {}, h("summary", {}, "Details"), h("pre", {}, JSON.stringify(event.data, null, 2))) : null,
-  )));
+  );
+}
+
+/** "/conveyor/intake" -> "intake". */
+function serviceName(source) {
+  return String(source ?? "").split("/").filter(Boolean).at(-1) ?? "";
 }
 
 function shortType(type) {
