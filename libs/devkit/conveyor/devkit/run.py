@@ -1,5 +1,6 @@
 """Run the whole conveyor on one machine, no servers needed: SQLite files, the embedded
-transport, the three services as processes, a demo rep inbox and a demo team.
+transport, the three services as processes, a demo rep inbox and the two-level playbook's
+team (hunters, a team lead and farmers; docs/playbooks.md).
 
     make run            # or: python -m conveyor.devkit.run [--data-dir var] [--demo-lead]
 """
@@ -17,14 +18,13 @@ from pathlib import Path
 
 import httpx
 
+from conveyor.devkit import playbooks_model
+from conveyor.devkit.playbooks_http import Endpoints
+from conveyor.devkit.playbooks_load import load
 from conveyor.devkit.processes import ServiceProcess, inbox, service
 
 NAMES = ("intake", "router", "followup", "inbox")
-DEMO_TEAM = [
-    ("hunter-ana", "Ana Hunter", "hunter"),
-    ("hunter-ben", "Ben Hunter", "hunter"),
-    ("farmer-fay", "Fay Farmer", "farmer"),
-]
+DEMO_PLAYBOOK = "two-level"
 DEMO_LEAD = {
     "contact": {"name": "Grace Hopper", "email": "grace@example.com", "company": "Cobol Systems"},
     "interest": {"product_lines": ["compilers"]},
@@ -35,6 +35,7 @@ KEY_FILE = "demo-source.key"
 ADMIN_TOKEN_VARIABLE = "CONVEYOR_INTAKE_ADMIN_TOKEN"
 FOLLOWUP_TOKEN_VARIABLE = "CONVEYOR_FOLLOWUP_ADMIN_TOKEN"
 FOLLOWUP_TOKEN_FILE = "followup-admin.token"
+INTAKE_TOKEN_FILE = "intake-admin.token"
 
 
 LOCAL_WEBHOOKS = {
@@ -75,26 +76,21 @@ def register_demo_source(intake_url: str, admin_token: str, data_dir: Path) -> s
     return key
 
 
-def register_demo_team(router_url: str, inbox_url: str) -> None:
-    """Register two hunters and a farmer whose webhooks go to the inbox (again: a fresh
-    signing secret), and give the inbox each rep's secret and API key."""
-    for rep_id, name, role in DEMO_TEAM:
-        body = {
-            "rep_id": rep_id,
-            "name": name,
-            "role": role,
-            "webhook_url": f"{inbox_url}/hooks/{rep_id}",
-        }
-        response = httpx.post(f"{router_url}/v1/reps", json=body, timeout=10)
-        if response.status_code == 409:
-            url = f"{router_url}/v1/reps/{rep_id}/webhook-secret"
-            response = httpx.post(url, timeout=10)
-        if response.status_code not in (200, 201):
-            raise RuntimeError(f"registering {rep_id}: {response.status_code} {response.text}")
-        secret = response.json()["webhook_secret"]
-        key = httpx.post(f"{router_url}/v1/reps/{rep_id}/keys", timeout=10).json()["key"]
+def register_demo_team(endpoints: Endpoints, inbox_url: str, data_dir: Path) -> None:
+    """Load the two-level playbook with every rep's webhook going to the inbox (its
+    sources' keys saved in ``<data dir>/keys``), and give the inbox each rep's signing
+    secret (a fresh one for a rep registered before) and API key."""
+    book = playbooks_model.read(DEMO_PLAYBOOK)
+    report = load(book, endpoints, webhook_base=f"{inbox_url}/hooks", keys_dir=data_dir / "keys")
+    router = endpoints.router
+    for rep in book.reps:
+        secret = report.webhook_secrets.get(rep.rep_id)
+        if secret is None:
+            url = f"{router}/v1/reps/{rep.rep_id}/webhook-secret"
+            secret = httpx.post(url, timeout=10).raise_for_status().json()["webhook_secret"]
+        key = httpx.post(f"{router}/v1/reps/{rep.rep_id}/keys", timeout=10).json()["key"]
         httpx.put(
-            f"{inbox_url}/reps/{rep_id}", json={"secret": secret, "key": key}, timeout=10
+            f"{inbox_url}/reps/{rep.rep_id}", json={"secret": secret, "key": key}, timeout=10
         ).raise_for_status()
 
 
@@ -138,9 +134,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     admin_token = os.environ.get(ADMIN_TOKEN_VARIABLE) or env[ADMIN_TOKEN_VARIABLE]
     followup_token = os.environ.get(FOLLOWUP_TOKEN_VARIABLE) or env[FOLLOWUP_TOKEN_VARIABLE]
     (args.data_dir / FOLLOWUP_TOKEN_FILE).write_text(followup_token + "\n")
+    (args.data_dir / INTAKE_TOKEN_FILE).write_text(admin_token + "\n")
     procs = start_all(args.data_dir, ports, env)
     try:
-        register_demo_team(procs[2].url, procs[0].url)
+        endpoints = Endpoints(
+            intake=procs[1].url,
+            router=procs[2].url,
+            followup=procs[3].url,
+            intake_token=admin_token,
+            followup_token=followup_token,
+        )
+        register_demo_team(endpoints, procs[0].url, args.data_dir)
         key = register_demo_source(procs[1].url, admin_token, args.data_dir)
         if args.demo_lead:
             auth = {"Authorization": f"Bearer {key}"}
@@ -158,6 +162,8 @@ def _banner(ports: dict[str, int], data_dir: Path) -> str:
         f"\nConveyor is running (embedded mode, data in {data_dir}/).\n"
         f"  intake    {url['intake']}/docs\n  router    {url['router']}/docs\n"
         f"  followup  {url['followup']}/docs\n"
+        f"  team      the {DEMO_PLAYBOOK} playbook (docs/playbooks.md; others: "
+        "python -m conveyor.devkit.playbooks list)\n"
         f"            (its back office token is in {data_dir / FOLLOWUP_TOKEN_FILE})\n"
         f"  rep inbox {url['inbox']}/  (open it, then post a lead as the demo website,\n"
         f"            whose API key is in {data_dir / KEY_FILE}:)\n"
