@@ -167,6 +167,28 @@ async def test_posted_leads_reach_hunters_once_each_and_a_won_deal_gets_a_farmer
     assert tasks[0]["farmer_id"] in FARMERS
     account = await get_json(f"{followup}/v1/accounts/{account_id}", FOLLOWUP_ADMIN)
     assert account["hunter_id"] == offer["rep_id"]
+    await _kpis_follow_the_three_services(router, offer["lead_id"])
+
+
+async def _kpis_follow_the_three_services(router: str, lead_id: str) -> None:
+    """The router's KPIs count every lead once from intake's events and its own, and the
+    won lead's story ends with followup's handover."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    async def counted() -> Any:
+        stages = (await get_json(f"{router}/v1/kpis/summary", admin))["stages"]
+        return stages if stages["received"] == LEADS and stages["won"] == 1 else None
+
+    stages = await wait_for(counted, what="every lead in the router's KPIs")
+    assert (stages["offered"], stages["accepted"]) == (LEADS, 1)
+
+    async def told() -> Any:
+        story = await get_json(f"{router}/v1/leads/{lead_id}/story", admin)
+        types = [event["type"] for event in story.get("events", [])]
+        return types if "conveyor.account.handed_over" in types else None
+
+    types = await wait_for(told, what="followup's handover in the lead's story")
+    assert types[0] == "conveyor.lead.received"
 
 
 async def test_each_service_exposes_metrics_of_the_traffic_it_saw(

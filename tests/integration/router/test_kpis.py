@@ -5,14 +5,18 @@ figures after a rebuild from the kept events; and who may read what."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events.catalogue import build_registry
@@ -229,6 +233,27 @@ async def test_a_rebuild_from_the_kept_events_gives_the_same_figures(
     assert await rebuild(engine, build_registry()) >= len(history())
     assert await _rows(engine) == rows_before
     assert [await get(client, path) for path in _EVERY_FIGURE] == before
+
+
+async def test_the_command_lines_rebuild_folds_the_kpi_facts_again(
+    department: Department, settings: Settings
+) -> None:
+    _, _, engine = department
+    rows_before = await _rows(engine)
+    async with engine.begin() as conn:
+        for table in KPI_TABLES:
+            await conn.execute(delete(table))
+    assert not any((await _rows(engine)).values())
+    env = os.environ | {
+        "CONVEYOR_ROUTER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "CONVEYOR_ROUTER_BUS_URL": settings.bus_url,
+    }
+    command = [sys.executable, "-m", "conveyor.router", "rebuild"]
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert await _rows(engine) == rows_before
 
 
 _EVERY_FIGURE = (

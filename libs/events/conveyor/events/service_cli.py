@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events.logs import configure_logging
 from conveyor.events.migrate import upgrade
@@ -38,8 +39,10 @@ def run(
     create_app: Callable[[], FastAPI],
     build: Callable[[], RunningService],
     migrations: Path,
+    also_rebuild: Sequence[Callable[[AsyncEngine], Awaitable[int]]] = (),
 ) -> None:
-    """Parse argv and run the chosen command."""
+    """Parse argv and run the chosen command (``also_rebuild``: read models a service
+    folds from elsewhere than its own log, rebuilt after the projections)."""
     parser = argparse.ArgumentParser(prog=prog)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database to the newest schema")
@@ -60,12 +63,18 @@ def run(
             log_config=None,
         )
     elif command == "rebuild":
-        log.info("replayed %d events into the read models", asyncio.run(_rebuild(build())))
+        replayed = asyncio.run(_rebuild(build(), also_rebuild))
+        log.info("replayed %d events into the read models", replayed)
 
 
-async def _rebuild(service: RunningService) -> int:
+async def _rebuild(
+    service: RunningService, also: Sequence[Callable[[AsyncEngine], Awaitable[int]]]
+) -> int:
     runtime = service.runtime
     try:
-        return await rebuild(runtime.engine, runtime.store, runtime.projections)
+        replayed = await rebuild(runtime.engine, runtime.store, runtime.projections)
+        for more in also:
+            replayed += await more(runtime.engine)
+        return replayed
     finally:
         await runtime.stop()
