@@ -30,12 +30,14 @@ DRAFT = {"rules": [{"name": "everyone", "pool": "default"}], "fallback": {}}
 
 @dataclass(frozen=True)
 class History:
-    """What was seeded: the lead won, the lead waiting, the lead whose webhook died."""
+    """What was seeded: the lead won, the lead waiting, the lead whose webhook died, the
+    draft policy, and the API key of the default team's lead (a manager)."""
 
     won: str
     waiting: str
     dead_letter: str
     draft_version: int
+    manager_key: str
 
 
 def seed(router_url: str, bus_url: str, admin_token: str, run: str) -> History:
@@ -45,7 +47,8 @@ def seed(router_url: str, bus_url: str, admin_token: str, run: str) -> History:
         register_team(client)
         publish(client, POLICY)
         draft = created(client.post("/v1/routing/policies", json=DRAFT))["policy_version"]
-        history = History(f"{run}-won", f"{run}-fr", f"{run}-de", draft)
+        manager_key = created(client.post("/v1/reps/tess/keys"))["key"]
+        history = History(f"{run}-won", f"{run}-fr", f"{run}-de", draft, manager_key)
         leads = [snapshot(history.won, location={"country": "US"}, contact={"company": "Acme"}),
                  snapshot(history.waiting, location={"country": "FR"}),
                  snapshot(history.dead_letter, location={"country": "DE"})]  # fmt: skip

@@ -3,6 +3,7 @@ the router as a real process on the embedded transport, with a small seeded hist
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.support import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 ADMIN_TOKEN = uuid.uuid4().hex
 WAIT = 30.0
+LEAKS = re.compile(r"\bnull\b|\bundefined\b|\[object |NaN")  # a value shown unformatted
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +121,39 @@ def test_a_manager_logs_in_opens_a_leads_story_and_reads_why_it_went_to_its_rep(
     settled(browser)
     image = screenshot(browser, tmp_path / "console-lead-story.png", record_property)
 
-    assert [e.text for e in shown] == routing_explanations(router, history.won)
-    assert "ana" in shown[0].text or "ben" in shown[0].text
+    explanations = routing_explanations(router, history.won)
+    assert [e.text for e in shown] == explanations
+    assert "round robin" in explanations[0]
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert explanations[0] in timeline
+    assert "accepted" in timeline
     offers = browser.find_element(By.XPATH, "//section[h2='Offers']").text
     assert "won" in offers and "1,200" in offers
     assert image.stat().st_size > 10_000
+    assert console_errors(browser) == []
+
+
+def test_a_team_lead_logs_in_with_their_key_and_reads_the_story_of_their_teams_lead(
+    browser: Chrome,
+    router: tuple[ServiceProcess, str],
+    history: History,
+    tmp_path: Path,
+    record_property: Any,
+) -> None:
+    browser.get(url(router))
+    log_in(browser, history.manager_key)
+    logged_in(browser)
+    who = browser.find_element(By.ID, "who").text
+    views = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nav a")]
+    browser.get(url(router, f"#/story/{history.won}"))
+    timeline = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "ol.timeline"), "story")
+    settled(browser)
+    screenshot(browser, tmp_path / "console-team-lead-story.png", record_property)
+
+    assert who == "Tess (team lead: default)"
+    assert views == ["Today", "KPIs", "Plans", "Stuck leads", "Lead story"]
+    assert routing_explanations(router, history.won)[0] in timeline.text
+    assert not LEAKS.findall(browser.find_element(By.ID, "view").text)
     assert console_errors(browser) == []
 
 
@@ -145,6 +175,7 @@ def test_every_view_renders_without_an_error_in_the_page_or_the_browser_console(
         shown[label] = browser.find_element(By.ID, "view").text
         screenshot(browser, tmp_path / f"console-{label.lower().replace(' ', '-')}.png",
                    record_property)  # fmt: skip
+        assert not LEAKS.findall(shown[label]), label  # no value left unformatted
         errors = browser.find_elements(By.CSS_SELECTOR, "#view .notice-error")
         assert [e.text for e in errors] == [], label
         assert console_errors(browser) == [], label

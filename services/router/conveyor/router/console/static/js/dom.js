@@ -52,9 +52,14 @@ export function section(load) {
   const slot = h("div", { class: "slot" }, notice("info", "Loading…"));
   Promise.resolve()
     .then(load)
-    .then((content) => slot.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)))
+    .then((content) => slot.replaceChildren(...nodes(content)))
     .catch((error) => slot.replaceChildren(failure(error)));
   return slot;
+}
+
+/** Content as a list of nodes: arrays flattened, null, undefined and false left out. */
+export function nodes(content) {
+  return [content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false);
 }
 
 /** A table: columns are {key, label, format?, render?(row)}; rows are objects. */

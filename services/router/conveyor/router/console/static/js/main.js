@@ -2,7 +2,7 @@
 // named by the address's hash (#/today, #/story/<lead id>, ...).
 
 import { credential, get, loadCapabilities, serves } from "./api.js";
-import { failure, h } from "./dom.js";
+import { failure, h, nodes } from "./dom.js";
 import * as deadLetters from "./views/dead_letters.js";
 import * as kpis from "./views/kpis.js";
 import * as plans from "./views/plans.js";
@@ -66,7 +66,8 @@ function allowed([, , , adminOnly]) {
 function describe(person) {
   const role = person.role === "unknown" ? "role unknown" : person.role.replace("_", " ");
   const name = person.name ?? person.rep_id ?? (person.role === "admin" ? "administrator" : "logged in");
-  return `${name} (${role})`;
+  const teams = person.role === "team_lead" && person.teams?.length ? `: ${person.teams.join(", ")}` : "";
+  return `${name} (${role}${teams})`;
 }
 
 function route() {
@@ -87,7 +88,7 @@ function render() {
   } catch (error) {
     content = failure(error);
   }
-  byId("view").replaceChildren(h("h1", {}, label), ...[content].flat());
+  byId("view").replaceChildren(h("h1", {}, label), ...nodes(content));
 }
 
 function show() {

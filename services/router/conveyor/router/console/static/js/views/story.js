@@ -11,7 +11,7 @@ export function render([leadId = ""], me) {
     search(leadId),
     leadId ? panel("What happened", section(() => timeline(leadId))) : notice("info", "Enter a lead id to read its story."),
     leadId && admin ? panel("Routing decisions", section(() => decisions(leadId))) : null,
-    leadId ? panel("Offers", section(() => offers(leadId))) : null,
+    leadId && admin ? panel("Offers", section(() => offers(leadId))) : null,
   ];
 }
 
@@ -44,8 +44,10 @@ function serviceName(source) {
   return String(source ?? "").split("/").filter(Boolean).at(-1) ?? "";
 }
 
+/** "conveyor.lead.sla_breached" or "LeadSlaBreached" -> "Lead sla breached". */
 function shortType(type) {
-  return type.replace(/^conveyor\./, "").replaceAll("_", " ").replaceAll(".", " ");
+  const words = type.replace(/^conveyor\./, "").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[._]/g, " ").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 async function decisions(leadId) {
