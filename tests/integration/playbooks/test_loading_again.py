@@ -63,7 +63,7 @@ def test_a_playbook_whose_policy_the_router_refuses_registers_nothing(
     data = yaml.safe_load(playbooks_model.path_of("one-level").read_text())
     data["reps"] = [{**rep, "rep_id": f"refused-{rep['rep_id']}"} for rep in data["reps"]]
     for lead in data["scenario"]:
-        lead["expect"]["rep"] = f"refused-{lead['expect']['rep']}"
+        lead["expect"] = {"rep": f"refused-{lead['expect']['rep']}"}
     data["policy"]["rules"][0]["strategy"] = "coin_toss"
     data["checklist"] = None
     (tmp_path / "refused.yaml").write_text(yaml.safe_dump(data))

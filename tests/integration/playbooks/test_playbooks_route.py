@@ -41,6 +41,9 @@ def test_a_loaded_playbook_routes_its_scenario_leads_as_it_prescribes(
         assert assignment["rep_id"] in expect.reps(), outcome.line()
         assert expect.pool in (None, assignment["pool"]), outcome.line()
         assert expect.rule in (None, assignment["rule"]), outcome.line()
+        if expect.farmer is not None:
+            assert assignment["status"] == "won", outcome.line()
+            assert outcome.farmer_id == expect.farmer, outcome.line()
 
 
 def test_the_replaced_structure_leaves_only_the_playbooks_reps_active(

@@ -89,6 +89,8 @@ def _scenario(book: Playbook, lead: ScenarioLead) -> list[str]:
             found.append(f"{where}: rep {rep_id} is not a rep of the playbook")
         elif expect.pool not in (None, "direct", "*") and expect.pool not in rep.pools:
             found.append(f"{where}: rep {rep_id} is not in pool {expect.pool}")
+    if expect.farmer is not None and getattr(reps.get(expect.farmer), "role", "") != "farmer":
+        found.append(f"{where}: {expect.farmer} is not a farmer of the playbook")
     return found
 
 

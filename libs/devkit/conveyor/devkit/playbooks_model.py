@@ -82,13 +82,15 @@ class PolicySpec(_Spec):
 
 class Expectation(_Spec):
     """Where a scenario lead must end up: intake's verdict, and for a target the rep (or
-    one of several), the pool and the rule."""
+    one of several), the pool and the rule; with ``farmer``, the deal is reported won and
+    followup must hand the client to that farmer."""
 
     verdict: Literal["target", "nurture", "reject"] = "target"
     rep: str | None = None
     rep_in: list[str] | None = None
     pool: str | None = None
     rule: str | None = None
+    farmer: str | None = None
 
     def reps(self) -> list[str]:
         """The reps the lead may go to (empty: any)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from conveyor.devkit.playbooks_http import Api, Endpoints, LoadError, wait_for
 from conveyor.devkit.playbooks_model import Expectation, Playbook, ScenarioLead
 
 VERDICTS = {"qualified": "target", "nurtured": "nurture", "disqualified": "reject"}
+WON = {"amount": "1000.00", "currency": "EUR"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Outcome:
     pool: str | None = None
     rule: str | None = None
     explanation: str = ""
+    farmer_id: str | None = None
 
     def problems(self) -> list[str]:
         """How the outcome departs from the expectation (empty: as prescribed)."""
@@ -39,12 +42,16 @@ class Outcome:
         for what, want, got in (("pool", expect.pool, self.pool), ("rule", expect.rule, self.rule)):
             if want is not None and got != want:
                 found.append(f"{what} {got!r}, expected {want!r}")
+        if expect.farmer is not None and self.farmer_id != expect.farmer:
+            found.append(f"farmer {self.farmer_id}, expected {expect.farmer}")
         return found
 
     def line(self) -> str:
         """The outcome in one line."""
         mark = "ok  " if not self.problems() else "FAIL"
         where = f"{self.rep_id} (pool {self.pool}, rule {self.rule})" if self.rep_id else ""
+        if self.farmer_id:
+            where += f", won, handed to {self.farmer_id}"
         said = "; ".join(self.problems())
         return f"{mark} {self.name}: {where or self.verdict}" + (f" -- {said}" if said else "")
 
@@ -62,20 +69,36 @@ def run_scenario(
     nonce: str | None = None,
     deadline: float = 60.0,
 ) -> list[Outcome]:
-    """Post every scenario lead (made unique by a nonce, so a scenario can run again) and
-    wait for each one's verdict and routing."""
+    """Post every scenario lead (made unique by a nonce, so a scenario can run again), wait
+    for each one's verdict and routing, and report won the deals whose farmer is expected."""
     nonce = nonce or secrets.token_hex(3)
-    intake = Api("intake", endpoints.intake, endpoints.intake_token)
-    router = Api("router", endpoints.router, endpoints.router_token)
+    apis = _Apis(endpoints)
     try:
         posted = [
-            (lead, _post(intake, book, lead, keys, unique(lead.lead, nonce, n)))
+            (lead, _post(apis.intake, book, lead, keys, unique(lead.lead, nonce, n)))
             for n, lead in enumerate(book.scenario)
         ]
-        return [_outcome(intake, router, lead, lead_id, deadline) for lead, lead_id in posted]
+        return [_outcome(apis, lead, lead_id, deadline) for lead, lead_id in posted]
     finally:
-        intake.close()
-        router.close()
+        apis.close()
+
+
+class _Apis:
+    """The three services' APIs (followup's only when it is given)."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        self.intake = Api("intake", endpoints.intake, endpoints.intake_token)
+        self.router = Api("router", endpoints.router, endpoints.router_token)
+        self.followup = (
+            Api("followup", endpoints.followup, endpoints.followup_token)
+            if endpoints.followup
+            else None
+        )
+
+    def close(self) -> None:
+        for api in (self.intake, self.router, self.followup):
+            if api is not None:
+                api.close()
 
 
 def unique(lead: Mapping[str, Any], nonce: str, n: int) -> dict[str, Any]:
@@ -106,12 +129,9 @@ def _post(
     return str(answer["lead_id"])
 
 
-def _outcome(
-    intake: Api, router: Api, lead: ScenarioLead, lead_id: str, deadline: float
-) -> Outcome:
+def _outcome(apis: _Apis, lead: ScenarioLead, lead_id: str, deadline: float) -> Outcome:
     def decided() -> str | None:
-        status = intake.get(f"/v1/leads/{lead_id}")["status"]
-        return VERDICTS.get(status)
+        return VERDICTS.get(apis.intake.get(f"/v1/leads/{lead_id}")["status"])
 
     verdict = wait_for(decided, deadline=deadline, what=f"intake's verdict on {lead.name!r}")
     base = Outcome(lead.name, lead_id, lead.expect, verdict)
@@ -119,11 +139,29 @@ def _outcome(
         return base
 
     def routed() -> dict[str, Any] | None:
-        answer = router.call("GET", f"/v1/leads/{lead_id}/routing", ok=(200, 404))
+        answer = apis.router.call("GET", f"/v1/leads/{lead_id}/routing", ok=(200, 404))
         return answer.json()["decisions"][0] if answer.status_code == 200 else None
 
     first = wait_for(routed, deadline=deadline, what=f"the router's decision on {lead.name!r}")
+    farmer = None
+    if lead.expect.farmer is not None and first.get("assignment_id"):
+        farmer = _won(apis, lead, lead_id, str(first["assignment_id"]), deadline)
     return Outcome(
         lead.name, lead_id, lead.expect, verdict, first.get("rep_id"), first.get("pool"),
-        first.get("rule"), first.get("explanation", ""),
+        first.get("rule"), first.get("explanation", ""), farmer,
     )  # fmt: skip
+
+
+def _won(apis: _Apis, lead: ScenarioLead, lead_id: str, assignment_id: str, deadline: float) -> str:
+    """Report the deal won (as the administrator) and wait for followup's handover."""
+    if apis.followup is None:
+        raise LoadError(f"{lead.name}: a farmer is expected, give followup's URL (--followup)")
+    apis.router.call("POST", f"/v1/assignments/{assignment_id}/won", json=WON)
+    account = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conveyor:account:{lead_id}"))
+    followup = apis.followup
+
+    def handed_over() -> str | None:
+        answer = followup.call("GET", f"/v1/accounts/{account}", ok=(200, 404))
+        return answer.json().get("farmer_id") if answer.status_code == 200 else None
+
+    return wait_for(handed_over, deadline=deadline, what=f"followup's handover of {lead.name!r}")

@@ -68,4 +68,5 @@ def _expected(expect: dict[str, Any]) -> str:
         return f"{expect['verdict']} (not routed)"
     reps = expect["rep"] or " or ".join(expect["rep_in"] or [])
     rule = f" by rule {expect['rule']!r}" if expect["rule"] else ""
-    return f"{reps}{rule}"
+    farmer = f"; won, to farmer {expect['farmer']}" if expect["farmer"] else ""
+    return f"{reps}{rule}{farmer}"
