@@ -55,6 +55,7 @@ def seed(router_url: str, bus_url: str, admin_token: str, run: str) -> History:
         with ThreadPoolExecutor(1) as thread:  # the harness publishes from its own loop
             thread.submit(asyncio.run, publish_leads(bus_url, leads)).result()
         win(client, history.won)
+        until(lambda: _kpis_won(client) == 1, what="the won deal in the KPIs (folded after)")
         until(lambda: _dead(client, history.dead_letter), what="the DE lead's dead letter")
         until(lambda: _unroutable(client, history.waiting), what="the FR lead waiting")
     return history
@@ -118,3 +119,7 @@ def _dead(client: httpx.Client, lead_id: str) -> bool:
 def _unroutable(client: httpx.Client, lead_id: str) -> bool:
     leads = client.get("/v1/routing/unroutable").json()["leads"]
     return any(lead["lead_id"] == lead_id for lead in leads)
+
+
+def _kpis_won(client: httpx.Client) -> int:
+    return int(client.get("/v1/kpis/summary").json()["deals"]["won"])

@@ -252,3 +252,22 @@ def test_a_refused_credential_is_said_so_and_logging_out_forgets_the_credential(
     wait(browser, lambda d: d.find_element(By.ID, "credential").is_displayed(), "the login form")
     assert browser.execute_script(stored) is None
     assert not browser.find_element(By.ID, "view").is_displayed()
+
+
+def test_a_plan_set_in_the_console_shows_against_what_the_rep_did(
+    browser: Chrome, router: tuple[ServiceProcess, str]
+) -> None:
+    browser.get(url(router, "#/plans"))
+    log_in(browser, ADMIN_TOKEN)
+    form = wait(browser, lambda d: d.find_element(By.NAME, "rep_id"), "the plan form")
+    form.send_keys("ana")
+    Select(browser.find_element(By.NAME, "metric")).select_by_value("revenue")
+    browser.find_element(By.NAME, "target").send_keys("5000")
+    browser.find_element(By.NAME, "currency").send_keys("EUR")
+    browser.find_element(By.XPATH, "//button[.='Save plan']").click()
+    wait(browser, lambda d: "Plan saved." in d.find_element(By.ID, "view").text, "the plan saved")
+    row = wait(browser, lambda d: d.find_element(By.XPATH, "//tr[td='ana']"), "ana's plan")
+
+    assert "5,000 EUR" in row.text
+    assert "24.0 %" in row.text  # 1,200 EUR won of 5,000
+    assert console_errors(browser) == []

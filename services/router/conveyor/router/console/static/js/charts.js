@@ -100,6 +100,20 @@ export function bars({ title, items, format = String, max = null }) {
   return figure(title, svg);
 }
 
+/** A small inline chart of values in order (weeks of a month), each bar titled. */
+export function spark({ labels, values, format = String }) {
+  const numbers = values.map((v) => Number(v ?? 0));
+  const top = Math.max(...numbers, 0) || 1;
+  const width = 14;
+  const svg = s("svg", { viewBox: `0 0 ${numbers.length * width} 30`, class: "spark", role: "img", "aria-label": "per week" });
+  numbers.forEach((value, i) => {
+    const height = Math.max((28 * value) / top, value > 0 ? 2 : 1);
+    svg.append(s("rect", { x: i * width + 2, y: 29 - height, width: width - 4, height, class: `bar c${value > 0 ? 0 : 7}` },
+      s("title", {}, `${labels[i]}: ${format(value)}`)));
+  });
+  return svg;
+}
+
 /** Stages of a flow as centred bars narrowing with the count, each with its share of the
  * stage before. */
 export function funnel({ title, stages, format = String }) {

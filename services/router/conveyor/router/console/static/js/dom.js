@@ -95,7 +95,15 @@ export const fmt = {
   money: (v) => (v === null || v === undefined ? "—" : Number(v).toLocaleString("en", { maximumFractionDigits: 2 })),
   time: (v) => (v ? new Date(v).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" }) : "—"),
   duration,
+  volume,
 };
+
+/** Won volume in each currency ({"EUR": "1200.00"}), or the single volume and currency. */
+function volume(deals) {
+  const each = Object.entries(deals.volumes ?? {});
+  if (each.length) return each.map(([currency, amount]) => `${fmt.money(amount)} ${currency}`).join(" + ");
+  return `${fmt.money(deals.volume)} ${deals.currency ?? ""}`.trim();
+}
 
 /** Seconds as a short duration: "45 s", "12 min", "3.5 h", "2.1 d". */
 export function duration(seconds) {

@@ -85,9 +85,9 @@ function speedAndDealsPanel(query) {
         { label: "p50", key: "p50", format: fmt.duration }, { label: "p90", key: "p90", format: fmt.duration },
         { label: "p99", key: "p99", format: fmt.duration },
       ], rows), tiles([
-        ["SLA attainment", `${fmt.percent(sla.attainment)} of ${fmt.number(sla.offers)}`],
+        ["SLA attainment", `${fmt.percent(sla.attainment)} of ${fmt.number(sla.settled ?? sla.offers)} settled`],
         ["Win rate", fmt.percent(deals.win_rate)], ["Won / lost", `${deals.won} / ${deals.lost}`],
-        ["Volume", `${fmt.money(deals.volume)} ${deals.currency ?? ""}`], ["Average deal", fmt.money(deals.average_deal)],
+        ["Volume", fmt.volume(deals)], ["Average deal", `${fmt.money(deals.average_deal)} ${deals.currency ?? ""}`],
       ])));
   }));
 }
@@ -97,8 +97,8 @@ function verdictsPanel(query) {
     h("div", { class: "actions" }, csvButton("/v1/kpis/verdicts", query, "verdicts.csv")),
     chartAndTable(() => get("/v1/kpis/verdicts", { query }),
       (rows) => bars({ title: "Share of leads", format: fmt.percent, max: 1,
-        items: rows.map((r) => ({ label: `${r.verdict}${r.reason ? `: ${r.reason}` : ""}`, value: r.rate, colour: 1 })) }),
-      [{ label: "Verdict", key: "verdict" }, { label: "Reason", key: "reason" },
+        items: rows.map((r) => ({ label: r.reason ? `· ${r.reason}` : r.verdict, value: r.rate, colour: r.reason ? 1 : 0 })) }),
+      [{ label: "Verdict", key: "verdict" }, { label: "Reason", render: (r) => r.reason ?? "(all)" },
         { label: "Leads", key: "count", numeric: true }, { label: "Rate", key: "rate", format: fmt.percent }],
       "No verdict in this period."));
 }
@@ -139,9 +139,10 @@ function tablePanels(query) {
   const n = (label, key) => ({ label, key, numeric: true });
   return [
     panel("Farmers", rowsTable("/v1/kpis/farmers", query, [
-      { label: "Farmer", key: "farmer_id" }, n("Accounts", "accounts"), n("Repeat orders", "repeat_orders"),
+      { label: "Farmer", render: (r) => r.name ?? r.farmer_id }, n("Accounts", "accounts"), n("Repeat orders", "repeat_orders"),
       { label: "Repeat-purchase rate", key: "repeat_purchase_rate", format: fmt.percent },
-      n("Tasks due", "tasks_due"), n("On time", "tasks_on_time"), n("Reactivated", "reactivated"),
+      n("Tasks due", "tasks_due"), n("On time", "tasks_on_time"), { label: "On-time rate", key: "on_time_rate", format: fmt.percent },
+      n("Reactivated", "reactivated"),
     ], { empty: "No farmer figures in this period.", filename: "farmers.csv" })),
     panel("Fairness ledger", rowsTable("/v1/kpis/fairness", query, [
       { label: "Pool", key: "pool" }, { label: "Rep", key: "rep_id" }, n("Weight", "weight"),

@@ -2,7 +2,7 @@
 // reconciliation, and entering a plan.
 
 import { get, put } from "../api.js";
-import { bars } from "../charts.js";
+import { bars, spark } from "../charts.js";
 import { failure, fmt, h, notice, panel, section, table } from "../dom.js";
 
 /** The view: plan vs actual for a month, a week's reconciliation, and the plan form. */
@@ -31,13 +31,15 @@ async function planVsActual(month) {
   const { rows } = await get("/v1/plans", { query: { month } });
   if (!rows.length) return notice("empty", `No plan for ${month}.`);
   return h("div", { class: "beside" },
-    bars({ title: "Attainment (actual / target)", format: fmt.percent,
+    bars({ title: "Attainment (actual / target; the scale ends at 100 % or the best)", format: fmt.percent,
+      max: Math.max(1, ...rows.map((r) => Number(r.attainment ?? 0))),
       items: rows.map((r) => ({ label: `${r.rep_id} · ${r.metric}`, value: r.attainment, colour: r.attainment >= 1 ? 2 : 4 })) }),
     table([
       { label: "Rep", key: "rep_id" }, { label: "Metric", key: "metric" },
-      { label: "Target", key: "target", format: fmt.money }, { label: "Actual", key: "actual", format: fmt.money },
+      { label: "Target", render: (r) => `${fmt.money(r.target)} ${r.currency ?? ""}`.trim() },
+      { label: "Actual", key: "actual", format: fmt.money },
       { label: "Attainment", key: "attainment", format: fmt.percent },
-      { label: "Weeks", render: (r) => (r.weeks ?? []).map((w) => `${w.week}: ${fmt.money(w.actual)}`).join(", ") || "—" },
+      { label: "Week by week", render: (r) => spark({ labels: (r.weeks ?? []).map((w) => w.week), values: (r.weeks ?? []).map((w) => w.actual), format: fmt.money }) },
     ], rows));
 }
 
@@ -57,7 +59,7 @@ function planForm(done) {
     const data = new FormData(form);
     try {
       await put("/v1/plans/{rep_id}/{month}", { params: { rep_id: data.get("rep_id"), month: data.get("month") },
-        body: { metric: data.get("metric"), target: Number(data.get("target")) } });
+        body: { metric: data.get("metric"), target: Number(data.get("target")), ...currency(data) } });
       status.replaceChildren(notice("info", "Plan saved."));
       done();
     } catch (error) {
@@ -68,8 +70,13 @@ function planForm(done) {
   h("label", {}, "Month", h("input", { name: "month", type: "month", required: true, value: new Date().toISOString().slice(0, 7) })),
   h("label", {}, "Metric", h("select", { name: "metric" }, ["deals", "revenue", "activity"].map((m) => h("option", { value: m }, m)))),
   h("label", {}, "Target", h("input", { name: "target", type: "number", min: 0, step: "any", required: true })),
+  h("label", {}, "Currency (revenue)", h("input", { name: "currency", placeholder: "EUR", pattern: "[A-Z]{3}", size: 4 })),
   h("button", { type: "submit" }, "Save plan"));
   return [form, status];
+}
+
+function currency(data) {
+  return data.get("metric") === "revenue" && data.get("currency") ? { currency: data.get("currency") } : {};
 }
 
 /** The ISO week of a date, as "YYYY-Www". */

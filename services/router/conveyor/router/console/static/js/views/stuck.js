@@ -12,10 +12,11 @@ export function render() {
       const { rows } = await get("/v1/kpis/stuck");
       return table([
         { label: "Lead", render: (row) => leadLink(row.lead_id) },
-        { label: "Since", key: "since", format: fmt.time },
-        { label: "Waiting for", render: (row) => fmt.duration((Date.now() - Date.parse(row.since)) / 1000) },
-        { label: "Rep", key: "rep_id" },
-        { label: "Why", key: "reason" },
+        { label: "Source", key: "source" },
+        { label: "Arrived", key: "arrived_at", format: fmt.time },
+        { label: "Without an accepted owner since", key: "since", format: fmt.time },
+        { label: "For", render: (row) => fmt.duration((Date.now() - Date.parse(row.since)) / 1000) },
+        { label: "Offered to", key: "rep_id" },
       ], rows, { empty: "No lead is stuck." });
     }));
 }

@@ -37,7 +37,7 @@ function figures(summary) {
     ["Accepted within (median)", fmt.duration(speed.accepted?.p50)],
     ["SLA attainment", fmt.percent(sla.attainment)],
     ["Won / lost", `${fmt.number(deals.won)} / ${fmt.number(deals.lost)}`],
-    ["Won volume", `${fmt.money(deals.volume)} ${deals.currency ?? ""}`],
+    ["Won volume", fmt.volume(deals)],
     ["Stuck", fmt.number(summary.stuck)],
   ]);
 }
