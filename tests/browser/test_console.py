@@ -271,3 +271,22 @@ def test_a_plan_set_in_the_console_shows_against_what_the_rep_did(
     assert "5,000 EUR" in row.text
     assert "24.0 %" in row.text  # 1,200 EUR won of 5,000
     assert console_errors(browser) == []
+
+
+def test_without_an_admin_token_an_empty_credential_logs_in_as_the_administrator(
+    tmp_path: Path,
+) -> None:
+    env = {"CONVEYOR_ROUTER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'router.db'}",
+           "CONVEYOR_ROUTER_BUS_URL": f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}"}  # fmt: skip
+    with service("router", port=free_port(), env=env, log_dir=tmp_path) as proc:
+        proc.start().wait_ready()
+        driver = chromium()
+        try:
+            driver.get(f"{proc.url}/console/")
+            log_in(driver, "")
+            logged_in(driver)
+            assert driver.find_element(By.ID, "who").text == "administrator (admin)"
+            assert "Dead letters" in driver.find_element(By.ID, "nav").text
+            assert console_errors(driver) == []
+        finally:
+            driver.quit()
