@@ -19,9 +19,9 @@ from conveyor.followup.adapters.tables import metadata as followup_metadata
 from conveyor.router import adapters as router
 from conveyor.router.adapters.tables import metadata as router_metadata
 
-SERVICES = {
-    "router": (router.MIGRATIONS, router_metadata),
-    "followup": (followup.MIGRATIONS, followup_metadata),
+SERVICES: dict[str, tuple[Path, MetaData]] = {
+    "router": (Path(router.MIGRATIONS), router_metadata),
+    "followup": (Path(str(followup.MIGRATIONS)), followup_metadata),
 }
 
 
