@@ -177,10 +177,11 @@ async def _kpis_follow_the_three_services(router: str, lead_id: str) -> None:
 
     async def counted() -> Any:
         stages = (await get_json(f"{router}/v1/kpis/summary", admin))["stages"]
-        return stages if stages["received"] == LEADS and stages["won"] == 1 else None
+        counts = (stages["received"], stages["offered"], stages["won"])
+        return stages if counts == (LEADS, LEADS, 1) else None
 
     stages = await wait_for(counted, what="every lead in the router's KPIs")
-    assert (stages["offered"], stages["accepted"]) == (LEADS, 1)
+    assert (stages["accepted"], stages["lost"]) == (1, 0)
 
     async def told() -> Any:
         story = await get_json(f"{router}/v1/leads/{lead_id}/story", admin)
