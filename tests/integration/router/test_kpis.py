@@ -101,6 +101,9 @@ async def test_the_flow_speed_sla_and_deals_of_the_week(department: Department) 
     assert summary["speed"]["offered"] == {"count": 6, "p50": 60.0, "p90": 60.0, "p99": 60.0}
     assert summary["speed"]["accepted"] == {"count": 5, "p50": 300.0, "p90": 300.0, "p99": 300.0}
     assert summary["speed"]["contacted"]["p50"] == 3600.0
+    steps = summary["speed"]["steps"]
+    assert steps["offered_to_accepted"] == {"count": 5, "p50": 240.0, "p90": 240.0, "p99": 240.0}
+    assert steps["accepted_to_contacted"]["p99"] == 3300.0
     assert summary["sla"] == {
         "offers": 6,
         "settled": 6,

@@ -36,19 +36,26 @@ def verdict_counts(leads: list[Row]) -> dict[str, int]:
     return {"received": len(leads)} | {v: counts[v] for v in VERDICTS}
 
 
-def speed(leads: list[Row]) -> dict[str, dict[str, Any]]:
-    """Seconds from a lead's arrival at intake to its first offer, accept and contact."""
-    figures = {}
-    for stage, column in SPEEDS.items():
-        waits = [
-            _seconds(lead["received_at"], lead[column])
-            for lead in leads
-            if lead["received_at"] and lead[column]
-        ]
-        figures[stage] = {"count": len(waits)} | {
-            f"p{q}": percentile(waits, q) for q in (50, 90, 99)
-        }
+STEPS = {
+    "received_to_offered": ("received_at", "offered_at"),
+    "offered_to_accepted": ("offered_at", "accepted_at"),
+    "accepted_to_contacted": ("accepted_at", "contacted_at"),
+}
+
+
+def speed(leads: list[Row]) -> dict[str, Any]:
+    """Seconds from a lead's arrival at intake to its first offer, accept and contact, and
+    (under ``steps``) from each stage to the next."""
+    figures: dict[str, Any] = {
+        stage: _waits(leads, "received_at", column) for stage, column in SPEEDS.items()
+    }
+    figures["steps"] = {step: _waits(leads, *columns) for step, columns in STEPS.items()}
     return figures
+
+
+def _waits(leads: list[Row], start: str, end: str) -> dict[str, Any]:
+    waits = [_seconds(lead[start], lead[end]) for lead in leads if lead[start] and lead[end]]
+    return {"count": len(waits)} | {f"p{q}": percentile(waits, q) for q in (50, 90, 99)}
 
 
 def _seconds(start: str, end: str) -> float:
