@@ -273,6 +273,28 @@ def test_a_plan_set_in_the_console_shows_against_what_the_rep_did(
     assert console_errors(browser) == []
 
 
+def test_a_csv_button_saves_the_rows_the_table_shows(
+    browser: Chrome, router: tuple[ServiceProcess, str], history: History, tmp_path: Path
+) -> None:
+    browser.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    browser.get(url(router, "#/kpis"))
+    log_in(browser, ADMIN_TOKEN)
+    verdicts = "//section[h2='Verdicts and their reasons']"
+    rows = wait(browser, lambda d: d.find_elements(By.XPATH, f"{verdicts}//tbody/tr"), "rows")
+    shown = [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows]
+    browser.find_element(By.XPATH, f"{verdicts}//button[.='CSV']").click()
+    saved = tmp_path / "verdicts.csv"
+    wait(browser, lambda d: saved.exists() and saved.read_text().endswith("\n"), "the CSV file")
+
+    lines = saved.read_text().splitlines()
+    assert lines[0].split(",")[:2] == ["verdict", "reason"]
+    assert [line.split(",")[0] for line in lines[1:]] == shown
+    assert "qualified" in shown
+    assert console_errors(browser) == []
+
+
 def test_without_an_admin_token_an_empty_credential_logs_in_as_the_administrator(
     tmp_path: Path,
 ) -> None:

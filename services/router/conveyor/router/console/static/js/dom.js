@@ -115,10 +115,9 @@ export function duration(seconds) {
   return `${(value / 86400).toFixed(1)} d`;
 }
 
-/** An ISO date (YYYY-MM-DD) `days` from today, on the reader's calendar. */
+/** An ISO date (YYYY-MM-DD) `days` from today in UTC, the calendar of the KPI API. */
 export function isoDay(days = 0) {
   const day = new Date();
-  day.setDate(day.getDate() + days);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
 }

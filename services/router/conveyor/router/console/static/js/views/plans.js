@@ -5,19 +5,20 @@ import { get, put } from "../api.js";
 import { bars, spark } from "../charts.js";
 import { failure, fmt, h, notice, panel, section, table } from "../dom.js";
 
-/** The view: plan vs actual for a month, a week's reconciliation, and the plan form. */
-export function render() {
+/** The view: plan vs actual for a month, a week's reconciliation, and (for those who set
+ * plans: managers and the administrator) the plan form. */
+export function render(_args, me) {
   const month = new Date().toISOString().slice(0, 7);
   const monthly = h("div", { class: "slot" });
   const weekly = h("div", { class: "slot" });
-  const showMonth = (m) => monthly.replaceChildren(section(() => planVsActual(m)));
+  const showMonth = (m, expected = null) => monthly.replaceChildren(section(() => planVsActual(m, expected)));
   const showWeek = (w) => weekly.replaceChildren(section(() => reconciliation(w)));
   showMonth(month);
   showWeek(isoWeek(new Date()));
   return h("div", { class: "stack" },
     panel("Plan vs actual", picker("month", month, showMonth), monthly),
     panel("Weekly reconciliation", picker("week", isoWeek(new Date()), showWeek), weekly),
-    panel("Set a plan", planForm(() => showMonth(month))),
+    me.role === "hunter" || me.role === "farmer" ? null : panel("Set a plan", planForm((plan) => showMonth(plan.month, plan))),
   );
 }
 
@@ -27,8 +28,16 @@ function picker(type, value, onChange) {
     h("label", {}, type, input), h("button", { type: "submit" }, "Show"));
 }
 
-async function planVsActual(month) {
-  const { rows } = await get("/v1/plans", { query: { month } });
+/** Plans are folded from events after they are saved: when a plan was just saved, ask
+ * again (for up to half a minute) until the figures include it. */
+async function planVsActual(month, expected) {
+  const includes = (rows) => !expected || rows.some((r) => r.rep_id === expected.rep_id && r.metric === expected.metric
+    && Number(r.target) === Number(expected.target));
+  let { rows } = await get("/v1/plans", { query: { month } });
+  for (let tries = 0; !includes(rows) && tries < 60; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    ({ rows } = await get("/v1/plans", { query: { month } }));
+  }
   if (!rows.length) return notice("empty", `No plan for ${month}.`);
   return h("div", { class: "beside" },
     bars({ title: "Attainment (actual / target; the scale ends at 100 % or the best)", format: fmt.percent,
@@ -58,10 +67,10 @@ function planForm(done) {
     event.preventDefault();
     const data = new FormData(form);
     try {
-      await put("/v1/plans/{rep_id}/{month}", { params: { rep_id: data.get("rep_id"), month: data.get("month") },
+      const plan = await put("/v1/plans/{rep_id}/{month}", { params: { rep_id: data.get("rep_id"), month: data.get("month") },
         body: { metric: data.get("metric"), target: Number(data.get("target")), ...currency(data) } });
       status.replaceChildren(notice("info", "Plan saved."));
-      done();
+      done(plan);
     } catch (error) {
       status.replaceChildren(failure(error));
     }

@@ -14,7 +14,7 @@ export function render(_args, me) {
   const today = { from: isoDay(0), to: isoDay(1) };
   const summary = get("/v1/kpis/summary", { query: today });
   return h("div", { class: "grid two" },
-    panel(`Flow by stage, ${today.from}`, section(async () => flow(await summary))),
+    panel(`Flow by stage, ${today.from} (UTC)`, section(async () => flow(await summary))),
     panel("Today's figures", section(async () => figures(await summary))),
     panel("Needs attention", section(() => attention(me))),
   );
