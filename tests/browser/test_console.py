@@ -23,7 +23,7 @@ from tests.support import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 ADMIN_TOKEN = uuid.uuid4().hex
-WAIT = 30.0
+WAIT = 90.0  # the console asks again for up to a minute for what is folded after
 LEAKS = re.compile(r"\bnull\b|\bundefined\b|\[object |NaN")  # a value shown unformatted
 
 

@@ -29,13 +29,13 @@ function picker(type, value, onChange) {
 }
 
 /** Plans are folded from events after they are saved: when a plan was just saved, ask
- * again (for up to half a minute) until the figures include it. */
+ * again (every second, for up to a minute) until the figures include it. */
 async function planVsActual(month, expected) {
   const includes = (rows) => !expected || rows.some((r) => r.rep_id === expected.rep_id && r.metric === expected.metric
     && Number(r.target) === Number(expected.target));
   let { rows } = await get("/v1/plans", { query: { month } });
   for (let tries = 0; !includes(rows) && tries < 60; tries += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     ({ rows } = await get("/v1/plans", { query: { month } }));
   }
   if (!rows.length) return notice("empty", `No plan for ${month}.`);
