@@ -63,22 +63,26 @@ function columns({ title, categories, series, format, whole, stacked }) {
   categories.forEach((category, ci) => {
     const group = Math.min(slot * 0.7, stacked ? 60 : 40 * series.length);
     const x0 = box.left + slot * ci + (slot - group) / 2;
-    const barWidth = group / (stacked ? 1 : series.length);
-    let base = box.bottom;
-    series.forEach((line, si) => {
-      const v = value(si, ci);
-      const height = ((box.bottom - box.top) * v) / max;
-      const x = stacked ? x0 : x0 + barWidth * si;
-      const y = stacked ? base - height : box.bottom - height;
-      if (stacked) base -= height;
-      svg.append(s("rect", { x, y, width: Math.max(barWidth - 1, 1), height, class: `bar c${si % PALETTE}` },
-        s("title", {}, `${line.name} · ${category}: ${format(v)}`)));
-    });
+    const bars = series.map((line, si) => ({ name: line.name, value: value(si, ci) }));
+    svg.append(...column({ bars, x0, group, box, max, stacked, label: category, format }));
     if (ci % every === 0) {
       svg.append(s("text", { x: x0 + group / 2, y: box.bottom + 16, class: "tick", "text-anchor": "middle" }, category));
     }
   });
   return figure(title, svg, legendOf(series.map((line) => line.name)));
+}
+
+/** The bars of one category: stacked from the axis up, or side by side. */
+function column({ bars, x0, group, box, max, stacked, label, format }) {
+  const width = group / (stacked ? 1 : bars.length);
+  let base = box.bottom;
+  return bars.map((bar, i) => {
+    const height = ((box.bottom - box.top) * bar.value) / max;
+    const y = stacked ? base - height : box.bottom - height;
+    if (stacked) base -= height;
+    return s("rect", { x: stacked ? x0 : x0 + width * i, y, width: Math.max(width - 1, 1), height, class: `bar c${i % PALETTE}` },
+      s("title", {}, `${bar.name} · ${label}: ${format(bar.value)}`));
+  });
 }
 
 /** One horizontal bar per item ({label, value, note?}), longest scale at the largest value. */

@@ -74,7 +74,8 @@ function speedAndDealsPanel(query) {
     const summary = await get("/v1/kpis/summary", { query });
     const steps = ["offered", "accepted", "contacted"];
     const series = ["p50", "p90", "p99"].map((name) => ({ name, values: steps.map((s) => summary.speed[s]?.[name] ?? 0) }));
-    const rows = steps.map((step) => ({ step, ...(summary.speed[step] ?? {}) }));
+    const rows = steps.map((step) => ({ step: `received to ${step}`, ...(summary.speed[step] ?? {}) }));
+    const between = Object.entries(summary.speed.steps ?? {}).map(([step, figures]) => ({ step: step.replaceAll("_", " "), ...figures }));
     const { deals, sla } = summary;
     const timed = rows.some((row) => row.count > 0);
     return h("div", { class: "beside" },
@@ -84,7 +85,7 @@ function speedAndDealsPanel(query) {
         { label: "Step", key: "step" }, { label: "Leads", key: "count", numeric: true },
         { label: "p50", key: "p50", format: fmt.duration }, { label: "p90", key: "p90", format: fmt.duration },
         { label: "p99", key: "p99", format: fmt.duration },
-      ], rows), tiles([
+      ], [...rows, ...between]), tiles([
         ["SLA attainment", `${fmt.percent(sla.attainment)} of ${fmt.number(sla.settled ?? sla.offers)} settled`],
         ["Win rate", fmt.percent(deals.win_rate)], ["Won / lost", `${deals.won} / ${deals.lost}`],
         ["Volume", fmt.volume(deals)], ["Average deal", `${fmt.money(deals.average_deal)} ${deals.currency ?? ""}`],
