@@ -1,13 +1,14 @@
-"""``python -m bench.profile_intake [--leads N] [--idempotency] [--top K]``: the cost of one
-lead inside intake, measured in-process.
+"""``python -m bench.profile_intake [--leads N] [--concurrency C] [--idempotency] [--kafka]``:
+the cost of one lead inside intake, measured in-process.
 
 Starts a throwaway PostgreSQL server and intake's app in this process (httpx's ASGI
 transport, no sockets; the bus is the embedded SQLite one, or with ``--kafka`` a Kafka
 broker started for the run, as in ``python -m bench``), registers a source, posts N
-distinct leads one after another and reports, per lead: the process's CPU time (the outbox
-relay publishing the leads included), the wall time, and the SQL statements intake sent on
-the request path (counted by a SQLAlchemy ``before_cursor_execute`` listener; the relay's
-statements are counted apart). A second pass under cProfile lists where the time goes.
+distinct leads (one after another, or C at a time) and reports, per lead: the process's CPU
+time (the outbox relay publishing the leads included), the wall time, and the SQL
+statements and transaction commands intake sent on the request path (counted by SQLAlchemy
+event listeners; none is counted for autocommit; the relay's are counted apart). A second
+pass under cProfile (CPU time) lists where the time goes.
 """
 
 from __future__ import annotations
@@ -95,7 +96,13 @@ def _verb(statement: str) -> str:
 
 
 def _counter(statements: Statements, name: str) -> Callable[..., None]:
-    return lambda *_: statements.count(name)
+    """Count a transaction's BEGIN, COMMIT or ROLLBACK, unless in autocommit (none is sent)."""
+
+    def count(conn: Any, *_: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            statements.count(name)
+
+    return count
 
 
 @asynccontextmanager
@@ -131,27 +138,43 @@ async def source_key(app: FastAPI) -> str:
     return str(answer.json()["api_key"])
 
 
-async def post_leads(client: httpx.AsyncClient, numbers: range, *, idempotency: bool) -> None:
-    """Post the numbered leads one after another; every answer must be 202."""
+async def post_leads(
+    client: httpx.AsyncClient, numbers: range, *, idempotency: bool, concurrency: int = 1
+) -> None:
+    """Post the numbered leads, ``concurrency`` at a time; every answer must be 202."""
     token = in_request.set(True)
     try:
-        for i in numbers:
-            headers = {"Idempotency-Key": f"lead-{i}"} if idempotency else {}
-            answer = await client.post("/v1/leads", content=lead_body(i), headers=headers)
-            if answer.status_code != 202:
-                raise RuntimeError(f"lead {i}: {answer.status_code} {answer.text}")
+        await asyncio.gather(
+            *(
+                _post_each(client, numbers[n::concurrency], idempotency=idempotency)
+                for n in range(concurrency)
+            )
+        )
     finally:
         in_request.reset(token)
 
 
+async def _post_each(client: httpx.AsyncClient, numbers: range, *, idempotency: bool) -> None:
+    for i in numbers:
+        headers = {"Idempotency-Key": f"lead-{i}"} if idempotency else {}
+        answer = await client.post("/v1/leads", content=lead_body(i), headers=headers)
+        if answer.status_code != 202:
+            raise RuntimeError(f"lead {i}: {answer.status_code} {answer.text}")
+
+
 async def measure(
-    client: httpx.AsyncClient, statements: Statements, numbers: range, *, idempotency: bool
+    client: httpx.AsyncClient,
+    statements: Statements,
+    numbers: range,
+    *,
+    idempotency: bool,
+    concurrency: int,
 ) -> Figures:
     """Post the leads and return the CPU, wall time and statements they took."""
     statements.request.clear()
     statements.background = 0
     cpu, wall = time.process_time(), time.perf_counter()
-    await post_leads(client, numbers, idempotency=idempotency)
+    await post_leads(client, numbers, idempotency=idempotency, concurrency=concurrency)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     seen = Statements(Counter(statements.request), statements.background)
     return Figures(len(numbers), cpu * 1000, wall * 1000, seen)
@@ -183,7 +206,13 @@ async def run(database_url: str, bus_url: str, args: argparse.Namespace) -> list
         async with client_for(app, await source_key(app)) as client:
             await post_leads(client, range(0, args.warmup), idempotency=args.idempotency)
             numbers = range(args.warmup, args.warmup + args.leads)
-            figures = await measure(client, statements, numbers, idempotency=args.idempotency)
+            figures = await measure(
+                client,
+                statements,
+                numbers,
+                idempotency=args.idempotency,
+                concurrency=args.concurrency,
+            )
             again = range(numbers.stop, numbers.stop + args.leads)
             listing = await profiled(client, again, idempotency=args.idempotency, top=args.top)
     return [*figures.lines(), "", listing]
@@ -196,6 +225,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="leads posted before measuring")
     parser.add_argument("--idempotency", action="store_true", help="send an Idempotency-Key")
     parser.add_argument("--top", type=int, default=30, help="functions listed per ordering")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight while measuring"
+    )
     parser.add_argument("--kafka", action="store_true", help="publish to a Kafka broker")
     return parser.parse_args(argv)
 

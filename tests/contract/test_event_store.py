@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.router import RepAvailabilityChanged
-from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore
+from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore, lock_log
 
 
 def change(rep: str, n: int) -> Envelope:
@@ -114,3 +114,44 @@ async def test_an_envelope_must_belong_to_the_stream(
     async with engine.begin() as conn:
         with pytest.raises(ValueError, match="subject"):
             await store.append(conn, "rep-1", [change("rep-2", 0)], expected_version=0)
+
+
+async def test_a_new_stream_started_in_one_insert_reads_back_like_an_append(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    sent = [change("rep-1", n) for n in range(2)]
+    async with engine.begin() as conn:
+        recorded = await store.append_new(conn, "rep-1", sent)
+    async with engine.connect() as conn:
+        read = await store.read_stream(conn, "rep-1")
+        everything = await store.read_all(conn)
+    assert [(r.version, r.position) for r in recorded] == [(1, 1), (2, 2)]
+    assert [r.envelope for r in read] == sent
+    assert [r.position for r in everything] == [1, 2]
+
+
+async def test_starting_a_stream_that_exists_raises_and_writes_nothing(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 1, expected=0)
+    with pytest.raises(ConcurrencyError, match="expected version 0"):
+        async with engine.begin() as conn:
+            await store.append_new(conn, "rep-1", [change("rep-1", 5)])
+    async with engine.connect() as conn:
+        assert await store.stream_version(conn, "rep-1") == 1
+
+
+async def test_concurrent_new_streams_under_the_callers_log_lock_get_gapless_commit_order(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    async def start(rep: str) -> None:
+        async with engine.begin() as conn:
+            await lock_log(conn)
+            await store.append_new(conn, rep, [change(rep, 0), change(rep, 1)], log_locked=True)
+
+    await asyncio.gather(*(start(f"rep-{n}") for n in range(8)))
+    async with engine.connect() as conn:
+        everything = await store.read_all(conn, limit=100)
+    assert [r.position for r in everything] == list(range(1, 17))
+    for n in range(8):
+        assert [r.version for r in everything if r.stream_id == f"rep-{n}"] == [1, 2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,9 @@ from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.intake.adapters import queries
+from conveyor.intake.adapters.checklist_cache import ChecklistCache
 from conveyor.intake.adapters.projections import LeadStatusProjection
-from conveyor.intake.adapters.rate_limit import SqlRateLimiter
+from conveyor.intake.adapters.rate_limit import KeyNotCurrent, SqlRateLimiter
 from conveyor.intake.adapters.source_projection import SourcesProjection
 from conveyor.intake.adapters.unit_of_work import ConsumerUnitOfWork, SqlUnitOfWork
 from conveyor.intake.config import Settings
@@ -31,6 +32,7 @@ from conveyor.intake.service_layer import handlers, qualifying, sources
 from conveyor.intake.service_layer.access import (
     ADMIN,
     Caller,
+    KnownKeys,
     NotAuthenticated,
     is_admin_token,
     source_caller,
@@ -57,11 +59,13 @@ class IntakeService:
     settings: Settings
     runtime: Runtime
     limiter: SqlRateLimiter
+    keys: KnownKeys = field(default_factory=KnownKeys)
+    checklists: ChecklistCache = field(default_factory=ChecklistCache)
 
     async def receive_lead(self, cmd: ReceiveLead) -> Receipt:
         """Handle ReceiveLead in a SQL unit of work; answer once committed."""
         window = timedelta(days=self.settings.duplicate_window_days)
-        uow = SqlUnitOfWork(self.runtime)
+        uow = SqlUnitOfWork(self.runtime, self.checklists)
         return await handlers.receive_lead(cmd, uow, duplicate_window=window)
 
     async def receive_leads(
@@ -69,36 +73,37 @@ class IntakeService:
     ) -> list[Receipt | IdempotencyKeyReused]:
         """Handle a batch's rows in one SQL unit of work."""
         window = timedelta(days=self.settings.duplicate_window_days)
-        uow = SqlUnitOfWork(self.runtime)
+        uow = SqlUnitOfWork(self.runtime, self.checklists)
         return await handlers.receive_leads(cmds, uow, duplicate_window=window)
 
     async def qualify_by_hand(self, cmd: QualifyByHand) -> Verdict:
         """Record an operator's verdict on a lead."""
-        uow = SqlUnitOfWork(self.runtime)
+        uow = SqlUnitOfWork(self.runtime, self.checklists)
         return await qualifying.qualify_by_hand(cmd, uow, today=datetime.now(UTC).date())
 
     async def publish_checklist(self, checklist: Mapping[str, Any]) -> int:
         """Publish a new checklist version; return its number."""
-        return await qualifying.publish_checklist(checklist, SqlUnitOfWork(self.runtime))
+        uow = SqlUnitOfWork(self.runtime, self.checklists)
+        return await qualifying.publish_checklist(checklist, uow)
 
     async def current_checklist(self) -> Checklist:
         """The checklist in force (publishing the default as version 1 if none is)."""
-        async with SqlUnitOfWork(self.runtime) as uow:
+        async with SqlUnitOfWork(self.runtime, self.checklists) as uow:
             checklist = await qualifying.current_checklist(uow)
             await uow.commit()
         return checklist
 
     async def register_source(self, cmd: RegisterSource) -> IssuedKey:
         """Register a source; return its first key."""
-        return await sources.register_source(cmd, SqlUnitOfWork(self.runtime))
+        return await sources.register_source(cmd, SqlUnitOfWork(self.runtime, self.checklists))
 
     async def rotate_source_key(self, cmd: RotateSourceKey) -> IssuedKey:
         """Give a source a new key; return it."""
-        return await sources.rotate_source_key(cmd, SqlUnitOfWork(self.runtime))
+        return await sources.rotate_source_key(cmd, SqlUnitOfWork(self.runtime, self.checklists))
 
     async def revoke_source(self, cmd: RevokeSource) -> None:
         """Revoke a source."""
-        await sources.revoke_source(cmd, SqlUnitOfWork(self.runtime))
+        await sources.revoke_source(cmd, SqlUnitOfWork(self.runtime, self.checklists))
 
     async def authenticate(self, credential: str) -> Caller:
         """The administrator or the source a credential belongs to; NotAuthenticated else."""
@@ -109,12 +114,32 @@ class IntakeService:
             raise NotAuthenticated("The API key is not known.")
         return source_caller(credential, await queries.source_by_key_id(self.engine, key_id))
 
-    async def admit(self, caller: Caller) -> float | None:
-        """Count a source's request; None if allowed, else seconds to wait (Retry-After)."""
-        if caller.source_id is None:
-            return None
+    def is_admin(self, credential: str) -> bool:
+        """Whether the credential is the admin token."""
+        return is_admin_token(credential, self.settings.admin_token)
+
+    async def admit(self, key: str) -> tuple[Caller, float | None]:
+        """The source a key belongs to, its request counted: None if within the rate limit,
+        else seconds to wait (Retry-After). NotAuthenticated for an unknown, rotated or
+        revoked key; one statement when the key was seen before."""
+        key_id = key_id_of(key)
+        if key_id is None:
+            raise NotAuthenticated("The API key is not known.")
+        caller = self.keys.caller(key, key_id) or await self._look_up(key, key_id)
         limit = caller.rate_limit_per_minute
-        return await self.limiter.hit(caller.source_id, limit=limit, now=time.time())
+        try:
+            return caller, await self.limiter.hit(key_id, limit=limit, now=time.time())
+        except KeyNotCurrent:
+            self.keys.forget(key_id)
+            source_caller(key, await queries.source_by_key_id(self.engine, key_id))
+            raise NotAuthenticated("The API key is not known.") from None
+
+    async def _look_up(self, key: str, key_id: str) -> Caller:
+        row = await queries.source_by_key_id(self.engine, key_id)
+        caller = source_caller(key, row)
+        assert row is not None
+        self.keys.remember(key_id, caller, row["key_hash"])
+        return caller
 
     async def lead_status(self, lead_id: str) -> Mapping[str, Any] | None:
         """The lead's read-model row, or None if unknown."""

@@ -42,6 +42,9 @@ class EventStore:
     def __init__(self, registry: Registry, metadata: MetaData | None = None) -> None:
         self.registry = registry
         self.table = events_table(metadata if metadata is not None else MetaData())
+        self._insert = insert(self.table).returning(
+            self.table.c.position, sort_by_parameter_order=True
+        )
 
     async def append(
         self,
@@ -70,6 +73,34 @@ class EventStore:
         return [
             Recorded(env, stream_id, row["version"], pos)
             for env, row, pos in zip(envelopes, rows, positions, strict=True)
+        ]
+
+    async def append_new(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        envelopes: Sequence[Envelope],
+        *,
+        log_locked: bool = False,
+    ) -> list[Recorded]:
+        """Start a stream the caller knows to be new (a fresh id): one INSERT, no version read.
+
+        The contract of ``append(expected_version=0)``, with one difference: a stream that
+        exists after all raises ConcurrencyError from a spoilt transaction (the caller rolls
+        back). ``log_locked``: the caller took ``lock_log`` in this transaction already.
+        """
+        if any(env.subject != stream_id for env in envelopes):
+            raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
+        if not log_locked:
+            await lock_log(conn)
+        rows = [_row(env, stream_id, n) for n, env in enumerate(envelopes, 1)]
+        try:
+            result = await conn.execute(self._insert, rows)
+        except IntegrityError as exc:
+            raise ConcurrencyError(stream_id, 0, None) from exc
+        return [
+            Recorded(env, stream_id, row["version"], r.position)
+            for env, row, r in zip(envelopes, rows, result, strict=True)
         ]
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:

@@ -19,6 +19,7 @@ from conveyor.events.catalogue.intake import (
 )
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.codec import format_time
+from conveyor.events.projection import Projection
 from conveyor.intake.adapters.tables import leads
 
 
@@ -50,6 +51,35 @@ class LeadStatusProjection:
         elif isinstance(data, LeadConverted):
             await _update(conn, data.lead_id, won_at=format_time(data.won_at), position=position)
 
+    async def apply_all(self, recorded: Sequence[Recorded], conn: AsyncConnection) -> None:
+        """Apply events appended together; a new lead's LeadReceived and verdict make one row
+        in one INSERT (the row apply gives, event by event)."""
+        if len(recorded) == 2 and isinstance(received := recorded[0].envelope.data, LeadReceived):
+            verdict = recorded[1].envelope.data
+            if isinstance(verdict, LeadQualified | LeadNurtured | LeadDisqualified):
+                row = snapshot_row(
+                    received.lead, format_time(received.received_at), recorded[1].position
+                )
+                row |= verdict_row(verdict) | {"previous_lead_id": received.previous_lead_id}
+                await conn.execute(_INSERT_LEAD, row)
+                return
+        for item in recorded:
+            await self.apply(item, conn)
+
+
+async def project_all(
+    recorded: Sequence[Recorded], projections: Sequence[Projection], conn: AsyncConnection
+) -> None:
+    """Apply events appended together to every projection that handles them; one that can
+    fold several at once (``apply_all``) gets them together."""
+    for projection in projections:
+        handled = [item for item in recorded if item.envelope.type in projection.handles]
+        if handled and isinstance(projection, LeadStatusProjection):
+            await projection.apply_all(handled, conn)
+        else:
+            for item in handled:
+                await projection.apply(item, conn)
+
 
 async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded: Recorded) -> None:
     """Count the touch on the lead and keep a row for the touch's own id."""
@@ -64,6 +94,8 @@ async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded
         row |= {"status": "duplicate", "duplicate_of": event.duplicate_of, "email_key": None}
         await conn.execute(insert(leads).values(**row))
 
+
+_INSERT_LEAD = insert(leads)
 
 STATUS = {
     LeadQualified.event_type: "qualified",

@@ -7,32 +7,45 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Select, insert, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from conveyor.events import Envelope
 from conveyor.events.codec import format_time
 from conveyor.events.runtime import Runtime
 from conveyor.events.store.engine import lock_log
-from conveyor.intake.adapters.tables import idempotency_replies, leads
+from conveyor.intake.adapters import lookups
+from conveyor.intake.adapters.checklist_cache import ChecklistCache, ChecklistHead
+from conveyor.intake.adapters.projections import project_all
+from conveyor.intake.domain.checklist import Checklist
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
+from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
+_UNSEEN = ChecklistHead("", 0)
+
 
 class SqlUnitOfWork(AbstractUnitOfWork):
-    """Appends and projections in one transaction; commit wakes the outbox relay."""
+    """Appends and projections in one transaction; commit wakes the outbox relay.
 
-    def __init__(self, runtime: Runtime) -> None:
+    Once the log lock is taken (by the duplicate lookup), nothing else can append until
+    commit: a new stream's first events then go in without a second lock or a version read,
+    and the newest checklist, read with the lookup, is the one in force.
+    """
+
+    def __init__(self, runtime: Runtime, checklists: ChecklistCache | None = None) -> None:
         self.runtime = runtime
         self.source = runtime.source
+        self.checklists = checklists if checklists is not None else ChecklistCache()
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
+        self._log_locked = False
+        self._checklist: ChecklistHead | None = _UNSEEN
 
     async def __aenter__(self) -> Self:
         self._conn = await self.runtime.engine.connect()
         self._tx = await self._conn.begin()
+        self._log_locked, self._checklist = False, _UNSEEN
         return self
 
     async def __aexit__(
@@ -49,37 +62,58 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
     ) -> None:
-        """Append through the runtime's writer, which also updates the projections."""
-        await self.runtime.writer.append(
-            self._connection(), stream_id, envelopes, expected_version=expected_version
-        )
+        """Append and update the projections; a new stream's events in a single INSERT."""
+        conn = self._connection()
+        if expected_version != 0:
+            await self.runtime.writer.append(
+                conn, stream_id, envelopes, expected_version=expected_version
+            )
+            return
+        store = self.runtime.store
+        recorded = await store.append_new(conn, stream_id, envelopes, log_locked=self._log_locked)
+        self._log_locked = True
+        await project_all(recorded, self.runtime.projections, conn)
+        if stream_id == CHECKLIST_STREAM:
+            self._checklist = _UNSEEN
 
     async def read(self, stream_id: str) -> list[Envelope]:
         """Every committed event of a stream, read in this transaction."""
         recorded = await self.runtime.store.read_stream(self._connection(), stream_id)
         return [item.envelope for item in recorded]
 
+    async def newest_checklist(self) -> Checklist | None:
+        """The newest checklist: which one, as read with the duplicate lookup (or now); its
+        content from the cache of decoded versions (read from the log once per version)."""
+        conn = self._connection()
+        if self._checklist is _UNSEEN:
+            self._checklist = await self.checklists.newest(conn)
+        if self._checklist is None:
+            return None
+        return await self.checklists.get(self._checklist, conn, self.runtime.store)
+
     async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:
-        """The newest lead of the person, looked up under the log lock (no racing arrival)."""
+        """The newest lead of the person, looked up under the log lock (no racing arrival),
+        in the statement that reads the newest checklist's id."""
         if not keys:
             return None
         conn = self._connection()
         await lock_log(conn)
-        row = (await conn.execute(_same_person(keys))).first()
-        if row is None:
+        self._log_locked = True
+        statement, params = lookups.same_person(keys)
+        rows = {row.kind: row for row in await conn.execute(statement, params)}
+        newest = rows.get("checklist")
+        self._checklist = None if newest is None else ChecklistHead(newest.id, newest.version)
+        if (row := rows.get("lead")) is None:
             return None
         matched_on = "email" if keys.email and row.email_key == keys.email else "phone"
         received_at = datetime.fromisoformat(row.received_at)
         outcome = "customer" if row.won_at else row.status
-        return EarlierLead(row.lead_id, matched_on, received_at, outcome=outcome)
+        return EarlierLead(row.id, matched_on, received_at, outcome=outcome)
 
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         """The stored reply under a source's key, if any."""
-        table = idempotency_replies
-        query = select(table).where(table.c.source_id == source_id)
-        row = (
-            await self._connection().execute(query.where(table.c.idempotency_key == key))
-        ).first()
+        params = {"source_id": source_id, "key": key}
+        row = (await self._connection().execute(lookups.REPLY, params)).first()
         if row is None:
             return None
         return StoredReply(
@@ -88,7 +122,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 
     async def remember_reply(self, reply: StoredReply) -> None:
         """Insert the reply in this transaction; ReplyAlreadyStored if the key is taken."""
-        row = {
+        row: dict[str, Any] = {
             "source_id": reply.source_id,
             "idempotency_key": reply.key,
             "fingerprint": reply.fingerprint,
@@ -96,11 +130,10 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             "duplicate_of": reply.duplicate_of,
             "created_at": format_time(datetime.now(UTC)),
         }
-        try:
-            async with self._connection().begin_nested():
-                await self._connection().execute(insert(idempotency_replies).values(**row))
-        except IntegrityError as exc:
-            raise ReplyAlreadyStored(reply.key) from exc
+        conn = self._connection()
+        inserted = await conn.execute(lookups.INSERT_REPLY[conn.dialect.name], row)
+        if inserted.first() is None:
+            raise ReplyAlreadyStored(reply.key)
 
     async def commit(self) -> None:
         """Commit the transaction, then wake the relay so it publishes now."""
@@ -121,23 +154,6 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._tx is None:
             raise RuntimeError("use the unit of work in an `async with` block")
         return self._tx
-
-
-def _same_person(keys: PersonKeys) -> Select[Any]:
-    matches = []
-    if keys.email:
-        matches.append(leads.c.email_key == keys.email)
-    if keys.phone:
-        matches.append(leads.c.phone == keys.phone)
-    return (
-        select(
-            leads.c.lead_id, leads.c.email_key, leads.c.received_at, leads.c.status, leads.c.won_at
-        )
-        .where(leads.c.duplicate_of.is_(None))
-        .where(or_(*matches))
-        .order_by(leads.c.received_at.desc())
-        .limit(1)
-    )
 
 
 class ConsumerUnitOfWork(SqlUnitOfWork):

@@ -20,7 +20,7 @@ def service_of(app: FastAPI) -> IntakeService:
     return service
 
 
-def get_service(request: Request) -> IntakeService:
+async def get_service(request: Request) -> IntakeService:
     """The service behind the request's app."""
     return service_of(request.app)
 
@@ -30,20 +30,19 @@ ServiceDep = Annotated[IntakeService, Depends(get_service)]
 
 async def get_caller(request: Request, service: ServiceDep) -> Caller:
     """The caller named by the bearer credential (401 if missing, unknown or revoked)."""
-    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
-        raise NotAuthenticated("Send 'Authorization: Bearer <API key>'.")
-    return await service.authenticate(credential.strip())
+    return await service.authenticate(bearer_credential(request))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-async def get_source(caller: CallerDep, service: ServiceDep) -> Caller:
-    """A source within its rate limit (403 for the admin token, 429 over the limit)."""
-    if caller.is_admin:
+async def get_source(request: Request, service: ServiceDep) -> Caller:
+    """A source within its rate limit (403 for the admin token, 429 over the limit); the
+    key's check and the request's count take one statement once the key was seen."""
+    credential = bearer_credential(request)
+    if service.is_admin(credential):
         raise Problem(403, "Only a source can do this", "Use the source's API key.")
-    retry_after = await service.admit(caller)
+    caller, retry_after = await service.admit(credential)
     if retry_after is not None:
         headers = {"Retry-After": str(int(retry_after))}
         detail = f"At most {caller.rate_limit_per_minute} requests a minute for this source."
@@ -52,6 +51,14 @@ async def get_source(caller: CallerDep, service: ServiceDep) -> Caller:
 
 
 SourceDep = Annotated[Caller, Depends(get_source)]
+
+
+def bearer_credential(request: Request) -> str:
+    """The credential of ``Authorization: Bearer <credential>`` (401 without one)."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer <API key>'.")
+    return credential.strip()
 
 
 def get_admin(caller: CallerDep) -> Caller:

@@ -47,3 +47,37 @@ def source_caller(key: str, source: Mapping[str, Any] | None) -> Caller:
         channel=source["channel"],
         rate_limit_per_minute=source["rate_limit_per_minute"],
     )
+
+
+@dataclass(frozen=True)
+class _KnownKey:
+    caller: Caller
+    key_hash: str
+
+
+class KnownKeys:
+    """What never changes for a key id, kept after the first lookup: its source, the
+    source's channel and rate limit, and the key's hash (a rotation makes a new key id).
+
+    Whether the key is still current and its source not revoked changes: ask the database
+    on every request (the rate limiter does, in the statement that counts the request).
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._known: dict[str, _KnownKey] = {}
+
+    def caller(self, key: str, key_id: str) -> Caller | None:
+        """The source a key was found to belong to, if this key id was seen with this key."""
+        known = self._known.get(key_id)
+        return known.caller if known is not None and key_matches(key, known.key_hash) else None
+
+    def remember(self, key_id: str, caller: Caller, key_hash: str) -> None:
+        """Keep what a lookup found for a key id."""
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[key_id] = _KnownKey(caller, key_hash)
+
+    def forget(self, key_id: str) -> None:
+        """Drop a key id (rotated away or its source revoked)."""
+        self._known.pop(key_id, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from conveyor.events import new_envelope
@@ -186,5 +186,5 @@ def lead_from(cmd: ReceiveLead, lead_id: str) -> Lead:
 
 
 def snapshot_of(lead: Lead) -> LeadSnapshot:
-    """The lead as the integration events carry it."""
-    return LeadSnapshot.model_validate(asdict(lead))
+    """The lead as the integration events carry it (read from its attributes: no copy)."""
+    return LeadSnapshot.model_validate(lead, from_attributes=True)

@@ -18,9 +18,9 @@ from conveyor.events.catalogue.intake import (
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.intake.domain.checklist import Checklist, default_checklist, facts_of
 from conveyor.intake.domain.qualification import History, Verdict, qualify
+from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
-CHECKLIST_STREAM = "qualification-checklist"
 VERDICTS = (LeadQualified, LeadNurtured, LeadDisqualified)
 TYPES_FROM_HISTORY = {
     "previously_refused": "disqualified",
@@ -50,9 +50,8 @@ class QualifyByHand:
 
 async def current_checklist(uow: AbstractUnitOfWork) -> Checklist:
     """The newest published checklist; the default is published as version 1 if none is."""
-    history = await uow.read(CHECKLIST_STREAM)
-    if history and isinstance(newest := history[-1].data, QualificationChecklistPublished):
-        return Checklist.from_dict({**newest.checklist, "version": newest.version})
+    if (newest := await uow.newest_checklist()) is not None:
+        return newest
     checklist = default_checklist()
     event = QualificationChecklistPublished(
         version=1, checklist=checklist.to_dict(), published_by="intake default"

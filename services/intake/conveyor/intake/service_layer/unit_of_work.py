@@ -8,7 +8,9 @@ from types import TracebackType
 from typing import Self
 
 from conveyor.events import Envelope
+from conveyor.intake.domain.checklist import Checklist
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
+from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM, checklist_of
 from conveyor.intake.service_layer.idempotency import StoredReply
 
 
@@ -42,6 +44,14 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def read(self, stream_id: str) -> list[Envelope]:
         """Every committed event of a stream, in order (empty for a new stream)."""
+
+    async def newest_checklist(self) -> Checklist | None:
+        """The newest published qualification checklist (None before the first is published).
+
+        A published version never changes, so an implementation may keep those it decoded.
+        """
+        history = await self.read(CHECKLIST_STREAM)
+        return checklist_of(history[-1]) if history else None
 
     @abc.abstractmethod
     async def earlier_lead(self, keys: PersonKeys) -> EarlierLead | None:

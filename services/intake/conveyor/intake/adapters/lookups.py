@@ -1,0 +1,109 @@
+"""The statements on a lead's path, built once: the same person's newest lead together with
+the newest checklist's id (one round trip, under the log lock), and the idempotency replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    CompoundSelect,
+    Insert,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from conveyor.intake.adapters.tables import idempotency_replies, leads, metadata
+from conveyor.intake.domain.duplicates import PersonKeys
+from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
+
+events = metadata.tables["events"]
+
+
+def _newest_lead(*, email: bool, phone: bool) -> Select[Any]:
+    matches = []
+    if email:
+        matches.append(leads.c.email_key == bindparam("email"))
+    if phone:
+        matches.append(leads.c.phone == bindparam("phone"))
+    return (
+        select(
+            literal("lead", String).label("kind"),
+            leads.c.lead_id.label("id"),
+            leads.c.email_key,
+            leads.c.received_at,
+            leads.c.status,
+            leads.c.won_at,
+            cast(null(), Integer).label("version"),
+        )
+        .where(leads.c.duplicate_of.is_(None))
+        .where(or_(*matches))
+        .order_by(leads.c.received_at.desc())
+        .limit(1)
+    )
+
+
+_NEWEST_CHECKLIST = (
+    select(
+        literal("checklist", String).label("kind"),
+        events.c.event_id.label("id"),
+        null().label("email_key"),
+        null().label("received_at"),
+        null().label("status"),
+        null().label("won_at"),
+        events.c.version,
+    )
+    .where(events.c.stream_id == CHECKLIST_STREAM)
+    .order_by(events.c.version.desc())
+    .limit(1)
+)
+
+
+def _with_checklist(lead: Select[Any]) -> CompoundSelect[Any]:
+    return union_all(select(lead.subquery()), select(_NEWEST_CHECKLIST.subquery()))
+
+
+_SAME_PERSON = {
+    (email, phone): _with_checklist(_newest_lead(email=email, phone=phone))
+    for email, phone in ((True, False), (False, True), (True, True))
+}
+
+
+def same_person(keys: PersonKeys) -> tuple[CompoundSelect[Any], dict[str, str | None]]:
+    """The statement (and its parameters) giving the person's newest lead and the newest
+    checklist's event: rows of (kind, id, email_key, received_at, status, won_at, version)."""
+    statement = _SAME_PERSON[(bool(keys.email), bool(keys.phone))]
+    return statement, {"email": keys.email, "phone": keys.phone}
+
+
+REPLY = select(idempotency_replies).where(
+    idempotency_replies.c.source_id == bindparam("source_id"),
+    idempotency_replies.c.idempotency_key == bindparam("key"),
+)
+"""The reply stored under a source's Idempotency-Key."""
+
+
+def _insert_reply(insert: Any) -> Insert:
+    statement: Insert = (
+        insert(idempotency_replies)
+        .on_conflict_do_nothing(
+            index_elements=[idempotency_replies.c.source_id, idempotency_replies.c.idempotency_key]
+        )
+        .returning(idempotency_replies.c.lead_id)
+    )
+    return statement
+
+
+INSERT_REPLY = {
+    "postgresql": _insert_reply(postgresql.insert),
+    "sqlite": _insert_reply(sqlite.insert),
+}
+"""By dialect: insert a reply unless its key is taken; a row comes back only if inserted."""
