@@ -7,11 +7,18 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from conveyor.devkit.local import free_port
+from conveyor.events import new_envelope
+from conveyor.events.catalogue.intake import LeadReceived
+from conveyor.events.catalogue.topics import LEADS
+from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.events.codec import encode
+from conveyor.events.transport import OutboundMessage, transport_from_url
 from tests.integration.router.harness import publish_leads, snapshot
 
 DEADLINE = 60.0
@@ -52,13 +59,28 @@ def seed(router_url: str, bus_url: str, admin_token: str, run: str) -> History:
         leads = [snapshot(history.won, location={"country": "US"}, contact={"company": "Acme"}),
                  snapshot(history.waiting, location={"country": "FR"}),
                  snapshot(history.dead_letter, location={"country": "DE"})]  # fmt: skip
-        with ThreadPoolExecutor(1) as thread:  # the harness publishes from its own loop
+        with ThreadPoolExecutor(1) as thread:  # each publishes from its own loop
+            thread.submit(asyncio.run, publish_received(bus_url, leads)).result()
             thread.submit(asyncio.run, publish_leads(bus_url, leads)).result()
         win(client, history.won)
         until(lambda: _kpis_won(client) == 1, what="the won deal in the KPIs (folded after)")
         until(lambda: _dead(client, history.dead_letter), what="the DE lead's dead letter")
         until(lambda: _unroutable(client, history.waiting), what="the FR lead waiting")
     return history
+
+
+async def publish_received(bus_url: str, leads: list[LeadSnapshot]) -> None:
+    """Publish LeadReceived for each lead, a minute and a half ago, as intake's relay would
+    (the harness then publishes each lead's LeadQualified)."""
+    at = datetime.now(UTC) - timedelta(seconds=90)
+    transport = transport_from_url(bus_url)
+    sink = transport.sink()
+    await sink.start()
+    events = [LeadReceived(lead_id=lead.lead_id, lead=lead, received_at=at) for lead in leads]
+    envelopes = [new_envelope(e, subject=e.lead_id, source="/conveyor/intake") for e in events]
+    await sink.publish([OutboundMessage(LEADS, encode(envelope)) for envelope in envelopes])
+    await sink.stop()
+    await transport.close()
 
 
 def register_team(client: httpx.Client) -> None:

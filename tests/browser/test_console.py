@@ -88,8 +88,12 @@ def settled(driver: Chrome) -> None:
 
 
 def screenshot(driver: Chrome, path: Path, record_property: Any) -> Path:
-    """Save what the browser shows; the path goes in the test report."""
+    """Save the whole page as the browser shows it; the path goes in the test report."""
+    size = driver.get_window_size()
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(size["width"], max(size["height"], height + 140))
     assert driver.save_screenshot(str(path)), f"no screenshot at {path}"
+    driver.set_window_size(size["width"], size["height"])
     record_property("screenshot", str(path))
     print(f"console screenshot: {path}")  # the artifact's path, shown with -rP or -s
     return path
@@ -127,6 +131,8 @@ def test_a_manager_logs_in_opens_a_leads_story_and_reads_why_it_went_to_its_rep(
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert explanations[0] in timeline
     assert "accepted" in timeline
+    decision = browser.find_element(By.CSS_SELECTOR, ".decision").text
+    assert "rest" in decision and "france" in decision  # the rules tried, matched or not
     offers = browser.find_element(By.XPATH, "//section[h2='Offers']").text
     assert "won" in offers and "1,200" in offers
     assert image.stat().st_size > 10_000

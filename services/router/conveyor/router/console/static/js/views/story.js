@@ -53,26 +53,27 @@ function shortType(type) {
 async function decisions(leadId) {
   if (!serves("GET", "/v1/leads/{lead_id}/routing")) return notice("unavailable", "Not available on this router.");
   const { decisions: found } = await get("/v1/leads/{lead_id}/routing", { params: { lead_id: leadId } });
-  return found.map(decision);
+  return found.map((d, i) => decision(d, i === found.length - 1));
 }
 
-function decision(d) {
+/** One decision; the latest is shown unfolded (rules tried, reps considered). */
+function decision(d, latest) {
   const trace = d.trace ?? {};
   const heading = d.outcome === "assigned" ? `Offered to ${d.rep_id} (rule ${d.rule}, policy v${d.policy_version})`
     : `Unroutable (policy v${d.policy_version})`;
   return h("article", { class: `decision decision-${d.outcome}` },
     h("header", {}, h("strong", {}, heading), " ", h("time", { datetime: d.at }, fmt.time(d.at))),
     h("p", { class: "explanation" }, d.explanation),
-    h("details", {}, h("summary", {}, "Rules tried"), table([
+    h("details", { open: latest }, h("summary", {}, "Rules tried"), table([
       { label: "Rule", key: "rule" }, { label: "Matched", render: (r) => (r.matched ? "yes" : "no") },
       { label: "Why", render: (r) => r.reasons.join("; ") }, { label: "Outcome", key: "outcome" },
     ], trace.rules ?? [])),
-    (trace.attempts ?? []).map(attempt),
+    (trace.attempts ?? []).map((a) => attempt(a, latest)),
   );
 }
 
-function attempt(a) {
-  return h("details", { class: "attempt" },
+function attempt(a, open) {
+  return h("details", { class: "attempt", open },
     h("summary", {}, `Tried ${a.target} (${a.strategy.replaceAll("_", " ")}): ${a.summary}`),
     a.tie_break ? h("p", { class: "hint" }, `Tie-break: ${a.tie_break}`) : null,
     table([
