@@ -75,7 +75,7 @@ function speedAndDealsPanel(query) {
     const steps = ["offered", "accepted", "contacted"];
     const series = ["p50", "p90", "p99"].map((name) => ({ name, values: steps.map((s) => summary.speed[s]?.[name] ?? 0) }));
     const rows = steps.map((step) => ({ step: `received to ${step}`, ...(summary.speed[step] ?? {}) }));
-    const between = Object.entries(summary.speed.steps ?? {}).map(([step, figures]) => ({ step: step.replaceAll("_", " "), ...figures }));
+    const between = Object.entries(summary.speed.steps ?? {}).filter(([step]) => !step.startsWith("received_")).map(([step, figures]) => ({ step: step.replaceAll("_", " "), ...figures }));
     const { deals, sla } = summary;
     const timed = rows.some((row) => row.count > 0);
     return h("div", { class: "beside" },
@@ -145,10 +145,15 @@ function tablePanels(query) {
       n("Tasks due", "tasks_due"), n("On time", "tasks_on_time"), { label: "On-time rate", key: "on_time_rate", format: fmt.percent },
       n("Reactivated", "reactivated"),
     ], { empty: "No farmer figures in this period.", filename: "farmers.csv" })),
-    panel("Fairness ledger", rowsTable("/v1/kpis/fairness", query, [
-      { label: "Pool", key: "pool" }, { label: "Rep", key: "rep_id" }, n("Weight", "weight"),
-      n("Offered", "offered"), n("Expected", "expected"), n("Deviation", "deviation"),
-    ], { empty: "No pool took turns in this period.", filename: "fairness.csv" })),
+    panel("Fairness ledger: leads offered against each rep's share by weight",
+      h("div", { class: "actions" }, csvButton("/v1/kpis/fairness", query, "fairness.csv")),
+      chartAndTable(() => get("/v1/kpis/fairness", { query }),
+        (rows) => groupedColumns({ title: "Offered and expected, per pool and rep", format: fmt.number,
+          categories: rows.map((r) => `${r.pool} · ${r.rep_id}`),
+          series: [{ name: "offered", values: rows.map((r) => r.offered) }, { name: "expected", values: rows.map((r) => r.expected) }] }),
+        [{ label: "Pool", key: "pool" }, { label: "Rep", key: "rep_id" }, n("Weight", "weight"),
+          n("Offered", "offered"), n("Expected", "expected"), n("Deviation", "deviation")],
+        "No pool took turns in this period.")),
     panel("Accounts: ABC by revenue, XYZ by regularity", rowsTable("/v1/kpis/accounts", query, [
       { label: "Account", render: (r) => r.name ?? r.account_id }, { label: "Farmer", key: "farmer_id" },
       { label: "Revenue", key: "revenue", format: fmt.money }, { label: "Share", key: "share", format: fmt.percent },
