@@ -97,8 +97,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if not keys:
             return None
         conn = self._connection()
-        await lock_log(conn)
-        self._log_locked = True
+        if not self._log_locked:  # held until the transaction ends: a batch takes it once
+            await lock_log(conn)
+            self._log_locked = True
         statement, params = lookups.same_person(keys)
         rows = {row.kind: row for row in await conn.execute(statement, params)}
         newest = rows.get("checklist")
