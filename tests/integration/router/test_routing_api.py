@@ -180,6 +180,10 @@ async def test_a_scheduled_policy_takes_effect_at_its_time_and_rollback_restores
     await put_in_force(router, {"rules": [{"name": "to b", "pool": "b"}]},
                        effective_at="2026-03-02T11:00:00Z")  # fmt: skip
     assert (await router.get("/v1/routing/policies")).json()["in_force"] == 1
+    second = (await router.get("/v1/routing/policies/2")).json()
+    assert second["rules"] == [{"name": "to b", "pool": "b"}] and second["in_force"] is False
+    assert [a["effective_at"][:16] for a in second["activations"]] == ["2026-03-02T11:00"]
+    assert (await router.get("/v1/routing/policies/9")).status_code == 404
     assert await _route_now(router, settings, "l1") == "ana"
     clock.advance(hours=1)
     assert await _route_now(router, settings, "l2") == "bo"

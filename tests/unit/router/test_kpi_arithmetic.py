@@ -22,6 +22,7 @@ from conveyor.router.domain.kpis import (
 )
 from conveyor.router.service_layer.kpi_facts import patches
 from conveyor.router.service_layer.kpi_patch import merge
+from conveyor.router.service_layer.kpi_story import line
 from tests.integration.router.kpi_history import history
 
 
@@ -98,3 +99,11 @@ def _verdicts() -> tuple[Any, Any]:
         new_envelope(first, subject="N1", source="/conveyor/intake", now=start),
         new_envelope(then, subject="N1", source="/conveyor/intake", now=start + timedelta(days=30)),
     )
+
+
+def test_a_story_line_has_no_dangling_colon_without_reasons() -> None:
+    assert line("conveyor.lead.qualified", {"reasons": []}) == "qualified as a target lead"
+    assert line("conveyor.lead.disqualified", {"reasons": ["spam", "no contact"]}) == (
+        "rejected: spam, no contact"
+    )
+    assert line("conveyor.lead.assigned", {"rep_id": "ana"}) == "lead assigned"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
+from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable, RoutingPolicyDrafted
 from conveyor.events.web import Problem
 from conveyor.router.adapters.queries import waiting_leads
 from conveyor.router.entrypoints.auth import ADMIN
@@ -72,6 +72,36 @@ async def get_policies(service: ServiceDep) -> dict[str, Any]:
         "in_force": book.active_version(service.clock()),
         "versions": sorted(book.versions),
         "activations": [a.__dict__ for a in book.activations],
+    }
+
+
+@routing_api.get("/routing/policies/{version}")
+async def get_policy(version: int, service: ServiceDep) -> dict[str, Any]:
+    """A drafted version's rules and fallback as they were drafted, and whether and when it
+    took (or takes) effect."""
+    async with service.runtime.engine.connect() as conn:
+        stream = await service.runtime.store.read_stream(conn, policies.POLICY_STREAM)
+        book = (await service.cache.refreshed(conn)).policies
+    drafted = next(
+        (
+            r
+            for r in stream
+            if isinstance(r.envelope.data, RoutingPolicyDrafted)
+            and r.envelope.data.policy_version == version
+        ),
+        None,
+    )
+    if drafted is None:
+        raise Problem(404, "Not found", f"no drafted policy version {version}")
+    data = drafted.envelope.data
+    assert isinstance(data, RoutingPolicyDrafted)
+    return {
+        "policy_version": version,
+        "rules": list(data.rules),
+        "fallback": data.fallback,
+        "drafted_at": drafted.envelope.time.isoformat(),
+        "in_force": book.active_version(service.clock()) == version,
+        "activations": [a.__dict__ for a in book.activations if a.version == version],
     }
 
 

@@ -40,10 +40,11 @@ LINES: dict[str, str] = {
 
 
 def line(event_type: str, data: Mapping[str, Any]) -> str:
-    """What happened, in a line (the event's type where there is no better wording)."""
+    """What happened, in a line (the event's type where there is no better wording; an
+    empty reason leaves no dangling colon)."""
     fallback = event_type.removeprefix("conveyor.").replace("_", " ").replace(".", " ")
     words = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in data.items()}
     try:
-        return LINES.get(event_type, fallback).format_map(words)
+        return LINES.get(event_type, fallback).format_map(words).removesuffix(": ")
     except (KeyError, TypeError):
         return fallback
