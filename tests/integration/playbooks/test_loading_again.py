@@ -31,6 +31,10 @@ def test_loading_a_playbook_twice_says_it_was_loaded_already_and_changes_nothing
 
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing else changed: it was loaded already" in again.stdout
+    assert "in force already, as in the playbook" in again.stdout
+    headers = {"Authorization": f"Bearer {services.router_token}"}
+    book = httpx.get(f"{services.router}/v1/routing/policies", headers=headers, timeout=10)
+    assert book.json()["versions"][-1] == book.json()["in_force"], "drafted again"
     assert "rep hunter-ana: as in the playbook already" in again.stdout
     assert "farmer farmer-fay: portfolio as in the playbook already" in again.stdout
     assert get(f"{services.router}/v1/reps", services.router_token) == reps_before

@@ -8,6 +8,7 @@ leaves the policy in force unchanged, and loading again finishes the job.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,7 @@ def load(
     try:
         existing = {r["rep_id"]: r for r in router.get("/v1/reps")}
         sources = {s["source_id"] for s in intake.get("/v1/sources")}
-        version = _draft(router, book, report)
+        version = _in_force_already(router, book, report) or _draft(router, book, report)
         _checklist(intake, book, report)
         _sources(intake, book, sources, report, keys_dir)
         load_reps(router, book, existing, report, webhook_base)
@@ -70,7 +71,8 @@ def load(
             _portfolios(followup, _farmers(book), report, enrol_deadline)
         if replace:
             retire_others(router, book, existing, report)
-        _publish(router, version, report)
+        if version != report.policy_version:
+            _publish(router, version, report)
     finally:
         for api in (intake, router, followup):
             if api is not None:
@@ -90,6 +92,20 @@ def _followup(book: Playbook, endpoints: Endpoints) -> Api | None:
 
 def _farmers(book: Playbook) -> list[RepSpec]:
     return [r for r in book.reps if r.role == "farmer"]
+
+
+def _in_force_already(router: Api, book: Playbook, report: LoadReport) -> int:
+    """The version in force if its rules and fallback are the playbook's (0 otherwise)."""
+    version = int(router.call("GET", "/v1/routing/policies").json()["in_force"])
+    if version == 0:
+        return 0
+    policy = router.call("GET", f"/v1/routing/policies/{version}").json()
+    wanted = json.loads(json.dumps(book.policy.model_dump()))
+    if {"rules": policy["rules"], "fallback": policy["fallback"]} != wanted:
+        return 0
+    report.policy_version = version
+    report.note(f"policy: v{version} in force already, as in the playbook")
+    return version
 
 
 def _draft(router: Api, book: Playbook, report: LoadReport) -> int:
