@@ -34,10 +34,8 @@ def kpi_event_types(registry: Registry) -> list[str]:
 
 
 async def record(envelope: Envelope, conn: AsyncConnection) -> None:
-    """Keep the event and fold it into the facts (an event already kept changes nothing)."""
-    known = select(kpi_events.c.seq).where(kpi_events.c.event_id == envelope.id)
-    if (await conn.execute(known)).first() is not None:
-        return
+    """Keep the event and fold it into the facts (the consumer runs this once per event id:
+    it records the ids it handled in the same transaction)."""
     data = envelope.data
     await conn.execute(
         insert(kpi_events).values(

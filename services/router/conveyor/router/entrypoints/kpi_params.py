@@ -14,6 +14,7 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from conveyor.events.web import Problem
+from conveyor.router.domain.state import RoutingState
 from conveyor.router.entrypoints.auth import CallerDep
 from conveyor.router.entrypoints.deps import ServiceDep
 from conveyor.router.service_layer.errors import Forbidden
@@ -22,10 +23,17 @@ from conveyor.router.service_layer.kpi_scope import Scope, Viewer, check_cuts, v
 DEFAULT_DAYS = 30
 
 
-async def viewer(service: ServiceDep, who: CallerDep) -> Viewer:
-    """Whose figures the caller may read."""
+async def routing_state(service: ServiceDep) -> RoutingState:
+    """The routing state (reps, their roles and pools), read once per request."""
     async with service.runtime.engine.connect() as conn:
-        state = await service.cache.refreshed(conn)
+        return await service.cache.refreshed(conn)
+
+
+StateDep = Annotated[RoutingState, Depends(routing_state)]
+
+
+async def viewer(state: StateDep, who: CallerDep) -> Viewer:
+    """Whose figures the caller may read."""
     return viewer_of(who.rep_id, state)
 
 
@@ -34,6 +42,7 @@ ViewerDep = Annotated[Viewer, Depends(viewer)]
 
 async def scope(
     service: ServiceDep,
+    state: StateDep,
     seen_by: ViewerDep,
     start: Annotated[date | None, Query(alias="from", description="first day (UTC)")] = None,
     end: Annotated[date | None, Query(alias="to", description="day after the last")] = None,
@@ -49,8 +58,6 @@ async def scope(
     if start >= end:
         reason = "must be before 'to'"
         raise Problem(422, "Invalid period", reason, errors=[{"field": "from", "reason": reason}])
-    async with service.runtime.engine.connect() as conn:
-        state = await service.cache.refreshed(conn)
     try:
         check_cuts(seen_by, team, rep, state)
     except Forbidden as exc:

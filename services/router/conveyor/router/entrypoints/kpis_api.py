@@ -12,7 +12,7 @@ from fastapi import APIRouter
 
 from conveyor.router.adapters.kpi_queries import portfolio_facts, sales_facts, stuck_facts
 from conveyor.router.entrypoints.deps import ServiceDep
-from conveyor.router.entrypoints.kpi_params import Format, ScopeDep, ViewerDep, table
+from conveyor.router.entrypoints.kpi_params import Format, ScopeDep, StateDep, ViewerDep, table
 from conveyor.router.service_layer import kpi_portfolio, kpi_reports
 from conveyor.router.service_layer.kpi_scope import Facts, Scope
 
@@ -20,10 +20,8 @@ kpis_api = APIRouter(tags=["kpis"])
 
 
 @kpis_api.get("/v1/me")
-async def me(service: ServiceDep, seen_by: ViewerDep) -> dict[str, Any]:
+async def me(state: StateDep, seen_by: ViewerDep) -> dict[str, Any]:
     """Who the credential belongs to, and which teams they manage."""
-    async with service.runtime.engine.connect() as conn:
-        state = await service.cache.refreshed(conn)
     rep = state.reps.get(seen_by.rep_id) if seen_by.rep_id else None
     return {
         "rep_id": seen_by.rep_id,

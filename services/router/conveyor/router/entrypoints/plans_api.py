@@ -13,7 +13,7 @@ from conveyor.events.catalogue.router import RepPlanSet
 from conveyor.events.web import Problem
 from conveyor.router.adapters.kpi_queries import portfolio_facts
 from conveyor.router.entrypoints.deps import ServiceDep, ctx, run
-from conveyor.router.entrypoints.kpi_params import Format, ViewerDep, table
+from conveyor.router.entrypoints.kpi_params import Format, StateDep, ViewerDep, table
 from conveyor.router.service_layer.kpi_plans import plans, reconciliation, set_plan
 from conveyor.router.service_layer.kpi_scope import Tables, Viewer
 
@@ -37,12 +37,12 @@ async def put_plan(
     month: Annotated[str, Path(pattern=MONTH, description="YYYY-MM")],
     body: PlanIn,
     service: ServiceDep,
+    state: StateDep,
     seen_by: ViewerDep,
 ) -> dict[str, Any]:
     """Set the rep's plan for the month (the administrator, or a team lead of the rep's
     team); setting the same plan again changes nothing."""
-    async with service.runtime.engine.connect() as conn:
-        rep = (await service.cache.refreshed(conn)).reps.get(rep_id)
+    rep = state.reps.get(rep_id)
     if rep is None:
         raise Problem(404, "Not found", f"no rep {rep_id}")
     if not _may_plan(seen_by, rep_id, frozenset(rep.pools)):

@@ -82,19 +82,12 @@ async def get_policy(version: int, service: ServiceDep) -> dict[str, Any]:
     async with service.runtime.engine.connect() as conn:
         stream = await service.runtime.store.read_stream(conn, policies.POLICY_STREAM)
         book = (await service.cache.refreshed(conn)).policies
-    drafted = next(
-        (
-            r
-            for r in stream
-            if isinstance(r.envelope.data, RoutingPolicyDrafted)
-            and r.envelope.data.policy_version == version
-        ),
-        None,
-    )
-    if drafted is None:
+    for drafted in stream:
+        data = drafted.envelope.data
+        if isinstance(data, RoutingPolicyDrafted) and data.policy_version == version:
+            break
+    else:
         raise Problem(404, "Not found", f"no drafted policy version {version}")
-    data = drafted.envelope.data
-    assert isinstance(data, RoutingPolicyDrafted)
     return {
         "policy_version": version,
         "rules": list(data.rules),

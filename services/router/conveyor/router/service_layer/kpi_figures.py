@@ -22,10 +22,9 @@ VERDICTS = ("qualified", "nurtured", "disqualified")
 
 def lead_stages(leads: list[Row]) -> dict[str, int]:
     """How many of the leads reached each stage."""
-    reached = {"offered": "offered_at", "accepted": "accepted_at", "contacted": "contacted_at"}
+    reached = SPEEDS | {"meeting_set": "meeting_at"}
     counts = {"received": len(leads)}
     counts |= {stage: sum(bool(lead[c]) for lead in leads) for stage, c in reached.items()}
-    counts["meeting_set"] = sum(bool(lead["meeting_at"]) for lead in leads)
     counts |= {o: sum(lead["outcome"] == o for lead in leads) for o in ("won", "lost")}
     return counts
 

@@ -18,9 +18,6 @@ from conveyor.router.service_layer.kpi_figures import (
 )
 from conveyor.router.service_layer.kpi_scope import Facts, Row, Scope, arrived, within
 
-CUTS = ("rep", "team", "source", "product_line")
-PERIODS = ("day", "week", "month")
-
 
 def _offers(facts: Facts, scope: Scope) -> list[Row]:
     """The offers in the scope (visible, in the team, of the rep, of leads with the source
