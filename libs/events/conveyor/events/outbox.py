@@ -6,9 +6,10 @@ the duplicates by event id)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.metrics import Metrics
 from conveyor.events.store.positions import load_position, save_position
@@ -43,35 +44,59 @@ class OutboxRelay:
         self._waker.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until stop is set; on errors, back off and resume from the position."""
+        """Publish until stop is set; on errors, back off and resume from the saved position."""
         while not stop.is_set():
             try:
-                if await self.publish_once():
-                    continue
+                async with self.engine.connect() as conn:
+                    await self._relay(await _autocommit(conn), stop)
             except Exception:
                 log.exception("outbox relay %s failed; retrying", self.name)
-                await asyncio.sleep(1.0)
-            await self._waker.wait(stop, self.idle_wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _relay(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
+        """One connection for the whole run, the position kept in memory between batches."""
+        async with conn.begin():
+            after = await load_position(conn, self.name)
+        while not stop.is_set():
+            published, after = await self._publish_after(conn, after)
+            if published < self.batch_size:
+                await self._waker.wait(stop, self.idle_wait)
 
     async def publish_once(self) -> int:
-        """Publish one batch after the recorded position; return how many were published."""
+        """Publish one batch after the saved position; return how many were published."""
         async with self.engine.connect() as conn:
-            after = await load_position(conn, self.name)
+            async with conn.begin():
+                after = await load_position(conn, self.name)
+            published, _ = await self._publish_after(conn, after)
+        return published
+
+    async def _publish_after(self, conn: AsyncConnection, after: int) -> tuple[int, int]:
+        """Publish the batch after a position and save the new one: (how many, position)."""
+        async with conn.begin():
             batch = await self.store.read_wire(conn, after=after, limit=self.batch_size)
         if not batch:
-            return 0
+            return 0, after
         registry = self.store.registry
         await self.sink.publish(
             [OutboundMessage(registry.model(event_type).topic, msg) for _, event_type, msg in batch]
         )
-        async with self.engine.begin() as conn:
+        async with conn.begin():
             await save_position(conn, self.name, batch[-1][0])
         if self.metrics is not None:
             for _, event_type, message in batch:
                 self.metrics.published(event_type, message)
-        return len(batch)
+        return len(batch), batch[-1][0]
 
     async def backlog(self) -> int:
         """How many stored events are not yet published."""
         async with self.engine.connect() as conn:
             return await self.store.head(conn) - await load_position(conn, self.name)
+
+
+async def _autocommit(conn: AsyncConnection) -> AsyncConnection:
+    """On PostgreSQL, no BEGIN/COMMIT round trips around the relay's single statements
+    (SQLite keeps its transactions: its BEGIN IMMEDIATE serialises writers)."""
+    if conn.dialect.name != "postgresql":
+        return conn
+    return await conn.execution_options(isolation_level="AUTOCOMMIT")

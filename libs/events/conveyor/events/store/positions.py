@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, insert, select, update
+from sqlalchemy import MetaData, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.store.schema import tracking_tables
@@ -17,8 +18,9 @@ async def load_position(conn: AsyncConnection, name: str) -> int:
 
 
 async def save_position(conn: AsyncConnection, name: str, position: int) -> None:
-    """Record position under name, in the caller's transaction."""
-    where = _positions.c.name == name
-    result = await conn.execute(update(_positions).where(where).values(position=position))
-    if result.rowcount == 0:
-        await conn.execute(insert(_positions).values(name=name, position=position))
+    """Record position under name, in the caller's transaction (one statement)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(_positions).values(name=name, position=position)
+    await conn.execute(
+        upsert.on_conflict_do_update(index_elements=["name"], set_={"position": position})
+    )
