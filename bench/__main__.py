@@ -15,7 +15,7 @@ from bench.report import Measurement, Report
 from bench.router.__main__ import Sizes
 from bench.router.__main__ import run as run_routing
 from bench.scenarios import e2e, eventstore, intake, rebuild
-from bench.stack import running_stack
+from bench.stack import SERVICES, running_stack
 from conveyor.devkit.postgres import DatabaseServer, ExternalPostgres, PostgresServer
 
 SCENARIOS = ("eventstore", "rebuild", "routing", "intake", "e2e")
@@ -41,13 +41,13 @@ async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
     settings = {"quick": args.quick, "scenarios": args.only, "rebuild_events": args.rebuild_events}
     report = Report(machine.describe(), settings)
     for name in args.only:
-        for measurement in await _scenario(name, server, args):
+        for measurement in await _scenario(name, server, args, report):
             report.add(measurement)
     return report
 
 
 async def _scenario(
-    name: str, server: DatabaseServer, args: argparse.Namespace
+    name: str, server: DatabaseServer, args: argparse.Namespace, report: Report
 ) -> list[Measurement]:
     if name == "eventstore":
         return await eventstore.measure(server.create_database, quick=args.quick)
@@ -58,11 +58,11 @@ async def _scenario(
     if name == "routing":
         return await asyncio.to_thread(routing, quick=args.quick)
     workdir = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{name}-"))
-    services = ("intake",) if name == "intake" else ("intake", "router")
+    services = ("intake",) if name == "intake" else SERVICES
     with running_stack(server, workdir, services) as stack:
         if name == "intake":
-            return await intake.measure(stack, workdir, quick=args.quick)
-        return await e2e.measure(stack, quick=args.quick)
+            return await intake.measure(stack, workdir, quick=args.quick, profiles=report.profiles)
+        return await e2e.measure(stack, quick=args.quick, profiles=report.profiles)
 
 
 def routing(*, quick: bool) -> list[Measurement]:

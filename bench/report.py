@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.sampling import Profile
+
 
 @dataclass
 class Measurement:
@@ -36,6 +38,7 @@ class Report:
     machine: dict[str, Any]
     settings: dict[str, Any]
     measurements: list[Measurement] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
 
     def add(self, measurement: Measurement) -> None:
         """Record a figure."""
@@ -48,6 +51,7 @@ class Report:
             "machine": self.machine,
             "settings": self.settings,
             "measurements": [{**asdict(m), "ratio": m.ratio} for m in self.measurements],
+            "profiles": [p.as_dict() for p in self.profiles],
         }
         json_path, md_path = directory / "report.json", directory / "report.md"
         json_path.write_text(json.dumps(data, indent=2) + "\n")
@@ -69,7 +73,11 @@ class Report:
         ]
         lines += [_row(m) for m in self.measurements]
         notes = [f"- **{m.scenario} / {m.name}**: {m.notes}" for m in self.measurements if m.notes]
-        return "\n".join(lines + (["", "## Notes", "", *notes] if notes else [])) + "\n"
+        lines += ["", "## Notes", "", *notes] if notes else []
+        if self.profiles:
+            lines += ["", "## Where the time goes (py-spy, CPU samples of the running services)"]
+            lines += [""] + [p.markdown() for p in self.profiles]
+        return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _row(m: Measurement) -> str:

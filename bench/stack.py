@@ -20,6 +20,7 @@ from conveyor.devkit.run import LOCAL_WEBHOOKS
 
 ADMIN = uuid.uuid4().hex
 HUNTERS = ("hunter-1", "hunter-2", "hunter-3", "hunter-4")
+SERVICES = ("intake", "router", "followup")
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Stack:
 
     kafka: str
     procs: dict[str, ServiceProcess]
+    workdir: Path
     source_key: str = ""
     database_urls: dict[str, str] = field(default_factory=dict)
 
@@ -43,7 +45,7 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    server: DatabaseServer, workdir: Path, services: tuple[str, ...] = ("intake", "router")
+    server: DatabaseServer, workdir: Path, services: tuple[str, ...] = SERVICES
 ) -> Iterator[Stack]:
     """Start Kafka, the services on fresh databases, and the rep-app stub."""
     with ExitStack() as stack:
@@ -59,7 +61,7 @@ def running_stack(
             stack.enter_context(proc.start())
         for proc in procs.values():
             proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
-        result = Stack(broker.bootstrap_servers, procs, database_urls=urls)
+        result = Stack(broker.bootstrap_servers, procs, workdir, database_urls=urls)
         _prepare(result)
         yield result
 

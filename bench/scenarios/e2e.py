@@ -7,30 +7,53 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from hdrh.histogram import HdrHistogram
 
 from bench.load import open_loop
 from bench.report import Measurement
+from bench.sampling import Profile, sampled
 from bench.scenarios.intake import lead_body
-from bench.stack import Stack, peak_rss_mib
+from bench.stack import SERVICES, Stack, peak_rss_mib
 
 DRAIN_SECONDS = 600.0
 
 
-async def leads_through(
-    stack: Stack, rate: float, seconds: float, offset: int
-) -> tuple[HdrHistogram, float, int, int]:
-    """Post at rate; return the 202-to-webhook latency histogram (µs), the time from the
-    last 202 until the last webhook, and the accepted and delivered counts."""
+@dataclass
+class Flow:
+    """Leads posted at a rate and followed to the rep-app stub."""
+
+    latency_us: HdrHistogram
+    started: float
+    last_accept: float
+    last_arrival: float
+    accepted: int
+    delivered: int
+
+    @property
+    def drained(self) -> float:
+        """Seconds from the last 202 until the last webhook arrived."""
+        return max(self.last_arrival - self.last_accept, 0.0)
+
+    @property
+    def delivered_rate(self) -> float:
+        """Webhooks delivered per second, from the first post to the last arrival."""
+        return self.delivered / max(self.last_arrival - self.started, 1e-3)
+
+
+async def leads_through(stack: Stack, rate: float, seconds: float, offset: int) -> Flow:
+    """Post at rate for seconds and wait for every accepted lead's webhook."""
     accepted: dict[str, float] = {}
 
     def on_response(_: int, status: int, body: bytes, at: float) -> None:
         if status == 202:
             accepted[json.loads(body)["lead_id"]] = at
 
+    started = time.time()
     await open_loop(
         f"{stack.url('intake')}/v1/leads",
         rate=rate,
@@ -44,8 +67,8 @@ async def leads_through(
     histogram = HdrHistogram(1, 3_600_000_000, 3)
     for lead_id, at in arrived.items():
         histogram.record_value(max(int((at - accepted[lead_id]) * 1e6), 1))
-    drained = max(arrived.values(), default=last_accept) - last_accept
-    return histogram, drained, len(accepted), len(arrived)
+    last_arrival = max(arrived.values(), default=last_accept)
+    return Flow(histogram, started, last_accept, last_arrival, len(accepted), len(arrived))
 
 
 async def _arrivals(stack: Stack, leads: set[str]) -> dict[str, float]:
@@ -96,42 +119,83 @@ async def _receive(consumer: AIOKafkaConsumer, total: int, record: Callable[[int
             return
 
 
-async def measure(stack: Stack, *, quick: bool) -> list[Measurement]:
-    """Latency at each rate, the peak burst, and peak RSS."""
-    rates, seconds = ((10.0,), 2.0) if quick else ((500.0, 1000.0), 20.0)
-    results, offset = [], 5 * 10**6
+async def measure(stack: Stack, *, quick: bool, profiles: list[Profile]) -> list[Measurement]:
+    """Latency and throughput at each rate, the peak burst, and peak RSS."""
+    rates, seconds, burst_seconds = ((10.0,), 2.0, 2.0) if quick else ((500.0, 1000.0), 20.0, 60.0)
+    results, offset, sustained = [], 5 * 10**6, 0.0
     for rate in rates:
-        ours, _, accepted, delivered = await leads_through(stack, rate, seconds, offset)
+        with _sampled(stack, rate, seconds, now=rate == rates[-1]) as found:
+            flow = await leads_through(stack, rate, seconds, offset)
+        profiles.extend(found)
         offset += 10**6
         bare = await kafka_round_trip(stack.kafka, rate, seconds)
-        results += [
-            Measurement(
-                "end to end",
-                f"202 to webhook p{p} at {rate:.0f}/s",
-                ours.get_value_at_percentile(p) / 1000,
-                "ms",
-                "bare Kafka round trip",
-                bare.get_value_at_percentile(p) / 1000,
-                "p99 ≤ 250 ms at 500/s" if p == 99 and rate == 500 else None,
-                notes=f"{accepted} accepted, {delivered} delivered",
-            )
-            for p in (50, 99, 99.9)
-        ]
-    burst = rates[0] * 5
-    _, drained, accepted, delivered = await leads_through(stack, burst, seconds, offset)
+        results += _latencies(flow, bare, rate)
+        results.append(_throughput(flow, rate))
+        sustained = max(sustained, flow.delivered_rate)
+    burst = 5 * sustained
+    flow = await leads_through(stack, burst, burst_seconds, offset)
     results.append(
         Measurement(
             "peak",
-            f"burst of {burst:.0f}/s for {seconds:.0f} s: backlog gone after",
-            drained,
+            f"burst of {burst:.0f}/s (5x the sustained {sustained:.0f}/s) for "
+            f"{burst_seconds:.0f} s: backlog gone after",
+            flow.drained,
             "s",
-            notes=f"{accepted} accepted, {delivered} delivered, {accepted - delivered} lost",
+            notes=f"{flow.accepted} accepted, {flow.delivered} delivered, "
+            f"{flow.accepted - flow.delivered} lost; counted from the last 202",
         )
     )
     results += [
         Measurement(
             "memory", f"{name} peak RSS", peak_rss_mib(stack.procs[name]), "MiB", target="< 300 MB"
         )
-        for name in ("intake", "router")
+        for name in SERVICES
     ]
     return results
+
+
+def _latencies(flow: Flow, bare: HdrHistogram, rate: float) -> list[Measurement]:
+    return [
+        Measurement(
+            "end to end",
+            f"202 to webhook p{p} at {rate:.0f}/s",
+            flow.latency_us.get_value_at_percentile(p) / 1000,
+            "ms",
+            "bare Kafka round trip",
+            bare.get_value_at_percentile(p) / 1000,
+            "p99 ≤ 250 ms at 500/s" if p == 99 and rate == 500 else None,
+            notes=f"{flow.accepted} accepted, {flow.delivered} delivered",
+        )
+        for p in (50, 99, 99.9)
+    ]
+
+
+def _throughput(flow: Flow, rate: float) -> Measurement:
+    lost = flow.accepted - flow.delivered
+    return Measurement(
+        "end to end",
+        f"leads/s delivered, offered {rate:.0f}/s",
+        flow.delivered_rate,
+        "leads/s",
+        target="≥ 1,000/s, none lost" if rate >= 1000 else None,
+        notes=f"{flow.accepted} accepted, {flow.delivered} delivered, {lost} lost; "
+        "first post to last webhook",
+    )
+
+
+@contextmanager
+def _sampled(stack: Stack, rate: float, seconds: float, *, now: bool) -> Iterator[list[Profile]]:
+    """Sample intake and the router with py-spy while leads flow (when now is true)."""
+    collected: list[Profile] = []
+    if not now:
+        yield collected
+        return
+    with ExitStack() as samplers:
+        found = [
+            samplers.enter_context(
+                sampled(stack.procs[name], seconds, stack.workdir, during=f"{rate:.0f} leads/s")
+            )
+            for name in ("intake", "router")
+        ]
+        yield collected
+    collected.extend(p for f in found for p in f)

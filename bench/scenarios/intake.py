@@ -13,6 +13,7 @@ import httpx
 
 from bench.load import LoadResult, open_loop
 from bench.report import Measurement
+from bench.sampling import Profile, sampled
 from bench.stack import Stack
 from conveyor.devkit.local import free_port
 from conveyor.devkit.processes import ServiceProcess
@@ -43,11 +44,17 @@ async def run_at(url: str, key: str, rate: float, seconds: float, offset: int = 
     )
 
 
-async def measure(stack: Stack, workdir: Path, *, quick: bool) -> list[Measurement]:
-    """Latency at the target rate and saturated throughput, for intake and the baseline."""
+async def measure(
+    stack: Stack, workdir: Path, *, quick: bool, profiles: list[Profile]
+) -> list[Measurement]:
+    """Latency at the target rate and saturated throughput, for intake and the baseline;
+    intake is sampled with py-spy while saturated."""
     rate, seconds, flood = (20.0, 2.0, 100.0) if quick else (500.0, 20.0, 2500.0)
     ours = await run_at(stack.url("intake"), stack.source_key, rate, seconds)
-    ours_max = await run_at(stack.url("intake"), stack.source_key, flood, seconds / 2, 10**6)
+    during = f"saturated (offered {flood:.0f} leads/s)"
+    with sampled(stack.procs["intake"], seconds / 2, workdir, during=during) as found:
+        ours_max = await run_at(stack.url("intake"), stack.source_key, flood, seconds / 2, 10**6)
+    profiles.extend(found)
     with _baseline(workdir) as base:
         bare = await run_at(base.url, "", rate, seconds)
         bare_max = await run_at(base.url, "", flood, seconds / 2)

@@ -43,4 +43,11 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
         assert measurement["unit"]
     markdown = (tmp_path / "report.md").read_text()
     assert markdown.startswith("# Conveyor benchmark report")
-    assert markdown.count("\n| ") == len(report["measurements"]) + 2
+    figures = markdown.split("## Figures")[1].split("\n## ")[0]
+    assert figures.count("\n| ") == len(report["measurements"]) + 2
+    profiled = sorted(p["process"].split(",")[0] for p in report["profiles"])
+    assert profiled == ["intake", "intake", "router"]
+    for profile in report["profiles"]:
+        assert profile["error"] == "" and profile["samples"] > 0, profile
+        assert abs(sum(profile["areas"].values()) - 1) < 1e-6
+    assert markdown.count("\n### ") == 3
