@@ -1,6 +1,7 @@
 """One suite for the event store, run against SQLite and PostgreSQL."""
 
 import asyncio
+import dataclasses
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -155,3 +156,30 @@ async def test_concurrent_new_streams_under_the_callers_log_lock_get_gapless_com
     assert [r.position for r in everything] == list(range(1, 17))
     for n in range(8):
         assert [r.version for r in everything if r.stream_id == f"rep-{n}"] == [1, 2]
+
+
+async def test_several_events_at_any_version_get_consecutive_versions_in_their_order(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 2, expected=0)
+    sent = [change("rep-1", n) for n in range(3)]
+    async with engine.begin() as conn:
+        recorded = await store.append(conn, "rep-1", sent, expected_version=ANY_VERSION)
+    assert [(r.envelope, r.version) for r in recorded] == list(zip(sent, [3, 4, 5], strict=True))
+    assert [r.position for r in recorded] == sorted(r.position for r in recorded)
+    async with engine.connect() as conn:
+        assert [r.envelope for r in await store.read_stream(conn, "rep-1", after_version=2)] == sent
+
+
+async def test_an_event_id_appended_twice_raises_and_writes_nothing(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    first = change("rep-1", 0)
+    async with engine.begin() as conn:
+        await store.append(conn, "rep-1", [first], expected_version=0)
+    again = dataclasses.replace(first, subject="rep-2")
+    with pytest.raises(ConcurrencyError):
+        async with engine.begin() as conn:
+            await store.append(conn, "rep-2", [again], expected_version=0)
+    async with engine.connect() as conn:
+        assert await store.stream_version(conn, "rep-2") == 0

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_time
 from conveyor.events.model import Envelope, Recorded
 from conveyor.events.registry import Registry
+from conveyor.events.store import pg_append
 from conveyor.events.store.engine import lock_log
 from conveyor.events.store.schema import events_table
 
@@ -58,6 +59,8 @@ class EventStore:
         if any(env.subject != stream_id for env in envelopes):
             raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
         await lock_log(conn)
+        if envelopes and pg_append.applies_to(conn):
+            return await self._append_pg(conn, stream_id, envelopes, expected_version)
         current = await self.stream_version(conn, stream_id)
         if expected_version != ANY_VERSION and current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
@@ -93,6 +96,8 @@ class EventStore:
             raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
         if not log_locked:
             await lock_log(conn)
+        if envelopes and pg_append.applies_to(conn):
+            return await self._append_pg(conn, stream_id, envelopes, 0)
         rows = [_row(env, stream_id, n) for n, env in enumerate(envelopes, 1)]
         try:
             result = await conn.execute(self._insert, rows)
@@ -101,6 +106,22 @@ class EventStore:
         return [
             Recorded(env, stream_id, row["version"], r.position)
             for env, row, r in zip(envelopes, rows, result, strict=True)
+        ]
+
+    async def _append_pg(
+        self, conn: AsyncConnection, stream_id: str, envelopes: Sequence[Envelope], expected: int
+    ) -> list[Recorded]:
+        """One statement on asyncpg: version check and insert (the log lock is held)."""
+        rows = [_row(env, stream_id, 0) for env in envelopes]
+        try:
+            written = await pg_append.append(conn, stream_id, rows, expected)
+        except pg_append.UniqueViolation as exc:
+            raise ConcurrencyError(stream_id, expected, None) from exc
+        if not written:
+            raise ConcurrencyError(stream_id, expected, await self.stream_version(conn, stream_id))
+        return [
+            Recorded(env, stream_id, version, position)
+            for env, (position, version) in zip(envelopes, written, strict=True)
         ]
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:

@@ -1,0 +1,62 @@
+"""Appends on PostgreSQL in one statement on the asyncpg connection under SQLAlchemy's: it
+reads the stream's version, checks it and inserts the events with their versions, inside
+the caller's transaction (started by the log lock taken before it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+APPEND = """
+WITH current AS (
+    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
+)
+INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, source,
+                    time, correlation_id, causation_id)
+SELECT e.event_id, $1, current.version + e.n, e.event_type, e.schema_version, e.data,
+       e.source, e.time, e.correlation_id, e.causation_id
+FROM current,
+     unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[])
+         WITH ORDINALITY AS e(event_id, event_type, schema_version, data, source, time,
+                              correlation_id, causation_id, n)
+WHERE $2::int < 0 OR current.version = $2::int
+RETURNING position, version
+"""
+COLUMNS = (
+    "event_id",
+    "event_type",
+    "schema_version",
+    "data",
+    "source",
+    "time",
+    "correlation_id",
+    "causation_id",
+)
+
+
+def applies_to(conn: AsyncConnection) -> bool:
+    """Whether this connection is PostgreSQL through asyncpg."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "asyncpg"
+
+
+class UniqueViolation(Exception):
+    """An event id or a (stream, version) is taken: the transaction is spoilt."""
+
+
+async def append(
+    conn: AsyncConnection, stream_id: str, rows: Sequence[dict[str, Any]], expected: int
+) -> list[tuple[int, int]]:
+    """Insert rows if the stream is at expected (any version if negative); return
+    (position, version) per row in order, or nothing when the version did not match."""
+    raw = await conn.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    columns = [[row[name] for row in rows] for name in COLUMNS]
+    try:
+        found = await driver.fetch(APPEND, stream_id, expected, *columns)
+    except asyncpg.UniqueViolationError as exc:
+        raise UniqueViolation(str(exc)) from exc
+    return sorted(((r["position"], r["version"]) for r in found), key=lambda pv: pv[1])
