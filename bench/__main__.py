@@ -39,7 +39,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
     """Run the chosen scenarios into one report."""
     settings = {"quick": args.quick, "scenarios": args.only, "rebuild_events": args.rebuild_events}
-    report = Report(machine.describe(), settings)
+    report = Report({**machine.describe(), **await machine.durability(server.url())}, settings)
     for name in args.only:
         for measurement in await _scenario(name, server, args, report):
             report.add(measurement)
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if external:
         report = asyncio.run(run(args, ExternalPostgres(external)))
     else:
-        with PostgresServer.start() as server:
+        with PostgresServer.start(durable=True) as server:
             report = asyncio.run(run(args, server))
     md, _ = report.write(args.out)
     print(md.read_text())

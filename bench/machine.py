@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+from sqlalchemy.engine import make_url
+
 
 def describe() -> dict[str, Any]:
     """CPU, cores, memory, OS, Python and the time of the run."""
@@ -22,6 +25,18 @@ def describe() -> dict[str, Any]:
         "postgresql": _version(["psql", "--version"]),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+async def durability(url: str) -> dict[str, str]:
+    """Whether the PostgreSQL server's commits wait for the disk (fsync, synchronous_commit)."""
+    conn = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
+    try:
+        return {
+            f"postgresql_{name}": str(await conn.fetchval(f"SHOW {name}"))
+            for name in ("fsync", "synchronous_commit")
+        }
+    finally:
+        await conn.close()
 
 
 def _cpu_model() -> str:

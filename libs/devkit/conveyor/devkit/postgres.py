@@ -58,6 +58,7 @@ _SETTINGS = {
     "full_page_writes": "off",
     "log_min_messages": "warning",
 }
+_DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
 class PostgresServer(LocalServer):
@@ -65,9 +66,10 @@ class PostgresServer(LocalServer):
 
     user = SUPERUSER
 
-    def __init__(self, workdir: Path, port: int, bindir: Path) -> None:
+    def __init__(self, workdir: Path, port: int, bindir: Path, *, durable: bool = False) -> None:
         """Describe a cluster in ``workdir/data`` (use ``PostgresServer.start``)."""
         self.workdir = workdir
+        self.durable = durable
         self.host = HOST
         self.port = port
         self.bindir = bindir
@@ -76,14 +78,23 @@ class PostgresServer(LocalServer):
 
     @classmethod
     def start(
-        cls, *, workdir: Path | None = None, port: int | None = None, timeout: float = 60.0
+        cls,
+        *,
+        workdir: Path | None = None,
+        port: int | None = None,
+        timeout: float = 60.0,
+        durable: bool = False,
     ) -> PostgresServer:
-        """Create a cluster in ``workdir`` (a fresh temp dir if None), start it and wait for it."""
+        """Create a cluster in ``workdir`` (a fresh temp dir if None), start it and wait for it.
+
+        Tests run without fsync and with asynchronous commits (speed, nothing to keep);
+        ``durable`` keeps PostgreSQL's defaults: a commit returns once its WAL is on disk.
+        """
         bindir = find_bindir()
         workdir, owns_workdir = make_workdir(workdir, prefix="conveyor-pg-")
         if as_root():
             shutil.chown(workdir, SUPERUSER, SUPERUSER)
-        server = cls(workdir, free_port() if port is None else port, bindir)
+        server = cls(workdir, free_port() if port is None else port, bindir, durable=durable)
         server._owns_workdir = owns_workdir
         with stop_on_failure(server.stop):
             if not (server.datadir / "PG_VERSION").is_file():
@@ -123,7 +134,7 @@ class PostgresServer(LocalServer):
 
     def _configure(self) -> None:
         """Write this run's settings (port, socket dir, test-speed knobs) to conveyor.conf."""
-        settings = {**_SETTINGS, "port": str(self.port)}
+        settings = {**_SETTINGS, **(_DURABLE if self.durable else {}), "port": str(self.port)}
         settings["unix_socket_directories"] = str(self.workdir)
         conf = self.datadir / "conveyor.conf"
         conf.write_text("".join(f"{key} = '{value}'\n" for key, value in settings.items()))
