@@ -4,12 +4,15 @@ from the log on demand (dropping and replaying must give the same rows)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.model import Envelope, Recorded
+from conveyor.events.replay import fewer_collections, read_chunk
+from conveyor.events.row_buffer import RowBuffer
+from conveyor.events.rows import Rows, SqlRows
 from conveyor.events.store.store import EventStore
 
 
@@ -26,6 +29,30 @@ class Projection(Protocol):
 
     async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
         """Update the read model's tables for one event."""
+
+
+@runtime_checkable
+class FoldsRows(Protocol):
+    """A projection written against ``Rows``: a rebuild folds it in memory."""
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        """Update the read model's rows for one event."""
+
+
+class RowProjection:
+    """Base of projections written once against ``Rows``: live, ``apply`` runs them as SQL
+    in the append's transaction; a rebuild calls ``fold`` with rows held in memory."""
+
+    tables: Sequence[Table]
+    handles: frozenset[str]
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        """Update the read model's rows for one event."""
+        raise NotImplementedError
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        """Update the read model's tables for one event, one statement per operation."""
+        await self.fold(recorded, SqlRows(conn))
 
 
 class EventWriter:
@@ -66,18 +93,71 @@ async def rebuild(
     store: EventStore,
     projections: Sequence[Projection],
     *,
-    batch_size: int = 1000,
+    batch_size: int = 10_000,
+    max_rows: int = 100_000,
 ) -> int:
-    """Empty the projections' tables and replay the whole log into them; return the count."""
-    replayed = 0
-    async with engine.begin() as conn:
-        for projection in projections:
-            for table in reversed(projection.tables):
-                await conn.execute(delete(table))
-        after = 0
-        while batch := await store.read_all(conn, after=after, limit=batch_size):
-            for recorded in batch:
-                await project(recorded, projections, conn)
-            after = batch[-1].position
-            replayed += len(batch)
+    """Empty the projections' tables and replay the whole log into them; return the count.
+
+    One transaction: readers see the old rows until the new ones are complete. Projections
+    that fold into ``Rows`` are folded in memory (at most about ``max_rows`` rows held) and
+    written in bulk; any other is applied event by event, after the buffer is written out.
+    """
+    routes = _routes(projections)
+    with fewer_collections():
+        async with engine.begin() as conn:
+            await _empty(conn, projections)
+            buffer = RowBuffer(conn, max_rows=max_rows)
+            replayed = await _replay_log(conn, store, routes, buffer, batch_size=batch_size)
+            await buffer.flush()
     return replayed
+
+
+async def _replay_log(
+    conn: AsyncConnection,
+    store: EventStore,
+    routes: dict[str, list[tuple[Projection, bool]]],
+    buffer: RowBuffer,
+    *,
+    batch_size: int,
+) -> int:
+    """Feed every event of the log to its projections; return how many were read."""
+    replayed, after = 0, 0
+    while chunk := await read_chunk(
+        conn, store, types=routes.keys(), after=after, limit=batch_size
+    ):
+        for recorded in chunk.events:
+            await _replay(recorded, routes[recorded.envelope.type], buffer, conn)
+        after, replayed = chunk.last, replayed + chunk.read
+    return replayed
+
+
+async def _empty(conn: AsyncConnection, projections: Sequence[Projection]) -> None:
+    for projection in projections:
+        for table in reversed(projection.tables):
+            await conn.execute(delete(table))
+
+
+def _routes(projections: Sequence[Projection]) -> dict[str, list[tuple[Projection, bool]]]:
+    """Event type -> the projections that handle it, in the order given, each with whether
+    it folds into ``Rows`` (asked once: a runtime protocol check is slow)."""
+    routes: dict[str, list[tuple[Projection, bool]]] = {}
+    for projection in projections:
+        folds = isinstance(projection, FoldsRows)
+        for event_type in projection.handles:
+            routes.setdefault(event_type, []).append((projection, folds))
+    return routes
+
+
+async def _replay(
+    recorded: Recorded,
+    projections: list[tuple[Projection, bool]],
+    buffer: RowBuffer,
+    conn: AsyncConnection,
+) -> None:
+    for projection, folds in projections:
+        if folds:
+            await projection.fold(recorded, buffer)  # type: ignore[attr-defined]
+        else:
+            await buffer.hand_over()
+            await projection.apply(recorded, conn)
+    await buffer.spill()

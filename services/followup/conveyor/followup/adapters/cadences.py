@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.followup import CadenceApplied, CadencePublished, CadenceStep
 from conveyor.events.codec import format_time
+from conveyor.events.projection import RowProjection
+from conveyor.events.rows import Rows
 from conveyor.followup.adapters.tables import accounts, cadences, tasks
 from conveyor.followup.domain.cadence import AccountPlan, Cadence
 from conveyor.followup.domain.calendar import Place
@@ -22,33 +24,30 @@ from conveyor.followup.service_layer.ports import CadenceBook
 OPEN = "open"
 
 
-class CadencesProjection:
+class CadencesProjection(RowProjection):
     """The newest version of each cadence, and which one each account follows."""
 
     tables: Sequence[Table] = (cadences,)
     handles: frozenset[str] = frozenset({CadencePublished.event_type, CadenceApplied.event_type})
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Keep a published version; note the cadence an account now follows."""
         event = recorded.envelope.data
         if isinstance(event, CadencePublished):
-            await _publish(conn, event, format_time(recorded.envelope.time))
+            await rows.put(cadences, _published_row(event, format_time(recorded.envelope.time)))
         elif isinstance(event, CadenceApplied):
-            where = accounts.c.account_id == event.account_id
-            await conn.execute(update(accounts).where(where).values(**_applied(event)))
+            await rows.update(accounts, {"account_id": event.account_id}, _applied(event))
 
 
-async def _publish(conn: AsyncConnection, event: CadencePublished, at: str) -> None:
-    row = {
+def _published_row(event: CadencePublished, at: str) -> dict[str, object]:
+    return {
+        "cadence_id": event.cadence_id,
         "cadence_version": event.cadence_version,
         "segment": event.segment,
         "product_line": event.product_line,
         "steps": json.dumps([s.model_dump() for s in event.steps]),
         "published_at": at,
     }
-    where = cadences.c.cadence_id == event.cadence_id
-    if (await conn.execute(update(cadences).where(where).values(row))).rowcount == 0:
-        await conn.execute(insert(cadences).values(cadence_id=event.cadence_id, **row))
 
 
 def _applied(event: CadenceApplied) -> dict[str, object]:

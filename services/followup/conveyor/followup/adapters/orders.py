@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.followup import AccountWentDormant, RepeatOrderRecorded
 from conveyor.events.codec import format_time
+from conveyor.events.projection import RowProjection
+from conveyor.events.rows import Rows
 from conveyor.followup.adapters.tables import accounts, orders
 
 
-class OrdersProjection:
+class OrdersProjection(RowProjection):
     """Each repeat order, and its account's count and last order (a new order wakes a
     dormant account)."""
 
@@ -22,30 +23,24 @@ class OrdersProjection:
         {RepeatOrderRecorded.event_type, AccountWentDormant.event_type}
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Add the order and count it on the account; or mark the account dormant."""
         event = recorded.envelope.data
         if isinstance(event, AccountWentDormant):
-            where = accounts.c.account_id == event.account_id
-            await conn.execute(update(accounts).where(where).values(status="dormant"))
+            await rows.update(accounts, {"account_id": event.account_id}, {"status": "dormant"})
             return
         assert isinstance(event, RepeatOrderRecorded)
-        farmer_id = event.farmer_id or await _farmer_now(conn, event.account_id)
-        row = _order_row(event, recorded.envelope.id, farmer_id)
-        await conn.execute(insert(orders).values(row))
-        values = {
-            "order_count": accounts.c.order_count + 1,
-            "last_order_at": format_time(event.ordered_at),
-            "status": "active",
-        }
-        where = accounts.c.account_id == event.account_id
-        await conn.execute(update(accounts).where(where).values(values))
+        account = {"account_id": event.account_id}
+        farmer_id = event.farmer_id or await _farmer_now(rows, event.account_id)
+        await rows.insert(orders, _order_row(event, recorded.envelope.id, farmer_id))
+        values = {"last_order_at": format_time(event.ordered_at), "status": "active"}
+        await rows.update(accounts, account, values, add={"order_count": 1})
 
 
-async def _farmer_now(conn: AsyncConnection, account_id: str) -> str | None:
+async def _farmer_now(rows: Rows, account_id: str) -> str | None:
     """The account's farmer at this point of the log (orders recorded before farmer_id was)."""
-    query = select(accounts.c.farmer_id).where(accounts.c.account_id == account_id)
-    return (await conn.execute(query)).scalar()
+    account = await rows.get(accounts, {"account_id": account_id})
+    return None if account is None else account["farmer_id"]
 
 
 def _order_row(

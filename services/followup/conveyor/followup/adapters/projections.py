@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Table, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.followup import (
@@ -23,7 +22,8 @@ from conveyor.events.catalogue.followup import (
     FollowUpScheduled,
 )
 from conveyor.events.codec import format_time
-from conveyor.events.projection import Projection
+from conveyor.events.projection import Projection, RowProjection
+from conveyor.events.rows import Rows
 from conveyor.followup.adapters.cadences import CadencesProjection
 from conveyor.followup.adapters.credentials import CredentialsProjection
 from conveyor.followup.adapters.orders import OrdersProjection
@@ -34,7 +34,7 @@ OPEN, DUE, CANCELLED, DONE, OVERDUE = "open", "due", "cancelled", "done", "overd
 UNDONE = (OPEN, DUE, OVERDUE)
 
 
-class FarmersProjection:
+class FarmersProjection(RowProjection):
     """Farmers, the rules of their portfolios and the size of them."""
 
     tables: Sequence[Table] = (farmers,)
@@ -49,31 +49,27 @@ class FarmersProjection:
         }
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Add a farmer, change their rules or endpoint, or count an account in their
         portfolio."""
         event = recorded.envelope.data
         if isinstance(event, FarmerEnrolled):
-            await conn.execute(insert(farmers).values(_farmer_row(event)))
+            await rows.insert(farmers, _farmer_row(event))
         elif isinstance(event, FarmerPortfolioChanged):
-            await _update_farmer(conn, event.farmer_id, **_rules_row(event))
+            await _update_farmer(rows, event.farmer_id, _rules_row(event))
         elif isinstance(event, FarmerAvailabilityChanged):
-            await _update_farmer(conn, event.farmer_id, available=event.available)
+            await _update_farmer(rows, event.farmer_id, {"available": event.available})
         elif isinstance(event, FarmerWebhookChanged):
             endpoint = {"webhook_url": event.webhook_url, "webhook_status": event.status}
-            await _update_farmer(conn, event.farmer_id, **endpoint)
+            await _update_farmer(rows, event.farmer_id, endpoint)
         elif isinstance(event, AccountHandedOver):
-            await _update_farmer(conn, event.farmer_id, portfolio_size=farmers.c.portfolio_size + 1)
+            await _count(rows, event.farmer_id, 1)
         elif isinstance(event, AccountReassigned):
-            await _update_farmer(
-                conn, event.from_farmer_id, portfolio_size=farmers.c.portfolio_size - 1
-            )
-            await _update_farmer(
-                conn, event.to_farmer_id, portfolio_size=farmers.c.portfolio_size + 1
-            )
+            await _count(rows, event.from_farmer_id, -1)
+            await _count(rows, event.to_farmer_id, 1)
 
 
-class PortfolioProjection:
+class PortfolioProjection(RowProjection):
     """Accounts and their follow-up tasks."""
 
     tables: Sequence[Table] = (accounts, tasks)
@@ -89,24 +85,24 @@ class PortfolioProjection:
         }
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Add the account handed over or the task scheduled; move a task along."""
         event = recorded.envelope.data
         if isinstance(event, AccountHandedOver):
-            await conn.execute(insert(accounts).values(_account_row(event, recorded)))
+            await rows.insert(accounts, _account_row(event, recorded))
         elif isinstance(event, FollowUpScheduled):
-            await conn.execute(insert(tasks).values(_task_row(event)))
+            await rows.insert(tasks, _task_row(event))
         elif isinstance(event, FollowUpDue):
-            await _task_status(conn, event.task_id, DUE, within=(OPEN,))
+            await _task_status(rows, event.task_id, DUE, within=(OPEN,))
         elif isinstance(event, FollowUpCancelled):
-            await _task_status(conn, event.task_id, CANCELLED)
+            await _task_status(rows, event.task_id, CANCELLED)
         elif isinstance(event, FollowUpOverdue):
-            await _task_status(conn, event.task_id, OVERDUE, escalated_to=event.escalated_to)
+            await _task_status(rows, event.task_id, OVERDUE, escalated_to=event.escalated_to)
         elif isinstance(event, AccountReassigned):
-            await _reassign(conn, event)
+            await _reassign(rows, event)
         elif isinstance(event, FollowUpCompleted):
             at = format_time(recorded.envelope.time)
-            await _task_status(conn, event.task_id, DONE, outcome=event.outcome, completed_at=at)
+            await _task_status(rows, event.task_id, DONE, outcome=event.outcome, completed_at=at)
 
 
 def read_models() -> list[Projection]:
@@ -121,31 +117,29 @@ def read_models() -> list[Projection]:
     ]
 
 
-async def _reassign(conn: AsyncConnection, event: AccountReassigned) -> None:
-    where = accounts.c.account_id == event.account_id
-    await conn.execute(update(accounts).where(where).values(farmer_id=event.to_farmer_id))
-    undone = (tasks.c.account_id == event.account_id) & tasks.c.status.in_(UNDONE)
-    await conn.execute(update(tasks).where(undone).values(farmer_id=event.to_farmer_id))
+async def _reassign(rows: Rows, event: AccountReassigned) -> None:
+    farmer = {"farmer_id": event.to_farmer_id}
+    await rows.update(accounts, {"account_id": event.account_id}, farmer)
+    await rows.update(tasks, {"account_id": event.account_id, "status": UNDONE}, farmer)
 
 
 async def _task_status(
-    conn: AsyncConnection,
+    rows: Rows,
     task_id: str,
     status: str,
     *,
-    within: Sequence[str] = UNDONE,
+    within: tuple[str, ...] = UNDONE,
     **values: object,
 ) -> None:
-    where = (tasks.c.task_id == task_id) & tasks.c.status.in_(within)
-    await conn.execute(update(tasks).where(where).values(status=status, **values))
+    await rows.update(tasks, {"task_id": task_id, "status": within}, {"status": status, **values})
 
 
-async def _count(conn: AsyncConnection, farmer_id: str, change: int) -> None:
-    await _update_farmer(conn, farmer_id, portfolio_size=farmers.c.portfolio_size + change)
+async def _count(rows: Rows, farmer_id: str, change: int) -> None:
+    await rows.update(farmers, {"farmer_id": farmer_id}, add={"portfolio_size": change})
 
 
-async def _update_farmer(conn: AsyncConnection, farmer_id: str, **values: object) -> None:
-    await conn.execute(update(farmers).where(farmers.c.farmer_id == farmer_id).values(**values))
+async def _update_farmer(rows: Rows, farmer_id: str, values: Mapping[str, object]) -> None:
+    await rows.update(farmers, {"farmer_id": farmer_id}, values)
 
 
 def _farmer_row(event: FarmerEnrolled) -> dict[str, object]:

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, delete, insert, select, update
+from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
+from conveyor.events.projection import RowProjection
+from conveyor.events.rows import Rows
 from conveyor.followup.adapters.tables import timers
 from conveyor.followup.domain.timers import Timer
 from conveyor.followup.service_layer.ports import TimerStore
@@ -30,21 +32,21 @@ def moment_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(MOMENT)
 
 
-class TimersProjection:
+class TimersProjection(RowProjection):
     """Pending and ended timers: started and ended by events, so they rebuild from the log."""
 
     tables: Sequence[Table] = (timers,)
     handles: frozenset[str] = STARTING_TYPES | ENDING_TYPES
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Start the timers an event starts; end the ones it ends."""
         for timer in timers_started_by(recorded):
-            await conn.execute(delete(timers).where(timers.c.timer_id == timer.timer_id))
-            await conn.execute(insert(timers).values(_row(timer)))
+            await rows.delete(timers, {"timer_id": timer.timer_id})
+            await rows.insert(timers, _row(timer))
         ended = timers_ended_by(recorded.envelope.data)
         if ended:
-            where = and_(timers.c.timer_id.in_(ended), timers.c.status == PENDING)
-            await conn.execute(update(timers).where(where).values(status=ENDED))
+            where = {"timer_id": tuple(ended), "status": PENDING}
+            await rows.update(timers, where, {"status": ENDED})
 
 
 class SqlTimerStore(TimerStore):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
@@ -19,11 +19,12 @@ from conveyor.events.catalogue.intake import (
 )
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.codec import format_time
-from conveyor.events.projection import Projection
+from conveyor.events.projection import Projection, RowProjection
+from conveyor.events.rows import Rows
 from conveyor.intake.adapters.tables import leads
 
 
-class LeadStatusProjection:
+class LeadStatusProjection(RowProjection):
     """One row per lead with its contact, status, score and temperature; one per touch."""
 
     tables: Sequence[Table] = (leads,)
@@ -38,18 +39,18 @@ class LeadStatusProjection:
         }
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Insert the row on LeadReceived; record the verdict; count and list the touches."""
         data, position = recorded.envelope.data, recorded.position
         if isinstance(data, LeadReceived):
             row = snapshot_row(data.lead, format_time(data.received_at), position)
-            await conn.execute(insert(leads).values(previous_lead_id=data.previous_lead_id, **row))
+            await rows.insert(leads, {"previous_lead_id": data.previous_lead_id, **row})
         elif isinstance(data, LeadQualified | LeadNurtured | LeadDisqualified):
-            await _update(conn, data.lead_id, position=position, **verdict_row(data))
+            await _update(rows, data.lead_id, position=position, **verdict_row(data))
         elif isinstance(data, LeadDuplicateDetected):
-            await _touched(conn, data, recorded)
+            await _touched(rows, data, recorded)
         elif isinstance(data, LeadConverted):
-            await _update(conn, data.lead_id, won_at=format_time(data.won_at), position=position)
+            await _update(rows, data.lead_id, won_at=format_time(data.won_at), position=position)
 
     async def apply_all(self, recorded: Sequence[Recorded], conn: AsyncConnection) -> None:
         """Apply events appended together; a new lead's LeadReceived and verdict make one row
@@ -81,18 +82,15 @@ async def project_all(
                 await projection.apply(item, conn)
 
 
-async def _touched(conn: AsyncConnection, event: LeadDuplicateDetected, recorded: Recorded) -> None:
+async def _touched(rows: Rows, event: LeadDuplicateDetected, recorded: Recorded) -> None:
     """Count the touch on the lead and keep a row for the touch's own id."""
-    await conn.execute(
-        update(leads)
-        .where(leads.c.lead_id == event.lead_id)
-        .values(touches=leads.c.touches + 1, position=recorded.position)
-    )
+    where = {"lead_id": event.lead_id}
+    await rows.update(leads, where, {"position": recorded.position}, add={"touches": 1})
     if event.touch is not None:
         when = event.received_at or recorded.envelope.time
         row = snapshot_row(event.touch, format_time(when), recorded.position)
         row |= {"status": "duplicate", "duplicate_of": event.duplicate_of, "email_key": None}
-        await conn.execute(insert(leads).values(**row))
+        await rows.insert(leads, row)
 
 
 _INSERT_LEAD = insert(leads)
@@ -119,8 +117,8 @@ def verdict_row(event: LeadQualified | LeadNurtured | LeadDisqualified) -> dict[
     }
 
 
-async def _update(conn: AsyncConnection, lead_id: str, **values: object) -> None:
-    await conn.execute(update(leads).where(leads.c.lead_id == lead_id).values(**values))
+async def _update(rows: Rows, lead_id: str, **values: object) -> None:
+    await rows.update(leads, {"lead_id": lead_id}, values)
 
 
 def snapshot_row(lead: LeadSnapshot, received_at: str, position: int) -> dict[str, object]:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table
 
 from conveyor.events import Recorded
 from conveyor.events.catalogue.intake import SourceKeyRotated, SourceRegistered, SourceRevoked
 from conveyor.events.codec import format_time
+from conveyor.events.projection import RowProjection
+from conveyor.events.rows import Rows
 from conveyor.intake.adapters.tables import sources
 
 
-class SourcesProjection:
+class SourcesProjection(RowProjection):
     """One row per source; the key columns follow rotations, revoked follows revocation."""
 
     tables: Sequence[Table] = (sources,)
@@ -21,28 +22,29 @@ class SourcesProjection:
         {SourceRegistered.event_type, SourceKeyRotated.event_type, SourceRevoked.event_type}
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Insert on registration; update the key on rotation and the flag on revocation."""
         data, position = recorded.envelope.data, recorded.position
         if isinstance(data, SourceRegistered):
             row = data.model_dump(exclude={"source_id"})
-            await conn.execute(
-                insert(sources).values(
-                    source_id=data.source_id,
-                    revoked=False,
-                    registered_at=format_time(recorded.envelope.time),
-                    position=position,
+            registered_at = format_time(recorded.envelope.time)
+            await rows.insert(
+                sources,
+                {
+                    "source_id": data.source_id,
+                    "revoked": False,
+                    "registered_at": registered_at,
+                    "position": position,
                     **row,
-                )
+                },
             )
         elif isinstance(data, SourceKeyRotated):
-            await _update(conn, data, position, key_id=data.key_id, key_hash=data.key_hash)
+            await _update(rows, data, position, key_id=data.key_id, key_hash=data.key_hash)
         elif isinstance(data, SourceRevoked):
-            await _update(conn, data, position, revoked=True)
+            await _update(rows, data, position, revoked=True)
 
 
 async def _update(
-    conn: AsyncConnection, event: SourceKeyRotated | SourceRevoked, position: int, **values: object
+    rows: Rows, event: SourceKeyRotated | SourceRevoked, position: int, **values: object
 ) -> None:
-    query = update(sources).where(sources.c.source_id == event.source_id)
-    await conn.execute(query.values(position=position, **values))
+    await rows.update(sources, {"source_id": event.source_id}, {"position": position, **values})

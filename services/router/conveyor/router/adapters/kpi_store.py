@@ -4,16 +4,18 @@ folds the inbox again, in the order it arrived."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Row, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events import Envelope, Event
 from conveyor.events.registry import Registry
+from conveyor.events.replay import decode_data
+from conveyor.events.row_buffer import RowBuffer
+from conveyor.events.rows import Rows, SqlRows
 from conveyor.router.adapters.kpi_tables import KPI_TABLES, kpi_events
 from conveyor.router.service_layer.kpi_facts import PATCHERS, patches
 from conveyor.router.service_layer.kpi_patch import Patch, merge, stamp
@@ -49,26 +51,25 @@ async def record(envelope: Envelope, conn: AsyncConnection) -> None:
             data=data.model_dump_json(),
         )
     )
-    await fold(data, envelope.time, conn)
+    await fold(data, envelope.time, SqlRows(conn))
 
 
-async def fold(data: Event, time: datetime, conn: AsyncConnection) -> None:
+async def fold(data: Event, time: datetime, rows: Rows) -> None:
     """Apply the event's patches to the fact rows."""
     for patch in patches(data, time):
-        await _apply(patch, conn)
+        await _apply(patch, rows)
 
 
-async def _apply(patch: Patch, conn: AsyncConnection) -> None:
+async def _apply(patch: Patch, rows: Rows) -> None:
     table = TABLES[patch.table]
-    where = and_(*(table.c[k] == v for k, v in patch.key.items()))
-    row = (await conn.execute(select(table).where(where))).mappings().first()
-    values = merge(dict(row) if row is not None else None, patch)
+    row = await rows.get(table, patch.key)
+    values = merge(row, patch)
     if values is None:
         return
     if row is None:
-        await conn.execute(insert(table).values({**_defaults(table), **patch.key, **values}))
+        await rows.insert(table, {**_defaults(table), **patch.key, **values})
     elif values:
-        await conn.execute(update(table).where(where).values(values))
+        await rows.update(table, patch.key, values)
 
 
 def _defaults(table: Table) -> dict[str, Any]:
@@ -77,20 +78,27 @@ def _defaults(table: Table) -> dict[str, Any]:
     return {c.name: "" if c.type.python_type is str else 0 for c in table.c if not c.nullable}
 
 
-async def rebuild(engine: AsyncEngine, registry: Registry, *, batch_size: int = 1000) -> int:
-    """Empty the fact tables and fold every kept event again; return how many."""
+async def rebuild(
+    engine: AsyncEngine, registry: Registry, *, batch_size: int = 10_000, max_rows: int = 100_000
+) -> int:
+    """Empty the fact tables and fold every kept event again, in one transaction (the facts
+    are folded in memory, at most about ``max_rows`` held, and written in bulk); return how
+    many events."""
     folded, after = 0, 0
     async with engine.begin() as conn:
         for table in KPI_TABLES:
             await conn.execute(delete(table))
-        while rows := await _batch(conn, after, batch_size):
-            for row in rows:
-                data = registry.decode(row["type"], row["schema_version"], json.loads(row["data"]))
-                await fold(data, datetime.fromisoformat(row["time"]), conn)
-            after, folded = rows[-1]["seq"], folded + len(rows)
+        buffer = RowBuffer(conn, max_rows=max_rows)
+        while kept := await _batch(conn, after, batch_size):
+            for row in kept:
+                data = decode_data(registry, row.type, row.schema_version, row.data)
+                await fold(data, datetime.fromisoformat(row.time), buffer)
+                await buffer.spill()
+            after, folded = kept[-1].seq, folded + len(kept)
+        await buffer.flush()
     return folded
 
 
-async def _batch(conn: AsyncConnection, after: int, limit: int) -> list[Mapping[str, Any]]:
+async def _batch(conn: AsyncConnection, after: int, limit: int) -> Sequence[Row[Any]]:
     query = select(kpi_events).where(kpi_events.c.seq > after).order_by(kpi_events.c.seq)
-    return [dict(row) for row in (await conn.execute(query.limit(limit))).mappings()]
+    return (await conn.execute(query.limit(limit))).all()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from conveyor.events import Recorded
 from conveyor.events.catalogue.delivery import (
     LeadContacted,
@@ -29,10 +26,12 @@ from conveyor.events.catalogue.router import (
     WebhookDeliveryFailed,
 )
 from conveyor.events.codec import format_time
+from conveyor.events.projection import RowProjection
+from conveyor.events.rows import Rows
 from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
 
 
-class RepsProjection:
+class RepsProjection(RowProjection):
     """Reps with their current settings and availability."""
 
     tables = (reps,)
@@ -44,24 +43,23 @@ class RepsProjection:
         }
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Insert or change the rep."""
         data = recorded.envelope.data
         if isinstance(data, RepRegistered):
-            await conn.execute(insert(reps).values(**_rep_row(data.model_dump())))
+            await rows.insert(reps, _rep_row(data.model_dump()))
         elif isinstance(data, RepUpdated):
-            await self._update(conn, data)
+            await self._update(rows, data)
         elif isinstance(data, RepAvailabilityChanged):
-            query = update(reps).where(reps.c.rep_id == data.rep_id)
-            await conn.execute(query.values(available=data.available))
+            await rows.update(reps, {"rep_id": data.rep_id}, {"available": data.available})
 
-    async def _update(self, conn: AsyncConnection, data: RepUpdated) -> None:
-        query = select(reps.c.settings).where(reps.c.rep_id == data.rep_id)
-        settings = json.loads((await conn.execute(query)).scalar() or "{}")
+    async def _update(self, rows: Rows, data: RepUpdated) -> None:
+        where = {"rep_id": data.rep_id}
+        current = await rows.get(reps, where)
+        settings = json.loads((current or {}).get("settings") or "{}")
         changes = dict(data.changes)
         settings.update(changes.pop("settings", {}))
-        row = _rep_row({**changes, "settings": settings})
-        await conn.execute(update(reps).where(reps.c.rep_id == data.rep_id).values(**row))
+        await rows.update(reps, where, _rep_row({**changes, "settings": settings}))
 
 
 def _rep_row(fields: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +71,7 @@ def _rep_row(fields: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-class AssignmentsProjection:
+class AssignmentsProjection(RowProjection):
     """Assignments with their delivery and outcome, the pools' rotation, unroutable leads."""
 
     tables = (assignments, pools, unroutable)
@@ -94,39 +92,37 @@ class AssignmentsProjection:
         }
     )
 
-    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Dispatch on the event's type."""
         data, at = recorded.envelope.data, format_time(recorded.envelope.time)
         if (change := _status_change(data, at)) is not None:
-            await _set(conn, *change)
+            await _set(rows, *change)
         elif isinstance(data, LeadAssigned):
-            await conn.execute(delete(unroutable).where(unroutable.c.lead_id == data.lead_id))
-            await self._assigned(data, at, conn)
+            await rows.delete(unroutable, {"lead_id": data.lead_id})
+            await self._assigned(data, at, rows)
         elif isinstance(data, LeadUnroutable):
-            await conn.execute(
-                insert(unroutable).values(lead_id=data.lead_id, reason=data.reason, at=at)
-            )
+            row = {"lead_id": data.lead_id, "reason": data.reason, "at": at}
+            await rows.insert(unroutable, row)
         elif (
             isinstance(data, WebhookDelivered | WebhookDeliveryFailed | WebhookDeadLettered)
             and data.kind == "lead.assigned"
         ):
-            await _set(conn, data.assignment_id, {"delivery": _DELIVERY[type(data)]})
+            await _set(rows, data.assignment_id, {"delivery": _DELIVERY[type(data)]})
 
-    async def _assigned(self, data: LeadAssigned, at: str, conn: AsyncConnection) -> None:
-        await conn.execute(
-            insert(assignments).values(
-                assignment_id=data.assignment_id,
-                lead_id=data.lead_id,
-                rep_id=data.rep_id,
-                pool=data.pool,
-                rule=data.rule,
-                explanation=data.explanation,
-                status="offered",
-                delivery="pending",
-                assigned_at=at,
-            )
-        )
-        await _advance_rotation(conn, data.pool, data.rotation + 1)
+    async def _assigned(self, data: LeadAssigned, at: str, rows: Rows) -> None:
+        row = {
+            "assignment_id": data.assignment_id,
+            "lead_id": data.lead_id,
+            "rep_id": data.rep_id,
+            "pool": data.pool,
+            "rule": data.rule,
+            "explanation": data.explanation,
+            "status": "offered",
+            "delivery": "pending",
+            "assigned_at": at,
+        }
+        await rows.insert(assignments, row)
+        await _advance_rotation(rows, data.pool, data.rotation + 1)
 
 
 _DELIVERY: dict[type, str] = {
@@ -154,15 +150,13 @@ def _status_change(data: Any, at: str) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-async def _set(conn: AsyncConnection, assignment_id: str, values: dict[str, str]) -> None:
-    await conn.execute(
-        update(assignments).where(assignments.c.assignment_id == assignment_id).values(values)
-    )
+async def _set(rows: Rows, assignment_id: str, values: dict[str, str]) -> None:
+    await rows.update(assignments, {"assignment_id": assignment_id}, values)
 
 
-async def _advance_rotation(conn: AsyncConnection, pool: str, rotation: int) -> None:
-    current = (await conn.execute(select(pools.c.rotation).where(pools.c.pool == pool))).scalar()
+async def _advance_rotation(rows: Rows, pool: str, rotation: int) -> None:
+    current = await rows.get(pools, {"pool": pool})
     if current is None:
-        await conn.execute(insert(pools).values(pool=pool, rotation=rotation))
-    elif rotation > current:
-        await conn.execute(update(pools).where(pools.c.pool == pool).values(rotation=rotation))
+        await rows.insert(pools, {"pool": pool, "rotation": rotation})
+    elif rotation > current["rotation"]:
+        await rows.update(pools, {"pool": pool}, {"rotation": rotation})

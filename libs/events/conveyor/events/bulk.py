@@ -1,0 +1,56 @@
+"""Writing many read-model rows at once, in the caller's transaction: COPY on PostgreSQL
+(asyncpg), one executemany INSERT elsewhere; deleting many rows by primary key."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events.store import dialect_of
+
+DELETE_CHUNK = 1000
+
+
+async def insert_rows(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows that each give every column of the table."""
+    if not rows:
+        return
+    if dialect_of(conn) == "postgresql" and conn.dialect.driver == "asyncpg":
+        await _copy(conn, table, rows)
+    else:
+        await conn.execute(insert(table), [dict(row) for row in rows])
+
+
+async def delete_keys(conn: AsyncConnection, table: Table, keys: Sequence[Hashable]) -> None:
+    """Delete the rows with these primary keys (a value, or a tuple for a composite key)."""
+    columns = list(table.primary_key.columns)
+    key = columns[0] if len(columns) == 1 else tuple_(*columns)
+    for start in range(0, len(keys), DELETE_CHUNK):
+        chunk = list(keys[start : start + DELETE_CHUNK])
+        await conn.execute(delete(table).where(key.in_(chunk)))
+
+
+async def _copy(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if not conn.in_transaction():
+        raise RuntimeError("bulk writes belong in a transaction the caller has begun")
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    if not raw.is_in_transaction():  # the driver begins the transaction at its first statement
+        await conn.exec_driver_sql("SELECT 1")
+    names = [column.name for column in table.columns]
+    processors = [column.type.bind_processor(conn.dialect) for column in table.columns]
+    if any(processors):
+        records = [
+            tuple(p(row[n]) if p else row[n] for n, p in zip(names, processors, strict=True))
+            for row in rows
+        ]
+    else:
+        records = [tuple(row[n] for n in names) for row in rows]
+    await raw.copy_records_to_table(
+        table.name, records=records, columns=names, schema_name=table.schema
+    )

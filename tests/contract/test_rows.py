@@ -1,0 +1,200 @@
+"""The Rows contract, run against every implementation on SQLite and PostgreSQL: SQL
+statements (the live path), rows held in memory (a rebuild), and rows held in memory that
+are written out after every operation (a rebuild past its memory bound)."""
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import pytest
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events.row_buffer import RowBuffer
+from conveyor.events.rows import Rows, SqlRows, Where
+
+metadata = MetaData()
+tasks = Table(
+    "contract_tasks",
+    metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("count", Integer, nullable=False, server_default="0"),
+    Column("limit", Integer, nullable=True),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("note", String(20), nullable=False, server_default="none"),
+)
+plans = Table(
+    "contract_plans",
+    metadata,
+    Column("rep_id", String(36), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("target", Integer, nullable=False),
+)
+
+
+class SpillingBuffer(RowBuffer):
+    """A buffer that writes everything out after each operation (max_rows of 0)."""
+
+    async def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        await super().insert(table, row)
+        await self.spill()
+
+    async def put(self, table: Table, row: Mapping[str, Any]) -> None:
+        await super().put(table, row)
+        await self.spill()
+
+    async def update(
+        self,
+        table: Table,
+        where: Where,
+        values: Mapping[str, Any] | None = None,
+        *,
+        add: Mapping[str, int] | None = None,
+    ) -> None:
+        await super().update(table, where, values, add=add)
+        await self.spill()
+
+    async def delete(self, table: Table, where: Where) -> None:
+        await super().delete(table, where)
+        await self.spill()
+
+
+@pytest.fixture
+async def conn(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    async with engine.connect() as connection:
+        await connection.begin()
+        yield connection
+        await connection.rollback()
+
+
+@pytest.fixture(params=["sql", "memory", "spilling"])
+def rows(request: pytest.FixtureRequest, conn: AsyncConnection) -> Rows:
+    if request.param == "sql":
+        return SqlRows(conn)
+    if request.param == "memory":
+        return RowBuffer(conn)
+    return SpillingBuffer(conn, max_rows=0)
+
+
+async def stored(rows: Rows, conn: AsyncConnection, table: Table) -> list[tuple[Any, ...]]:
+    """Every row of the table in the database, in key order, once the rows are written."""
+    if isinstance(rows, RowBuffer):
+        await rows.flush()
+    return [tuple(r) for r in await conn.execute(select(table).order_by(*table.primary_key))]
+
+
+def task(task_id: str, account_id: str = "a-1", status: str = "open") -> dict[str, Any]:
+    return {"task_id": task_id, "account_id": account_id, "status": status}
+
+
+async def test_an_inserted_row_takes_the_defaults_of_the_columns_left_out(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1"))
+    got = await rows.get(tasks, {"task_id": "t-1"})
+    assert got is not None and dict(got) == {
+        **task("t-1"),
+        "count": 0,
+        "limit": None,
+        "active": True,
+        "note": "none",
+    }
+    assert await rows.get(tasks, {"task_id": "t-2"}) is None
+    assert await stored(rows, conn, tasks) == [("t-1", "a-1", "open", 0, None, True, "none")]
+
+
+async def test_inserting_a_key_that_exists_fails_even_after_it_was_written_out(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1"))
+    if isinstance(rows, RowBuffer):
+        await rows.flush()
+    with pytest.raises(Exception, match=r"t-1|duplicate|UNIQUE|unique"):
+        await rows.insert(tasks, task("t-1"))
+
+
+async def test_put_adds_a_row_then_sets_only_the_columns_it_is_given(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.put(tasks, {**task("t-1"), "count": 3})
+    await rows.put(tasks, {"task_id": "t-1", "status": "done"})
+    assert await stored(rows, conn, tasks) == [("t-1", "a-1", "done", 3, None, True, "none")]
+
+
+async def test_update_sets_values_and_adds_to_numbers_leaving_null_null(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1"))
+    await rows.update(tasks, {"task_id": "t-1"}, {"note": "called"}, add={"count": 2, "limit": 5})
+    await rows.update(tasks, {"task_id": "t-1"}, add={"count": -1})
+    await rows.update(tasks, {"task_id": "nobody"}, {"note": "lost"}, add={"count": 1})
+    assert await stored(rows, conn, tasks) == [("t-1", "a-1", "open", 1, None, True, "called")]
+
+
+async def test_update_touches_only_rows_whose_column_is_any_of_the_values_given(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    for task_id, status in (("t-1", "open"), ("t-2", "due"), ("t-3", "done")):
+        await rows.insert(tasks, task(task_id, status=status))
+    await rows.update(tasks, {"task_id": ("t-1", "t-3"), "status": ("open", "due")}, {"note": "x"})
+    await rows.update(tasks, {"task_id": "t-2", "status": "open"}, {"note": "y"})
+    notes = [row[-1] for row in await stored(rows, conn, tasks)]
+    assert notes == ["x", "none", "none"]
+
+
+async def test_update_by_another_column_reaches_rows_held_and_rows_written_out(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1", "a-1"))
+    await rows.insert(tasks, task("t-2", "a-2"))
+    if isinstance(rows, RowBuffer):
+        await rows.flush()
+    await rows.insert(tasks, task("t-3", "a-1"))
+    await rows.insert(tasks, task("t-4", "a-1", status="done"))
+    await rows.update(
+        tasks, {"account_id": "a-1", "status": ("open", "due")}, {"account_id": "a-9"}
+    )
+    await rows.update(tasks, {"account_id": "a-9"}, add={"count": 1})
+    accounts = [(row[0], row[1], row[3]) for row in await stored(rows, conn, tasks)]
+    assert accounts == [("t-1", "a-9", 1), ("t-2", "a-2", 0), ("t-3", "a-9", 1), ("t-4", "a-1", 0)]
+
+
+async def test_a_deleted_row_is_gone_and_its_key_may_be_inserted_again(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1"))
+    await rows.insert(tasks, task("t-2"))
+    if isinstance(rows, RowBuffer):
+        await rows.flush()
+    await rows.delete(tasks, {"task_id": "t-1"})
+    await rows.delete(tasks, {"task_id": "t-2"})
+    assert await rows.get(tasks, {"task_id": "t-1"}) is None
+    await rows.insert(tasks, task("t-2", status="again"))
+    assert await stored(rows, conn, tasks) == [("t-2", "a-1", "again", 0, None, True, "none")]
+
+
+async def test_rows_with_a_composite_key_are_found_changed_and_removed_by_both_parts(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    for month in ("2026-10", "2026-11"):
+        await rows.insert(plans, {"rep_id": "r-1", "month": month, "target": 10})
+    await rows.update(plans, {"rep_id": "r-1", "month": "2026-11"}, add={"target": 5})
+    await rows.delete(plans, {"rep_id": "r-1", "month": "2026-10"})
+    got = await rows.get(plans, {"rep_id": "r-1", "month": "2026-11"})
+    assert got is not None and got["target"] == 15
+    assert await stored(rows, conn, plans) == [("r-1", "2026-11", 15)]
+
+
+async def test_a_row_read_back_after_it_was_written_out_can_be_changed_again(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    await rows.insert(tasks, task("t-1"))
+    if isinstance(rows, RowBuffer):
+        await rows.flush()
+    await rows.update(tasks, {"task_id": "t-1"}, add={"count": 1})
+    await rows.update(tasks, {"task_id": "t-1"}, add={"count": 1})
+    await rows.put(tasks, {"task_id": "t-1", "status": "done"})
+    assert await stored(rows, conn, tasks) == [("t-1", "a-1", "done", 2, None, True, "none")]

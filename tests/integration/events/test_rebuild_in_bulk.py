@@ -1,0 +1,162 @@
+"""On SQLite and PostgreSQL: a rebuild folds projections written against Rows in memory and
+writes them in bulk, giving the rows the live path gave, whatever its memory bound; a
+projection that only applies events in SQL still rebuilds beside them; and a rebuild that
+fails leaves the read models as they were."""
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from conveyor.events import Recorded, new_envelope
+from conveyor.events.catalogue import build_registry
+from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.projection import EventWriter, Projection, RowProjection, rebuild
+from conveyor.events.rows import Rows
+from conveyor.events.store import EventStore, create_engine, event_store_metadata
+
+metadata = event_store_metadata(MetaData())
+leads = Table(
+    "seen_leads",
+    metadata,
+    Column("lead_id", String(36), primary_key=True),
+    Column("score", Integer, nullable=True),
+    Column("touches", Integer, nullable=False, server_default="0"),
+)
+tallies = Table(
+    "tallies",
+    metadata,
+    Column("temperature", String(10), primary_key=True),
+    Column("leads", Integer, nullable=False),
+)
+
+
+class SeenLeads(RowProjection):
+    """A lead per LeadReceived; each verdict sets the score and counts a touch."""
+
+    tables = (leads,)
+    handles = frozenset({LeadReceived.event_type, LeadQualified.event_type})
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        data = recorded.envelope.data
+        if isinstance(data, LeadReceived):
+            await rows.insert(leads, {"lead_id": data.lead_id})
+        elif isinstance(data, LeadQualified):
+            where, score = {"lead_id": data.lead_id}, {"score": data.score}
+            await rows.update(leads, where, score, add={"touches": 1})
+
+
+class TalliesInSql:
+    """Verdicts per temperature, written straight in SQL (no fold); it also adds ten
+    touches to the lead, a table another projection folds."""
+
+    tables = (tallies,)
+    handles = frozenset({LeadQualified.event_type})
+
+    async def apply(self, recorded: Recorded, conn: AsyncConnection) -> None:
+        data = recorded.envelope.data
+        assert isinstance(data, LeadQualified)
+        counted = update(tallies).where(tallies.c.temperature == data.temperature)
+        if (await conn.execute(counted.values(leads=tallies.c.leads + 1))).rowcount == 0:
+            await conn.execute(insert(tallies).values(temperature=data.temperature, leads=1))
+        lead = update(leads).where(leads.c.lead_id == data.lead_id)
+        await conn.execute(lead.values(touches=leads.c.touches + 10))
+
+
+class FailsAtTheEnd(SeenLeads):
+    """Folds like SeenLeads, and fails on the last lead's verdict."""
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        await super().fold(recorded, rows)
+        if recorded.envelope.subject == "lead-9" and recorded.envelope.type in self.verdicts:
+            raise RuntimeError("the read model cannot take this event")
+
+    verdicts = frozenset({LeadQualified.event_type})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, unique_name: str
+) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'rebuild.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_server").create_database(unique_name))
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+def snapshot(n: int) -> LeadSnapshot:
+    return LeadSnapshot(
+        lead_id=f"lead-{n}", source="web", channel="web_form", contact=Contact(name=f"L{n}")
+    )
+
+
+async def live(engine: AsyncEngine, projections: Sequence[Projection]) -> EventWriter:
+    """Ten leads, each received and qualified, and every even one qualified once more."""
+    writer = EventWriter(EventStore(build_registry()), projections)
+    for n in range(10):
+        lead = snapshot(n)
+        verdicts = [LeadQualified(lead_id=lead.lead_id, lead=lead, score=n, temperature="hot")]
+        if n % 2 == 0:
+            verdicts.append(verdicts[0].model_copy(update={"score": 50, "temperature": "warm"}))
+        received = LeadReceived(lead_id=lead.lead_id, lead=lead, received_at=NOW)
+        envelopes = [
+            new_envelope(event, subject=lead.lead_id, source="/test")
+            for event in (received, *verdicts)
+        ]
+        async with engine.begin() as conn:
+            await writer.append(conn, lead.lead_id, envelopes, expected_version=0)
+    return writer
+
+
+async def read_models(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    async with engine.connect() as conn:
+        return {
+            table.name: [tuple(r) for r in await conn.execute(select(table).order_by(*table.c))]
+            for table in (leads, tallies)
+        }
+
+
+async def test_a_rebuild_in_bulk_gives_the_live_rows_whatever_its_memory_bound(
+    engine: AsyncEngine,
+) -> None:
+    writer = await live(engine, [SeenLeads()])
+    rows = await read_models(engine)
+    assert rows["seen_leads"][0] == ("lead-0", 50, 2) and len(rows["seen_leads"]) == 10
+    for max_rows in (100_000, 3, 0):
+        replayed = await rebuild(engine, writer.store, writer.projections, max_rows=max_rows)
+        assert replayed == 25
+        assert await read_models(engine) == rows
+
+
+async def test_a_projection_without_fold_rebuilds_beside_one_that_folds_the_same_table(
+    engine: AsyncEngine,
+) -> None:
+    writer = await live(engine, [SeenLeads(), TalliesInSql()])
+    rows = await read_models(engine)
+    assert rows["tallies"] == [("hot", 10), ("warm", 5)]
+    assert rows["seen_leads"][0] == ("lead-0", 50, 22)
+    await rebuild(engine, writer.store, writer.projections, batch_size=4)
+    assert await read_models(engine) == rows
+
+
+async def test_a_rebuild_that_fails_leaves_the_read_models_as_they_were(
+    engine: AsyncEngine,
+) -> None:
+    writer = await live(engine, [SeenLeads()])
+    rows = await read_models(engine)
+    with pytest.raises(RuntimeError, match="cannot take"):
+        await rebuild(engine, writer.store, [FailsAtTheEnd()], max_rows=2)
+    assert await read_models(engine) == rows
+
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
