@@ -17,6 +17,7 @@ from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.projection import EventWriter, Projection, RowProjection, rebuild
+from conveyor.events.replay import read_chunk
 from conveyor.events.rows import Rows
 from conveyor.events.store import EventStore, create_engine, event_store_metadata
 
@@ -157,6 +158,19 @@ async def test_a_rebuild_that_fails_leaves_the_read_models_as_they_were(
     with pytest.raises(RuntimeError, match="cannot take"):
         await rebuild(engine, writer.store, [FailsAtTheEnd()], max_rows=2)
     assert await read_models(engine) == rows
+
+
+async def test_the_log_read_in_chunks_gives_the_events_read_all_gives_of_the_types_asked(
+    engine: AsyncEngine,
+) -> None:
+    writer = await live(engine, [SeenLeads()])
+    verdicts = {LeadQualified.event_type}
+    async with engine.connect() as conn:
+        logged = await writer.store.read_all(conn, limit=100)
+        chunk = await read_chunk(conn, writer.store, types=verdicts, after=1, limit=100)
+    assert chunk is not None and (chunk.read, chunk.last) == (24, logged[-1].position)
+    assert chunk.events == [r for r in logged[1:] if r.envelope.type in verdicts]
+    assert len(chunk.events) == 15
 
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, tuple_
@@ -44,13 +45,16 @@ async def _copy(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str,
         await conn.exec_driver_sql("SELECT 1")
     names = [column.name for column in table.columns]
     processors = [column.type.bind_processor(conn.dialect) for column in table.columns]
+    records: list[tuple[Any, ...]]
+    if len(names) == 1:
+        records = [(row[names[0]],) for row in rows]
+    else:
+        records = list(map(itemgetter(*names), rows))
     if any(processors):
         records = [
-            tuple(p(row[n]) if p else row[n] for n, p in zip(names, processors, strict=True))
-            for row in rows
+            tuple(p(value) if p else value for value, p in zip(record, processors, strict=True))
+            for record in records
         ]
-    else:
-        records = [tuple(row[n] for n in names) for row in rows]
     await raw.copy_records_to_table(
         table.name, records=records, columns=names, schema_name=table.schema
     )

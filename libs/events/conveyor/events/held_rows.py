@@ -10,15 +10,17 @@ from sqlalchemy import Column, ColumnElement, Table
 from sqlalchemy.sql.elements import False_, True_
 
 from conveyor.events.rows import ANY_OF, Where, matching
+from conveyor.events.written_keys import WrittenKeys
 
 Row = dict[str, Any]
 
 
 class HeldRows:
     """A table's held rows (None: known to be absent), the keys changed since the last
-    write-out, the keys read from the database, and hashes of every key written out."""
+    write-out, the keys read from the database; ``written`` remembers the keys written out
+    (shared by the tables of one buffer)."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, written: WrittenKeys) -> None:
         self.table = table
         self.key_names_ordered = [column.name for column in table.primary_key.columns]
         self.key_names = frozenset(self.key_names_ordered)
@@ -26,7 +28,8 @@ class HeldRows:
         self.rows: dict[Hashable, Row | None] = {}
         self.changed: dict[Hashable, None] = {}  # a dict keeps the order of first change
         self.in_database: set[Hashable] = set()
-        self.written: set[int] = set()
+        self.written = written
+        self.wrote_any = False
         self.indexes: dict[str, dict[Any, set[Hashable]]] = {}
 
     def key_of(self, row: Mapping[str, Any]) -> Hashable:
@@ -49,7 +52,7 @@ class HeldRows:
 
     def may_hold(self, key: Hashable) -> bool:
         """Whether a row with this key may have been written out."""
-        return hash(key) in self.written
+        return self.wrote_any and self.written.may_hold(self.table.name, key)
 
     def write(self, key: Hashable, row: Row | None) -> None:
         """Hold a changed row (None: removed)."""
@@ -78,7 +81,9 @@ class HeldRows:
 
     def forget(self, *, written: list[Hashable]) -> None:
         """Drop every held row once they have been written out."""
-        self.written.update(hash(key) for key in written)
+        for key in written:
+            self.written.add(self.table.name, key)
+        self.wrote_any = self.wrote_any or bool(written)
         self.rows, self.changed, self.in_database, self.indexes = {}, {}, set(), {}
 
     def _hold(self, key: Hashable, row: Row | None) -> None:

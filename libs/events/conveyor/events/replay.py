@@ -9,12 +9,11 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.model import Envelope, Event, Recorded
+from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Event, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import EventStore
 
@@ -39,35 +38,67 @@ async def read_chunk(
 ) -> Chunk | None:
     """Up to ``limit`` events after a position, decoding those of ``types``; None at the end."""
     table = store.table
-    query = select(table).where(table.c.position > after).order_by(table.c.position).limit(limit)
-    rows = (await conn.execute(query)).all()
+    columns = [table.c[name] for name in _COLUMNS]
+    query = select(*columns).where(table.c.position > after).order_by(table.c.position)
+    rows = (await conn.execute(query.limit(limit))).all()
     if not rows:
         return None
-    events = [
-        Recorded(
-            Envelope(
-                id=row.event_id,
-                source=row.source,
-                type=row.event_type,
-                subject=row.stream_id,
-                time=datetime.fromisoformat(row.time),
-                schema_version=(data := _decode(store.registry, row)).schema_version,
-                data=data,
-                correlation_id=row.correlation_id,
-                causation_id=row.causation_id,
-            ),
-            row.stream_id,
-            row.version,
-            row.position,
-        )
-        for row in rows
-        if row.event_type in types
-    ]
-    return Chunk(events, len(rows), rows[-1].position)
+    registry = store.registry
+    events = [_recorded(registry, *row) for row in rows if row[4] in types]
+    return Chunk(events, len(rows), rows[-1][0])
 
 
-def _decode(registry: Registry, row: Row[Any]) -> Event:
-    return decode_data(registry, row.event_type, row.schema_version, row.data)
+_COLUMNS = (
+    "position",
+    "event_id",
+    "stream_id",
+    "version",
+    "event_type",
+    "schema_version",
+    "data",
+    "source",
+    "time",
+    "correlation_id",
+    "causation_id",
+)
+
+
+def _recorded(
+    registry: Registry,
+    position: int,
+    event_id: str,
+    stream_id: str,
+    version: int,
+    event_type: str,
+    schema_version: int,
+    data_json: str,
+    source: str,
+    time: str,
+    correlation_id: str,
+    causation_id: str | None,
+) -> Recorded:
+    """The event as ``EventStore.read_all`` gives it, built without the frozen dataclasses'
+    field-by-field ``__init__`` (a third of the cost of reading an event)."""
+    data = decode_data(registry, event_type, schema_version, data_json)
+    envelope = object.__new__(Envelope)
+    envelope.__dict__.update(
+        id=event_id,
+        source=source,
+        type=event_type,
+        subject=stream_id,
+        time=datetime.fromisoformat(time),
+        schema_version=data.schema_version,
+        data=data,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        specversion=SPECVERSION,
+        datacontenttype=DATACONTENTTYPE,
+    )
+    recorded = object.__new__(Recorded)
+    recorded.__dict__.update(
+        envelope=envelope, stream_id=stream_id, version=version, position=position
+    )
+    return recorded
 
 
 def decode_data(registry: Registry, event_type: str, version: int, text: str) -> Event:

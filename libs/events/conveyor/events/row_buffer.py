@@ -3,8 +3,8 @@
 The buffer starts over tables that are empty, so every row there is one it wrote: a key
 it never wrote is absent without asking the database. It holds at most about
 ``max_rows`` rows; past that (``spill``) it writes them out in the caller's transaction
-and forgets them, remembering only a hash of each key it wrote, and reads a row back
-(one SELECT) when it is needed again."""
+and forgets them, remembering the keys it wrote in a fixed-size filter (``WrittenKeys``),
+and reads a row back (one SELECT) when it is needed again."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events.bulk import delete_keys, insert_rows
 from conveyor.events.held_rows import HeldRows, Row
 from conveyor.events.rows import ANY_OF, Where, matches, matching
+from conveyor.events.written_keys import WrittenKeys
 
 
 class DuplicateRow(ValueError):
@@ -32,6 +33,7 @@ class RowBuffer:
         self.conn, self.max_rows = conn, max_rows
         self._tables: dict[Table, HeldRows] = {}
         self._complete = True  # every row in the tables was written by this buffer
+        self._written = WrittenKeys()
 
     async def get(self, table: Table, key: Where) -> Mapping[str, Any] | None:
         """The row whose primary key is ``key``, or None."""
@@ -102,7 +104,7 @@ class RowBuffer:
     def _held(self, table: Table) -> HeldRows:
         held = self._tables.get(table)
         if held is None:
-            held = self._tables[table] = HeldRows(table)
+            held = self._tables[table] = HeldRows(table, self._written)
         return held
 
     async def _row(self, held: HeldRows, key: Hashable) -> Row | None:
@@ -130,7 +132,7 @@ class RowBuffer:
 
     async def _load_matching(self, held: HeldRows, where: Where) -> None:
         """Bring into memory the rows in the database that match (when there may be any)."""
-        if self._complete and not held.written:
+        if self._complete and not held.wrote_any:
             return
         for found in await self.conn.execute(select(held.table).where(matching(held.table, where))):
             row = dict(found._mapping)

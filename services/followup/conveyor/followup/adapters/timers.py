@@ -41,8 +41,7 @@ class TimersProjection(RowProjection):
     async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Start the timers an event starts; end the ones it ends."""
         for timer in timers_started_by(recorded):
-            await rows.delete(timers, {"timer_id": timer.timer_id})
-            await rows.insert(timers, _row(timer))
+            await rows.put(timers, _row(timer))  # every column: a pending timer is replaced
         ended = timers_ended_by(recorded.envelope.data)
         if ended:
             where = {"timer_id": tuple(ended), "status": PENDING}
