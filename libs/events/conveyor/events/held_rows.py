@@ -38,6 +38,14 @@ class HeldRows:
             return row[self.key_names_ordered[0]]  # type: ignore[no-any-return]
         return tuple(row[name] for name in self.key_names_ordered)
 
+    def only_key(self, where: Where) -> Hashable | None:
+        """The key when ``where`` names just one value of a one-column key, else None."""
+        names = self.key_names_ordered
+        if len(where) == 1 and len(names) == 1 and names[0] in where:
+            value = where[names[0]]
+            return None if isinstance(value, ANY_OF) else value
+        return None
+
     def key_where(self, key: Hashable) -> ColumnElement[bool]:
         """The SQL condition selecting the row with this key."""
         values = key if len(self.key_names_ordered) > 1 else (key,)

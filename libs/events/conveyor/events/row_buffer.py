@@ -118,6 +118,9 @@ class RowBuffer:
         return row
 
     async def _matching(self, held: HeldRows, where: Where) -> list[tuple[Hashable, Row]]:
+        if (key := held.only_key(where)) is not None:  # the common case: one row by its key
+            row = await self._row(held, key)
+            return [] if row is None else [(key, row)]
         if held.key_names <= where.keys():
             keys: Iterable[Hashable] = _keys(held, where)
         else:
