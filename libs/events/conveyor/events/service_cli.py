@@ -61,6 +61,7 @@ def run(
             port=settings.port,
             timeout_graceful_shutdown=10,
             log_config=None,
+            access_log=False,  # conveyor.http logs each request once, with its correlation id
         )
     elif command == "rebuild":
         replayed = asyncio.run(_rebuild(build(), also_rebuild))

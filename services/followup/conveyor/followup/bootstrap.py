@@ -108,7 +108,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     """Build followup's runtime, subscribe its handlers, open its read models, run timers."""
     runtime = Runtime(
         name="followup",
-        engine=create_engine(settings.database_url),
+        engine=create_engine(settings.database_url, pool_size=settings.database_pool_size),
         transport=transport_from_url(settings.bus_url),
         projections=read_models(),
     )

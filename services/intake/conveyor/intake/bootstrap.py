@@ -163,7 +163,7 @@ def bootstrap(settings: Settings) -> IntakeService:
     """Build intake on the configured database and bus; nothing connects until started."""
     runtime = Runtime(
         name="intake",
-        engine=create_engine(settings.database_url),
+        engine=create_engine(settings.database_url, pool_size=settings.database_pool_size),
         transport=transport_from_url(settings.bus_url),
         projections=[LeadStatusProjection(), SourcesProjection()],
     )

@@ -80,7 +80,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     """Wire the router: SQL store, bus, projections, the lead consumer, webhook delivery."""
     runtime = Runtime(
         name="router",
-        engine=create_engine(settings.database_url),
+        engine=create_engine(settings.database_url, pool_size=settings.database_pool_size),
         transport=transport_from_url(settings.bus_url),
         projections=[RepsProjection(), AssignmentsProjection()],
     )

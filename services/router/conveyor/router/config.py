@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONVEYOR_ROUTER_")
 
     database_url: str = "sqlite+aiosqlite:///var/router.db"
+    database_pool_size: int = Field(default=10, ge=1)  # kept open; half as many again in bursts
     bus_url: str = "sqlite+aiosqlite:///var/bus.db"
     host: str = "127.0.0.1"
     port: int = 8002

@@ -23,8 +23,15 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite files get WAL, a busy timeout and BEGIN IMMEDIATE."""
+def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite files get WAL, a busy timeout and BEGIN IMMEDIATE.
+
+    pool_size: connections kept open, plus half as many again under bursts. Connections
+    beyond those kept are closed when returned, so a pool smaller than the usual
+    concurrency reconnects on every request.
+    """
+    if pool_size is not None:
+        kwargs |= {"pool_size": pool_size, "max_overflow": max(pool_size // 2, 1)}
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writes(engine)
