@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Table, and_, delete, insert, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Where = Mapping[str, Any]
-"""Column name -> value a row must have; a tuple, list, set or frozenset: any of them."""
+"""Column name -> value a row must have (None: NULL); a tuple, list, set or frozenset: any
+of them (never None, which SQL's IN would not match)."""
 
 ANY_OF = (tuple, list, set, frozenset)
 
