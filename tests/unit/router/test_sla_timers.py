@@ -19,6 +19,7 @@ from conveyor.router.adapters.holidays import holiday_checker
 from conveyor.router.bootstrap import rep_calendar
 from conveyor.router.domain.calendar import WorkingCalendar
 from conveyor.router.domain.reps import parse_settings
+from conveyor.router.domain.sla import stuck_since
 from conveyor.router.service_layer import handshake, policies
 from conveyor.router.service_layer.commands import Accept, DraftPolicy, PublishPolicy
 from conveyor.router.service_layer.sla_timers import Timers, take_next_step
@@ -134,3 +135,35 @@ async def test_a_lead_waiting_a_business_day_without_an_owner_is_alerted_once() 
     assert isinstance(alert, LeadEscalated) and alert.to == "operations"
     assert "one business day" in alert.reason
     assert await step(uow, clock) is None
+
+
+class CountingCalendar(WorkingCalendar):
+    """The business calendar, counting how often working time is counted between moments."""
+
+    counted = 0
+
+    def working_time_between(self, start: datetime, end: datetime) -> Any:
+        CountingCalendar.counted += 1
+        return super().working_time_between(start, end)
+
+
+def test_the_stuck_check_agrees_with_counting_working_time_across_a_weekend() -> None:
+    timers = Timers(rep_calendar, BUSINESS)
+    since = utc(4, 15)  # a Friday afternoon: one business day later is Monday afternoon
+    moments = [
+        utc(day, hour, minute) for day in (4, 5, 6, 7) for hour in range(24) for minute in (0, 59)
+    ]
+    for now in moments:
+        assert timers.stuck("lead-1", since, now) == stuck_since(BUSINESS, since, now), now
+
+
+def test_waiting_leads_short_of_a_business_day_cost_no_counting_of_working_time() -> None:
+    calendar = CountingCalendar("UTC", HOURS, holiday_checker("DE"))
+    timers = Timers(rep_calendar, calendar)
+    waiting = {f"lead-{n}": utc(7, 9, n % 60) for n in range(500)}
+    CountingCalendar.counted = 0
+    for _ in range(3):
+        assert not any(timers.stuck(lead, since, utc(7, 16)) for lead, since in waiting.items())
+    assert CountingCalendar.counted == 0
+    assert timers.stuck("lead-0", waiting["lead-0"], utc(8, 9, 1))
+    assert CountingCalendar.counted == 1

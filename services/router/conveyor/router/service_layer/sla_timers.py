@@ -43,6 +43,7 @@ class Timers:
     default: SlaPolicy = DEFAULT_SLA
     parsed: dict[str, SlaPolicy] = field(default_factory=dict)
     next_at: dict[tuple[Any, ...], datetime | None] = field(default_factory=dict)
+    stuck_after: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
 
     def policy(self, sla: Mapping[str, Any] | None) -> SlaPolicy:
         """The SLA an offer runs on (the router's default when its rule set none)."""
@@ -53,10 +54,23 @@ class Timers:
             self.parsed[key] = sla_from_dict(sla)
         return self.parsed[key]
 
-    def forget_ended(self, offers: Mapping[str, Offer]) -> None:
-        """Drop the kept due times of offers no longer in flight (now and then)."""
+    def forget_ended(self, offers: Mapping[str, Offer], waiting: Mapping[str, Any]) -> None:
+        """Drop the kept times of offers no longer in flight and leads no longer waiting
+        (now and then)."""
         if len(self.next_at) > 4 * len(offers) + 1000:
             self.next_at = {k: v for k, v in self.next_at.items() if k[0] in offers}
+        if len(self.stuck_after) > 2 * len(waiting) + 1000:
+            self.stuck_after = {k: v for k, v in self.stuck_after.items() if k[0] in waiting}
+
+    def stuck(self, lead_id: str, since: datetime, now: datetime) -> bool:
+        """Whether a lead waiting since then has waited more than a business day of working
+        time; the moment one business day has passed is kept per lead, so a pass over many
+        waiting leads counts working time only for those past it."""
+        key = (lead_id, since)
+        if key not in self.stuck_after:
+            day = self.business.business_day()
+            self.stuck_after[key] = self.business.add_working_time(since, day)
+        return now > self.stuck_after[key] and stuck_since(self.business, since, now)
 
     def first_due(
         self, offer: Offer, name: str, started: datetime, clock: Clock, rep: Rep
@@ -89,14 +103,14 @@ async def take_next_step(
     """Take the earliest ladder step that is due, or raise the stuck-lead alert; one per
     unit of work. Returns whether anything was done."""
     state = await uow.routing_state()
-    timers.forget_ended(state.offers)
+    timers.forget_ended(state.offers, state.waiting)
     due = _earliest_step(state, timers, now)
     if due is not None:
         offer, clock_name, step, at = due
         await _take(offer, clock_name, step, at, uow, state, now, source, matching)
         return True
     for lead_id, waiting in state.waiting.items():
-        if not waiting.alerted and stuck_since(timers.business, waiting.since, now):
+        if not waiting.alerted and timers.stuck(lead_id, waiting.since, now):
             alert = LeadEscalated(lead_id=lead_id, to="operations", reason=STUCK)
             await append_to_lead(uow, lead_id, [alert], source=source, now=now)
             return True
