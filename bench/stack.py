@@ -37,9 +37,10 @@ class Stack:
         """Where a part serves HTTP."""
         return self.procs[name].url
 
-    def received(self) -> list[dict[str, Any]]:
-        """Every webhook the rep-app stub has recorded."""
-        got: list[dict[str, Any]] = httpx.get(f"{self.url('inbox')}/received", timeout=60).json()
+    def received(self, after: int = 0) -> list[dict[str, Any]]:
+        """The webhooks the rep-app stub has recorded, skipping the first ``after``."""
+        url = f"{self.url('inbox')}/received"
+        got: list[dict[str, Any]] = httpx.get(url, params={"after": after}, timeout=60).json()
         return got
 
 

@@ -69,8 +69,10 @@ def create_inbox_app() -> FastAPI:
         return Response(status_code=204)
 
     @app.get("/received")
-    async def received(rep_id: str | None = None) -> list[dict[str, Any]]:
-        return [r for r in app.state.inbox.received if rep_id in (None, r["rep_id"])]
+    async def received(rep_id: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """What arrived, in order; after: skip that many first (to poll only what is new)."""
+        got = app.state.inbox.received[max(after, 0) :]
+        return [r for r in got if rep_id in (None, r["rep_id"])]
 
     @app.post("/fail")
     async def fail(count: int = 1) -> dict[str, int]:
