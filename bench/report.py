@@ -22,6 +22,7 @@ class Measurement:
     baseline_value: float | None = None
     target: str | None = None
     notes: str = ""
+    met: bool | None = None  # whether the target is met (None: no target)
 
     @property
     def ratio(self) -> float | None:
@@ -68,8 +69,8 @@ class Report:
             "",
             "## Figures",
             "",
-            "| scenario | measurement | value | baseline | baseline value | ratio | target |",
-            "| --- | --- | ---: | --- | ---: | ---: | --- |",
+            "| scenario | measurement | value | baseline | baseline value | ratio | target | met |",
+            "| --- | --- | ---: | --- | ---: | ---: | --- | --- |",
         ]
         lines += [_row(m) for m in self.measurements]
         notes = [f"- **{m.scenario} / {m.name}**: {m.notes}" for m in self.measurements if m.notes]
@@ -85,5 +86,9 @@ def _row(m: Measurement) -> str:
     ratio = "" if m.ratio is None else f"{m.ratio:.2f}"
     return (
         f"| {m.scenario} | {m.name} | {m.value:,.1f} {m.unit} | {m.baseline_name or ''} "
-        f"| {base} | {ratio} | {m.target or ''} |"
+        f"| {base} | {ratio} | {m.target or ''} | {_met(m.met)} |"
     )
+
+
+def _met(met: bool | None) -> str:
+    return "" if met is None else "yes" if met else "**no**"

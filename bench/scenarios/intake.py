@@ -68,6 +68,7 @@ async def measure(
             "bare FastAPI",
             bare.percentile_ms(p),
             "p99 ≤ 25 ms" if p == 99 else None,
+            met=ours.percentile_ms(p) <= 25 if p == 99 else None,
         )
         for p in (50, 99, 99.9)
     ]
@@ -81,6 +82,7 @@ async def measure(
             bare_max.achieved_rate,
             "≥ half of the baseline",
             notes=_statuses(ours_max),
+            met=ours_max.achieved_rate >= bare_max.achieved_rate / 2,
         )
     )
     results.append(await _batch(stack, quick=quick))

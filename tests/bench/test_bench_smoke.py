@@ -41,6 +41,8 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
     for measurement in report["measurements"]:
         assert measurement["value"] > 0, measurement
         assert measurement["unit"]
+        assert isinstance(measurement["met"], bool) == bool(measurement["target"]), measurement
+    assert sum(m["met"] is not None for m in report["measurements"]) >= 10
     markdown = (tmp_path / "report.md").read_text()
     assert markdown.startswith("# Conveyor benchmark report")
     figures = markdown.split("## Figures")[1].split("\n## ")[0]
