@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
 from bench.report import Measurement
@@ -20,20 +21,10 @@ from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.router import RepAvailabilityChanged
 from conveyor.events.codec import dump_data
 from conveyor.events.store import EventStore, create_engine, event_store_metadata
+from conveyor.events.store.schema import events_table
 
 BATCH = 100
-COLUMNS = (
-    "event_id",
-    "stream_id",
-    "version",
-    "event_type",
-    "schema_version",
-    "data",
-    "source",
-    "time",
-    "correlation_id",
-    "causation_id",
-)
+COLUMNS = tuple(c.name for c in events_table(MetaData()).c if c.name != "position")
 
 
 def envelope(stream: str, n: int) -> Envelope:

@@ -38,7 +38,7 @@ async def read_chunk(
 ) -> Chunk | None:
     """Up to ``limit`` events after a position, decoding those of ``types``; None at the end."""
     table = store.table
-    columns = [table.c[name] for name in _COLUMNS]
+    columns = list(table.c)  # position, event_id, … causation_id: _recorded's order
     query = select(*columns).where(table.c.position > after).order_by(table.c.position)
     rows = (await conn.execute(query.limit(limit))).all()
     if not rows:
@@ -46,21 +46,6 @@ async def read_chunk(
     registry = store.registry
     events = [_recorded(registry, *row) for row in rows if row[4] in types]
     return Chunk(events, len(rows), rows[-1][0])
-
-
-_COLUMNS = (
-    "position",
-    "event_id",
-    "stream_id",
-    "version",
-    "event_type",
-    "schema_version",
-    "data",
-    "source",
-    "time",
-    "correlation_id",
-    "causation_id",
-)
 
 
 def _recorded(
