@@ -63,14 +63,6 @@ class OutboxRelay:
             if published < self.batch_size:
                 await self._waker.wait(stop, self.idle_wait)
 
-    async def publish_once(self) -> int:
-        """Publish one batch after the saved position; return how many were published."""
-        async with self.engine.connect() as conn:
-            async with conn.begin():
-                after = await load_position(conn, self.name)
-            published, _ = await self._publish_after(conn, after)
-        return published
-
     async def _publish_after(self, conn: AsyncConnection, after: int) -> tuple[int, int]:
         """Publish the batch after a position and save the new one: (how many, position)."""
         async with conn.begin():
