@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -163,3 +164,63 @@ async def test_events_without_a_handler_are_passed_over(
         lambda c: c.stats.ignored == 1,
     )
     assert consumer.stats.handled == 0 and await count_effects(engine) == 0
+
+
+async def fetched(transport: Transport, topic: str, group: str, count: int) -> list[Any]:
+    """Publish nothing; read the topic's first ``count`` messages as one batch."""
+    source = transport.source(topics=[topic], group=group)
+    await source.start()
+    got: list[Any] = []
+    async with asyncio.timeout(60):
+        while len(got) < count:
+            got += await source.fetch(max_messages=count, max_wait=0.5)
+    return [source, got]
+
+
+async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_failure(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    topic = f"{unique_name}.t"
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(unique_name)])
+    sink = transport.sink()
+    await sink.start()
+    first, second = encode(event("rep-1")), encode(event("rep-2"))
+    poison, last = encode(event("rep-poison")), encode(event("rep-3"))
+    await sink.publish([OutboundMessage(topic, m) for m in (first, second, first, poison, last)])
+    source, batch = await fetched(transport, topic, unique_name, 5)
+    commits, rollbacks = [], []
+
+    async def fails_for_poison(envelope: Envelope, conn: AsyncConnection) -> None:
+        await record_effect(envelope, conn)
+        if envelope.subject == "rep-poison":
+            raise RuntimeError("cannot handle it")
+
+    consumer = Consumer(
+        group=unique_name,
+        source=source,
+        dead_letters=sink,
+        engine=engine,
+        registry=build_registry(),
+        handlers={RepAvailabilityChanged.event_type: fails_for_poison},
+        retry_delay=0.01,
+        after_commit=lambda: commits.append(1),
+        on_rollback=lambda: rollbacks.append(1),
+    )
+    try:
+        early = [m for m in batch if m.message.value in (first.value, second.value)]
+        await consumer.process(early)  # rep-1, rep-2 and rep-1 again
+        assert (len(commits), len(rollbacks)) == (1, 0)
+        assert (consumer.stats.handled, consumer.stats.duplicates) == (2, 1)
+        await consumer.process(batch)  # all five again: the poison fails the batch
+        assert len(rollbacks) == 1
+        # applied one by one: three duplicates, the poison dead-lettered, rep-3 once
+        assert (consumer.stats.handled, consumer.stats.duplicates) == (3, 4)
+        assert consumer.stats.dead_lettered == 1
+        async with engine.connect() as conn:
+            reps = sorted(r.rep for r in await conn.execute(select(effects)))
+        assert reps == ["rep-1", "rep-2", "rep-3"]
+    finally:
+        await source.stop()
+        await sink.stop()

@@ -1,12 +1,19 @@
-"""The consumer runner: handlers applied with their effects and the handled event id in one
-transaction, so a redelivered event changes nothing; poison messages are dead-lettered."""
+"""The consumer runner: handlers applied with their effects and the handled event ids in one
+transaction, so a redelivered event changes nothing; poison messages are dead-lettered.
+
+A fetched batch is applied in one transaction (one commit, one wake-up of the relay and the
+workers for the whole batch). If any of its handlers fails, the transaction is rolled back,
+the subscription's ``on_rollback`` is called (for in-memory state that folded what the
+transaction wrote), and the batch's messages are applied again one by one, each in its own
+transaction with retries, so one poison message costs only itself."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -64,12 +71,13 @@ class Consumer:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         after_commit: Callable[[], None] = lambda: None,
+        on_rollback: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
     ) -> None:
         self.group, self.source, self.dead_letters = group, source, dead_letters
         self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
         self.max_attempts, self.retry_delay = max_attempts, retry_delay
-        self.after_commit = after_commit
+        self.after_commit, self.on_rollback = after_commit, on_rollback
         self.metrics = metrics
         _, self.handled = tracking_tables(MetaData())
         self.stats = ConsumerStats()
@@ -92,21 +100,32 @@ class Consumer:
                 await asyncio.sleep(1.0)
 
     async def process(self, batch: Sequence[InboundMessage]) -> None:
-        """Handle a batch in order, then commit it."""
-        for message in batch:
-            await self._handle(message)
+        """Handle a batch in order, then commit its offsets."""
+        work: list[tuple[InboundMessage, Envelope]] = []
+        for inbound in batch:
+            envelope = await self._decoded(inbound)
+            if envelope is not None:
+                work.append((inbound, envelope))
+        if len(work) < 2 or not await self._apply_batch(work):
+            for inbound, envelope in work:
+                with self._handling(envelope):
+                    await self._apply_with_retries(inbound, envelope)
         await self.source.commit(batch)
 
-    async def _handle(self, inbound: InboundMessage) -> None:
+    async def _decoded(self, inbound: InboundMessage) -> Envelope | None:
+        """The message's envelope if a handler wants it; a malformed one is dead-lettered."""
         event_type = event_type_of(inbound.message)
         if event_type is not None and event_type not in self.handlers:
             self._count("ignored")
-            return
+            return None
         try:
-            envelope = decode(inbound.message, self.registry)
+            return decode(inbound.message, self.registry)
         except MalformedMessage as exc:
             await self._dead_letter(inbound, f"malformed: {exc}")
-            return
+            return None
+
+    @contextmanager
+    def _handling(self, envelope: Envelope) -> Iterator[None]:
         with (
             logs.context(correlation=envelope.correlation_id, about=envelope.subject),
             tracing.span(
@@ -117,7 +136,45 @@ class Consumer:
             ) as current,
         ):
             current.set_attribute("conveyor.subject", envelope.subject)
-            await self._apply_with_retries(inbound, envelope)
+            yield
+
+    async def _apply_batch(self, work: Sequence[tuple[InboundMessage, Envelope]]) -> bool:
+        """Apply every message in one transaction; False (nothing applied) if any failed."""
+        applied: list[Envelope] = []
+        try:
+            async with self.engine.connect() as conn:
+                transaction = await conn.begin()
+                try:
+                    fresh = await mark_all_handled(
+                        conn, self.handled, consumer=self.group, event_ids=[e.id for _, e in work]
+                    )
+                    for _, envelope in work:
+                        if envelope.id not in fresh:
+                            continue
+                        fresh.discard(envelope.id)  # the same event twice in one batch
+                        with self._handling(envelope):
+                            await self.handlers[envelope.type](envelope, conn)
+                        applied.append(envelope)
+                    await transaction.commit()
+                except BaseException:
+                    self.on_rollback()
+                    await transaction.rollback()
+                    raise
+        except Exception as exc:
+            log.warning(
+                "%s: a batch of %d failed (%r); applying its messages one by one",
+                self.group,
+                len(work),
+                exc,
+            )
+            return False
+        for _ in range(len(work) - len(applied)):
+            self._count("duplicates")
+        for envelope in applied:
+            self._count("handled")
+            self._observe_age(envelope)
+        self.after_commit()
+        return True
 
     async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:
         for attempt in range(1, self.max_attempts + 1):
@@ -187,3 +244,15 @@ async def mark_handled(
     statement = dialect_insert(table).values(consumer=consumer, event_id=event_id)
     result = await conn.execute(statement.on_conflict_do_nothing())
     return result.rowcount == 1
+
+
+async def mark_all_handled(
+    conn: AsyncConnection, table: Table, *, consumer: str, event_ids: Sequence[str]
+) -> set[str]:
+    """Record the events as handled by the consumer in one statement; the ids it had not
+    handled before."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    rows = [{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)]
+    statement = dialect_insert(table).values(rows).on_conflict_do_nothing()
+    result = await conn.execute(statement.returning(table.c.event_id))
+    return set(result.scalars())

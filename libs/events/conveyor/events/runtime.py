@@ -31,11 +31,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Subscription:
-    """A consumer group over topics, with a handler per event type."""
+    """A consumer group over topics, with a handler per event type; ``on_rollback`` is
+    called when a batch's transaction is rolled back (to forget in-memory state that folded
+    what the transaction wrote)."""
 
     group: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
+    on_rollback: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -177,6 +180,7 @@ class Runtime:
             registry=self.registry,
             handlers=subscription.handlers,
             after_commit=self.committed,
+            on_rollback=subscription.on_rollback,
             metrics=self.metrics,
         )
         self.consumers.append(consumer)

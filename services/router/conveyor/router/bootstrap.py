@@ -102,6 +102,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             group=CONSUMER_GROUP,
             topics=[LEADS],
             handlers={LeadQualified.event_type: on_lead_qualified},
+            on_rollback=cache.forget,
         )
     )
     runtime.subscribe(

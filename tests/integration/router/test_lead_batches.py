@@ -1,0 +1,167 @@
+"""The router's lead consumer applies a fetched batch in one transaction: each decision sees
+the batch's earlier ones, and a batch rolled back leaves the routing state as the committed
+log has it (on SQLite and on PostgreSQL)."""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conveyor.events import Envelope, new_envelope
+from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.topics import LEADS
+from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.codec import encode
+from conveyor.events.consumer import Consumer
+from conveyor.events.migrate import upgrade
+from conveyor.events.transport import InboundMessage, MessageSink, MessageSource
+from conveyor.events.transport.base import OutboundMessage
+from conveyor.router.adapters import MIGRATIONS
+from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.tables import assignments
+from conveyor.router.bootstrap import CONSUMER_GROUP, RouterService
+from conveyor.router.config import Settings
+from conveyor.router.entrypoints.app import create_app
+
+
+class Offsets(MessageSource):
+    """A source whose batches the test hands to the consumer; it keeps the commits."""
+
+    def __init__(self) -> None:
+        self.committed: list[InboundMessage] = []
+
+    async def fetch(self, *, max_messages: int, max_wait: float) -> list[InboundMessage]:
+        return []
+
+    async def commit(self, messages: Sequence[InboundMessage]) -> None:
+        self.committed += messages
+
+    async def rewind(self) -> None:
+        pass
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        return {}
+
+
+class Letters(MessageSink):
+    def __init__(self) -> None:
+        self.sent: list[OutboundMessage] = []
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        self.sent += messages
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def service(
+    request: pytest.FixtureRequest, settings: Settings, unique_name: str
+) -> AsyncIterator[tuple[RouterService, httpx.AsyncClient]]:
+    overrides: dict[str, Any] = {}
+    if request.param == "postgresql":
+        overrides["database_url"] = request.getfixturevalue("postgres_server").create_database(
+            unique_name
+        )
+    live = Settings.model_validate({**settings.model_dump(), **overrides})
+    await asyncio.to_thread(upgrade, live.database_url, str(MIGRATIONS))
+    app: FastAPI = create_app(live)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r") as client,
+    ):
+        yield app.state.service, client
+
+
+def qualified(lead_id: str, offset: int) -> InboundMessage:
+    lead = LeadSnapshot(
+        lead_id=lead_id,
+        source="web",
+        channel="web_form",
+        contact=Contact(name=f"Lead {lead_id}", email="x@example.com"),
+    )
+    event = LeadQualified(lead_id=lead_id, lead=lead, score=80, temperature="hot")
+    envelope = new_envelope(event, subject=lead_id, source="/conveyor/intake")
+    return InboundMessage(LEADS, 0, offset, encode(envelope))
+
+
+async def owners(service: RouterService) -> dict[str, str]:
+    async with service.runtime.engine.connect() as conn:
+        rows = await conn.execute(select(assignments.c.lead_id, assignments.c.rep_id))
+        return {row.lead_id: row.rep_id for row in rows}
+
+
+async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    for rep_id in ("ana", "ben"):
+        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
+        assert (await client.post("/v1/reps", json=body)).status_code == 201
+    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    route = subscription.handlers[LeadQualified.event_type]
+
+    async def fails_after_routing_l2(envelope: Envelope, conn: AsyncConnection) -> None:
+        await route(envelope, conn)  # l2's decision is written, then its transaction fails
+        if envelope.subject == "l2":
+            raise RuntimeError("l2 cannot be handled")
+
+    source, letters = Offsets(), Letters()
+    consumer = Consumer(
+        group=CONSUMER_GROUP,
+        source=source,
+        dead_letters=letters,
+        engine=router.runtime.engine,
+        registry=router.runtime.registry,
+        handlers={LeadQualified.event_type: fails_after_routing_l2},
+        retry_delay=0.01,
+        on_rollback=subscription.on_rollback,
+    )
+    batch = [qualified(lead_id, n) for n, lead_id in enumerate(["l1", "l2", "l3", "l4"])]
+    await consumer.process(batch)
+
+    # the batch failed at l2 and was applied again one by one: l2 alone dead-lettered, and
+    # round robin went on from the committed decisions only
+    assert await owners(router) == {"l1": "ana", "l3": "ben", "l4": "ana"}
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (3, 1)
+    assert [dict(m.message.headers)["dlq_offset"] for m in letters.sent] == [b"1"]
+    assert source.committed == batch
+    async with router.runtime.engine.connect() as conn:
+        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
+        live = await router.cache.refreshed(conn)
+    assert live == folded
+
+
+async def test_each_decision_of_a_batch_sees_the_ones_before_it(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    for rep_id in ("ana", "ben"):
+        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
+        assert (await client.post("/v1/reps", json=body)).status_code == 201
+    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    commits: list[int] = []
+    consumer = Consumer(
+        group=CONSUMER_GROUP,
+        source=Offsets(),
+        dead_letters=Letters(),
+        engine=router.runtime.engine,
+        registry=router.runtime.registry,
+        handlers=subscription.handlers,
+        after_commit=lambda: commits.append(1),
+    )
+    batch = [qualified(f"l{n}", n) for n in range(1, 7)]
+    await consumer.process(batch + batch[:2])  # the first two delivered twice
+
+    assert await owners(router) == {
+        "l1": "ana",
+        "l2": "ben",
+        "l3": "ana",
+        "l4": "ben",
+        "l5": "ana",
+        "l6": "ben",
+    }
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (6, 2)
+    assert len(commits) == 1  # one transaction for the batch
