@@ -1,6 +1,7 @@
 """The Rows contract, run against every implementation on SQLite and PostgreSQL: SQL
-statements (the live path), rows held in memory (a rebuild), and rows held in memory that
-are written out after every operation (a rebuild past its memory bound)."""
+statements (the live path), rows held in memory (a rebuild), rows held in memory that
+are written out after every operation (a rebuild past its memory bound), and both of the
+latter over tables that may already hold rows (a consumer applying a batch)."""
 
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -70,13 +71,18 @@ async def conn(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await connection.rollback()
 
 
-@pytest.fixture(params=["sql", "memory", "spilling"])
+@pytest.fixture(params=["sql", "memory", "spilling", "live", "live-spilling"])
 def rows(request: pytest.FixtureRequest, conn: AsyncConnection) -> Rows:
     if request.param == "sql":
         return SqlRows(conn)
     if request.param == "memory":
         return RowBuffer(conn)
-    return SpillingBuffer(conn, max_rows=0)
+    if request.param == "spilling":
+        return SpillingBuffer(conn, max_rows=0)
+    # over tables that may hold rows (a consumer's batch): every row not held is read
+    if request.param == "live":
+        return RowBuffer(conn, empty=False)
+    return SpillingBuffer(conn, max_rows=0, empty=False)
 
 
 async def stored(rows: Rows, conn: AsyncConnection, table: Table) -> list[tuple[Any, ...]]:

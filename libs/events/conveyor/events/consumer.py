@@ -39,6 +39,10 @@ from conveyor.events.transport.base import (
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
+"""Applies an event through the connection only: its transaction may be rolled back and the
+event applied again (a batch that failed is applied again one by one)."""
+BatchHandler = Callable[[Sequence[Envelope], AsyncConnection], Awaitable[None]]
+"""Applies several events in order in one transaction, as many Handler calls would."""
 
 
 class _Duplicate(Exception):
@@ -72,12 +76,14 @@ class Consumer:
         retry_delay: float = 0.2,
         after_commit: Callable[[], None] = lambda: None,
         on_rollback: Callable[[], None] = lambda: None,
+        handle_all: BatchHandler | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.group, self.source, self.dead_letters = group, source, dead_letters
         self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
         self.max_attempts, self.retry_delay = max_attempts, retry_delay
         self.after_commit, self.on_rollback = after_commit, on_rollback
+        self.handle_all = handle_all
         self.metrics = metrics
         _, self.handled = tracking_tables(MetaData())
         self.stats = ConsumerStats()
@@ -149,12 +155,10 @@ class Consumer:
                         conn, self.handled, consumer=self.group, event_ids=[e.id for _, e in work]
                     )
                     for _, envelope in work:
-                        if envelope.id not in fresh:
-                            continue
-                        fresh.discard(envelope.id)  # the same event twice in one batch
-                        with self._handling(envelope):
-                            await self.handlers[envelope.type](envelope, conn)
-                        applied.append(envelope)
+                        if envelope.id in fresh:
+                            fresh.discard(envelope.id)  # the same event twice in one batch
+                            applied.append(envelope)
+                    await self._apply_all(applied, conn)
                     await transaction.commit()
                 except BaseException:
                     self.on_rollback()
@@ -191,13 +195,24 @@ class Consumer:
                     return
                 await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
 
+    async def _apply_all(self, envelopes: Sequence[Envelope], conn: AsyncConnection) -> None:
+        if self.handle_all is not None:
+            await self.handle_all(envelopes, conn)
+            return
+        for envelope in envelopes:
+            with self._handling(envelope):
+                await self.handlers[envelope.type](envelope, conn)
+
     async def _apply(self, envelope: Envelope) -> None:
         async with self.engine.begin() as conn:
             if not await mark_handled(
                 conn, self.handled, consumer=self.group, event_id=envelope.id
             ):
                 raise _Duplicate
-            await self.handlers[envelope.type](envelope, conn)
+            if self.handle_all is not None:
+                await self.handle_all([envelope], conn)
+            else:
+                await self.handlers[envelope.type](envelope, conn)
         self._count("handled")
         self._observe_age(envelope)
         self.after_commit()

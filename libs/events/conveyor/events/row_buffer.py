@@ -1,7 +1,9 @@
-"""Rows folded in memory and written in bulk: the ``Rows`` a rebuild uses.
+"""Rows folded in memory and written in bulk: the ``Rows`` a rebuild uses, and a consumer
+applying a batch of events in one transaction.
 
-The buffer starts over tables that are empty, so every row there is one it wrote: a key
-it never wrote is absent without asking the database. It holds at most about
+A rebuild's buffer starts over tables that are empty, so every row there is one it wrote: a
+key it never wrote is absent without asking the database. Over tables that have rows
+(``empty=False``), a row is read (one SELECT) the first time it is needed. It holds at most about
 ``max_rows`` rows; past that (``spill``) it writes them out in the caller's transaction
 and forgets them, remembering the keys it wrote in a fixed-size filter (``WrittenKeys``),
 and reads a row back (one SELECT) when it is needed again."""
@@ -27,12 +29,15 @@ class DuplicateRow(ValueError):
 
 
 class RowBuffer:
-    """``Rows`` in memory over tables that were empty when it began, written out in bulk."""
+    """``Rows`` in memory, written out in bulk; ``empty`` says the tables were empty when it
+    began (a rebuild)."""
 
-    def __init__(self, conn: AsyncConnection, *, max_rows: int = 100_000) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, max_rows: int = 100_000, empty: bool = True
+    ) -> None:
         self.conn, self.max_rows = conn, max_rows
         self._tables: dict[Table, HeldRows] = {}
-        self._complete = True  # every row in the tables was written by this buffer
+        self._complete = empty  # every row in the tables was written by this buffer
         self._written = WrittenKeys()
 
     async def get(self, table: Table, key: Where) -> Mapping[str, Any] | None:

@@ -16,7 +16,7 @@ from conveyor.events import dead_letters
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
-from conveyor.events.consumer import Consumer, Handler
+from conveyor.events.consumer import BatchHandler, Consumer, Handler
 from conveyor.events.leadership import Leadership
 from conveyor.events.metrics import Metrics
 from conveyor.events.outbox import OutboxRelay
@@ -31,14 +31,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Subscription:
-    """A consumer group over topics, with a handler per event type; ``on_rollback`` is
-    called when a batch's transaction is rolled back (to forget in-memory state that folded
-    what the transaction wrote)."""
+    """A consumer group over topics, with a handler per event type; ``handle_all``, if
+    given, applies a batch of them at once instead (``handlers`` then only say which types
+    the group takes); ``on_rollback`` is called when a batch's transaction is rolled back
+    (to forget in-memory state that folded what the transaction wrote)."""
 
     group: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
     on_rollback: Callable[[], None] = lambda: None
+    handle_all: BatchHandler | None = None
 
 
 @dataclass
@@ -181,6 +183,7 @@ class Runtime:
             handlers=subscription.handlers,
             after_commit=self.committed,
             on_rollback=subscription.on_rollback,
+            handle_all=subscription.handle_all,
             metrics=self.metrics,
         )
         self.consumers.append(consumer)

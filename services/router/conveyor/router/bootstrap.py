@@ -19,7 +19,7 @@ from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
 from conveyor.router.adapters.fuzzy import company_similarity
 from conveyor.router.adapters.holidays import holiday_checker
-from conveyor.router.adapters.kpi_store import kpi_event_types, record
+from conveyor.router.adapters.kpi_store import kpi_event_types, record, record_all
 from conveyor.router.adapters.projections import AssignmentsProjection, RepsProjection
 from conveyor.router.adapters.retry import UnroutableRetry
 from conveyor.router.adapters.routing_state import RoutingStateCache
@@ -110,6 +110,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             group=KPI_GROUP,
             topics=[LEADS, REPS, ASSIGNMENTS, FOLLOWUPS],
             handlers={name: record for name in kpi_event_types(runtime.registry)},
+            handle_all=record_all,
         )
     )
     delivery = WebhookDelivery(
