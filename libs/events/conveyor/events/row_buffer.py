@@ -98,7 +98,9 @@ class RowBuffer:
             gone, new = held.changes()
             await delete_keys(self.conn, held.table, gone)
             await insert_rows(self.conn, held.table, new)
-            held.forget(written=[held.key_of(row) for row in new])
+            # over tables that had rows, a key not held is read anyway: no need to remember
+            written = [held.key_of(row) for row in new] if self._complete else []
+            held.forget(written=written)
 
     async def hand_over(self) -> None:
         """Flush before someone else writes to the tables directly: from now on, a key the

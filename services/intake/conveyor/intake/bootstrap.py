@@ -44,6 +44,7 @@ from conveyor.intake.service_layer.commands import (
     RotateSourceKey,
 )
 from conveyor.intake.service_layer.conversions import record_conversion
+from conveyor.intake.service_layer.grouping import GroupCommit
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
@@ -61,12 +62,27 @@ class IntakeService:
     limiter: SqlRateLimiter
     keys: KnownKeys = field(default_factory=KnownKeys)
     checklists: ChecklistCache = field(default_factory=ChecklistCache)
+    grouped: GroupCommit[ReceiveLead, Receipt | IdempotencyKeyReused] = field(init=False)
+
+    def __post_init__(self) -> None:
+        grouped = GroupCommit(self.receive_leads, self._receive_alone)
+        object.__setattr__(self, "grouped", grouped)
 
     async def receive_lead(self, cmd: ReceiveLead) -> Receipt:
-        """Handle ReceiveLead in a SQL unit of work; answer once committed."""
+        """Handle ReceiveLead; answer once committed. Leads posted at the same time share a
+        transaction (group commit): each is recorded as if alone, in arrival order."""
+        result = await self.grouped.submit(cmd)
+        if isinstance(result, IdempotencyKeyReused):
+            raise result
+        return result
+
+    async def _receive_alone(self, cmd: ReceiveLead) -> Receipt | IdempotencyKeyReused:
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime, self.checklists)
-        return await handlers.receive_lead(cmd, uow, duplicate_window=window)
+        try:
+            return await handlers.receive_lead(cmd, uow, duplicate_window=window)
+        except IdempotencyKeyReused as exc:
+            return exc
 
     async def receive_leads(
         self, cmds: Sequence[ReceiveLead]
