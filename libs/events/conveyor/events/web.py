@@ -14,7 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.events import logs, tracing
 from conveyor.events.runtime import Runtime
@@ -161,41 +163,63 @@ def metrics_router(service: Callable[[], RunningService | None]) -> APIRouter:
 
 def instrument(app: FastAPI) -> None:
     """Count, time and log (one JSON line, with what the route annotated) every request."""
+    app.add_middleware(Measured, owner=app)
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+
+class Measured:
+    """ASGI middleware around every HTTP request: a correlation id (taken from the request
+    or made) on its logs, trace span and response, and the request counted, timed and logged
+    once served. Plain ASGI: the request runs in the caller's task, with no extra task or
+    stream per request."""
+
+    def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
+        self.app, self.owner = app, owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
+        headers = Headers(scope=scope)
         correlation = (
-            request.headers.get("x-correlation-id")
-            or tracing.correlation_from_traceparent(request.headers.get("traceparent"))
+            headers.get("x-correlation-id")
+            or tracing.correlation_from_traceparent(headers.get("traceparent"))
             or str(uuid.uuid4())
         )
-        name = f"{request.method} {request.url.path}"
+        status = 500  # unless a response starts
+
+        async def send_marked(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["x-correlation-id"] = correlation
+            await send(message)
+
         with (
             logs.context(correlation=correlation),
             logs.annotated(),
-            tracing.span(name, correlation_id=correlation, kind=SpanKind.SERVER),
+            tracing.span(
+                f"{scope['method']} {scope['path']}",
+                correlation_id=correlation,
+                kind=SpanKind.SERVER,
+            ),
         ):
-            response = await call_next(request)
-            _served(app, request, response.status_code, time.perf_counter() - started)
-        response.headers["x-correlation-id"] = correlation
-        return response
+            try:
+                await self.app(scope, receive, send_marked)
+            finally:
+                _served(self.owner, scope, status, time.perf_counter() - started)
 
 
-def _served(app: FastAPI, request: Request, status: int, seconds: float) -> None:
+def _served(app: FastAPI, scope: Scope, status: int, seconds: float) -> None:
     """Count and time a request served, and log it with the fields its route annotated."""
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    logs.annotate(
-        method=request.method, route=route, status=status, duration_ms=round(seconds * 1000, 1)
-    )
+    method, route = scope["method"], getattr(scope.get("route"), "path", "unmatched")
+    logs.annotate(method=method, route=route, status=status, duration_ms=round(seconds * 1000, 1))
     level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
-    access_log.log(level, "%s %s %d", request.method, request.url.path, status)
+    access_log.log(level, "%s %s %d", method, scope["path"], status)
     service = getattr(app.state, "service", None)
     if service is not None and route != "/metrics":
         metrics = service.runtime.metrics
-        labels = (metrics.service, request.method, route)
+        labels = (metrics.service, method, route)
         metrics.http_requests.labels(*labels, str(status)).inc()
         metrics.http_duration.labels(*labels).observe(seconds)
 
