@@ -2,13 +2,16 @@
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.router import RepAvailabilityChanged
-from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore, lock_log
+from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore, create_engine, lock_log
+from conveyor.events.store.engine import LOG_LOCK_KEY as KEY
 
 
 def change(rep: str, n: int) -> Envelope:
@@ -183,3 +186,27 @@ async def test_an_event_id_appended_twice_raises_and_writes_nothing(
             await store.append(conn, "rep-2", [again], expected_version=0)
     async with engine.connect() as conn:
         assert await store.stream_version(conn, "rep-2") == 0
+
+
+@pytest.mark.postgres
+async def test_the_log_lock_is_held_by_each_transaction_that_takes_it_on_one_connection(
+    postgres_server: Any, unique_name: str
+) -> None:
+    """Taken twice in a transaction it is sent once; a later transaction on the same pooled
+    connection takes it again (PostgreSQL: on SQLite, BEGIN IMMEDIATE serialises writers)."""
+    engine = create_engine(postgres_server.create_database(unique_name), pool_size=1)
+
+    async def held_elsewhere() -> bool:
+        async with engine.connect() as other:
+            free = await other.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": KEY})
+            await other.rollback()
+            return not free
+
+    async with engine.connect() as conn:
+        for _ in range(2):  # two transactions, one after the other, on the same connection
+            async with conn.begin():
+                await lock_log(conn)
+                await lock_log(conn)
+                assert await held_elsewhere()
+            assert not await held_elsewhere()
+    await engine.dispose()

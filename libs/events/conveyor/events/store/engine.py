@@ -9,6 +9,7 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
+_LOG_LOCKED_BY = "conveyor.log_locked_by"  # connection info: the transaction holding it
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
@@ -45,9 +46,18 @@ async def lock_log(conn: AsyncConnection) -> None:
     On PostgreSQL, a sequence hands out positions at insert time, not at commit; without
     this lock a reader could pass a position whose transaction commits later. SQLite
     serialises writers already (BEGIN IMMEDIATE).
+
+    Taken once per transaction: a transaction that holds it already (a consumer's batch
+    making several decisions, say) sends nothing more.
     """
-    if dialect_of(conn) == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    if dialect_of(conn) != "postgresql":
+        return
+    transaction = conn.sync_connection.get_transaction() if conn.sync_connection else None
+    if transaction is not None and conn.info.get(_LOG_LOCKED_BY) is transaction:
+        return
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    if transaction is not None:  # a later transaction is another object: it locks again
+        conn.info[_LOG_LOCKED_BY] = transaction
 
 
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
