@@ -205,9 +205,8 @@ class Consumer:
 
     async def _apply(self, envelope: Envelope) -> None:
         async with self.engine.begin() as conn:
-            if not await mark_handled(
-                conn, self.handled, consumer=self.group, event_id=envelope.id
-            ):
+            ids = [envelope.id]
+            if not await mark_all_handled(conn, self.handled, consumer=self.group, event_ids=ids):
                 raise _Duplicate
             if self.handle_all is not None:
                 await self.handle_all([envelope], conn)
@@ -249,16 +248,6 @@ class Consumer:
         )
         letter = WireMessage(original.key, original.value, original.headers + extra)
         await self.dead_letters.publish([OutboundMessage(dead_letter_topic(self.group), letter)])
-
-
-async def mark_handled(
-    conn: AsyncConnection, table: Table, *, consumer: str, event_id: str
-) -> bool:
-    """Record the event as handled by the consumer; False if it already was."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table).values(consumer=consumer, event_id=event_id)
-    result = await conn.execute(statement.on_conflict_do_nothing())
-    return result.rowcount == 1
 
 
 async def mark_all_handled(
