@@ -7,7 +7,18 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, select, true
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.row_buffer import RowBuffer
@@ -204,3 +215,70 @@ async def test_a_row_read_back_after_it_was_written_out_can_be_changed_again(
     await rows.update(tasks, {"task_id": "t-1"}, add={"count": 1})
     await rows.put(tasks, {"task_id": "t-1", "status": "done"})
     assert await stored(rows, conn, tasks) == [("t-1", "a-1", "done", 2, None, True, "none")]
+
+
+class Statements:
+    """Counts the statements a connection sends (SQLAlchemy's own execute event)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.count = 0
+        assert conn.sync_connection is not None
+        event.listen(conn.sync_connection, "before_cursor_execute", self._sent)
+
+    def _sent(self, *_: Any) -> None:
+        self.count += 1
+
+
+async def test_preloaded_rows_come_in_one_statement_per_table_then_from_memory(
+    conn: AsyncConnection,
+) -> None:
+    await conn.execute(insert(tasks), [task("t-1"), task("t-2", status="due")])
+    await conn.execute(insert(plans), [{"rep_id": "r-1", "month": "2026-11", "target": 10}])
+    buffer = RowBuffer(conn, empty=False)
+    sent = Statements(conn)
+    await buffer.preload(tasks, [{"task_id": k} for k in ("t-1", "t-2", "t-3", "t-1")])
+    await buffer.preload(plans, [{"rep_id": "r-1", "month": m} for m in ("2026-11", "2026-12")])
+    assert sent.count == 2
+    t2 = await buffer.get(tasks, {"task_id": "t-2"})
+    assert t2 is not None and t2["status"] == "due"
+    assert await buffer.get(tasks, {"task_id": "t-3"}) is None
+    november = await buffer.get(plans, {"rep_id": "r-1", "month": "2026-11"})
+    assert november is not None and november["target"] == 10
+    await buffer.insert(tasks, task("t-3"))
+    await buffer.update(tasks, {"task_id": "t-1"}, add={"count": 2})
+    await buffer.insert(plans, {"rep_id": "r-1", "month": "2026-12", "target": 7})
+    assert sent.count == 2  # every row it needed was preloaded, present or absent
+    assert [(r[0], r[2], r[3]) for r in await stored(buffer, conn, tasks)] == [
+        ("t-1", "open", 2),
+        ("t-2", "due", 0),
+        ("t-3", "open", 0),
+    ]
+    assert await stored(buffer, conn, plans) == [("r-1", "2026-11", 10), ("r-1", "2026-12", 7)]
+
+
+async def test_preloading_a_row_the_buffer_holds_keeps_the_buffers_version(
+    conn: AsyncConnection,
+) -> None:
+    await conn.execute(insert(tasks), [task("t-1")])
+    buffer = RowBuffer(conn, empty=False)
+    await buffer.update(tasks, {"task_id": "t-1"}, {"status": "done"})
+    sent = Statements(conn)
+    await buffer.preload(tasks, [{"task_id": "t-1"}])
+    assert sent.count == 0
+    held = await buffer.get(tasks, {"task_id": "t-1"})
+    assert held is not None and held["status"] == "done"
+
+
+async def test_a_buffer_over_empty_tables_preloads_only_keys_it_wrote_out(
+    conn: AsyncConnection,
+) -> None:
+    buffer = RowBuffer(conn, max_rows=0)
+    await buffer.insert(tasks, task("t-1", status="due"))
+    await buffer.spill()
+    sent = Statements(conn)
+    await buffer.preload(tasks, [{"task_id": "t-1"}, {"task_id": "never-written"}])
+    assert sent.count == 1
+    t1 = await buffer.get(tasks, {"task_id": "t-1"})
+    assert t1 is not None and t1["status"] == "due"
+    assert await buffer.get(tasks, {"task_id": "never-written"}) is None
+    assert sent.count == 1

@@ -43,16 +43,20 @@ async def record(envelope: Envelope, conn: AsyncConnection) -> None:
 
 async def record_all(envelopes: Sequence[Envelope], conn: AsyncConnection) -> None:
     """Keep the events and fold them into the facts, in order: the kept events in one
-    statement, each fact row read once and the changed rows written in bulk."""
+    statement, the fact rows the batch touches read together (a patch names its row without
+    reading any), the changed rows written in bulk."""
     if not envelopes:
         return
     await conn.execute(insert(kpi_events), [_kept(envelope) for envelope in envelopes])
     if len(envelopes) == 1:
         await fold(envelopes[0].data, envelopes[0].time, SqlRows(conn))
         return
+    planned = [patch for envelope in envelopes for patch in patches(envelope.data, envelope.time)]
     rows = RowBuffer(conn, empty=False)
-    for envelope in envelopes:
-        await fold(envelope.data, envelope.time, rows)
+    for name in dict.fromkeys(patch.table for patch in planned):
+        await rows.preload(TABLES[name], (p.key for p in planned if p.table == name))
+    for patch in planned:
+        await _apply(patch, rows)
     await rows.flush()
 
 
