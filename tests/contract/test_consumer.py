@@ -1,7 +1,8 @@
 """The consumer runner on every transport and database: effectively once, poison to DLQ."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
@@ -190,7 +191,14 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
     poison, last = encode(event("rep-poison")), encode(event("rep-3"))
     await sink.publish([OutboundMessage(topic, m) for m in (first, second, first, poison, last)])
     source, batch = await fetched(transport, topic, unique_name, 5)
-    commits, rollbacks = [], []
+    commits: list[int] = []
+    rollbacks: list[int] = []
+
+    @asynccontextmanager
+    async def scope(conn: AsyncConnection) -> AsyncIterator[None]:
+        """Writes a row as it is left: committed with the batch, or rolled back with it."""
+        yield
+        await conn.execute(insert(effects).values(event_id=f"scope-{len(commits)}", rep="scope"))
 
     async def fails_for_poison(envelope: Envelope, conn: AsyncConnection) -> None:
         await record_effect(envelope, conn)
@@ -207,6 +215,7 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         retry_delay=0.01,
         after_commit=lambda: commits.append(1),
         on_rollback=lambda: rollbacks.append(1),
+        batch_scope=scope,
     )
     try:
         early = [m for m in batch if m.message.value in (first.value, second.value)]
@@ -220,7 +229,8 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         assert consumer.stats.dead_lettered == 1
         async with engine.connect() as conn:
             reps = sorted(r.rep for r in await conn.execute(select(effects)))
-        assert reps == ["rep-1", "rep-2", "rep-3"]
+        # the scope was left in the first batch's transaction; the second's rolled back
+        assert reps == ["rep-1", "rep-2", "rep-3", "scope"]
     finally:
         await source.stop()
         await sink.stop()

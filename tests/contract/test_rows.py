@@ -282,3 +282,20 @@ async def test_a_buffer_over_empty_tables_preloads_only_keys_it_wrote_out(
     assert t1 is not None and t1["status"] == "due"
     assert await buffer.get(tasks, {"task_id": "never-written"}) is None
     assert sent.count == 1
+
+
+async def test_a_buffer_over_tables_with_rows_deletes_by_key_without_reading_the_row(
+    conn: AsyncConnection,
+) -> None:
+    await conn.execute(insert(tasks), [task("t-1"), task("t-2")])
+    buffer = RowBuffer(conn, empty=False)
+    sent = Statements(conn)
+    await buffer.delete(tasks, {"task_id": "t-1"})
+    await buffer.delete(tasks, {"task_id": "not-there"})
+    assert sent.count == 0
+    assert await buffer.get(tasks, {"task_id": "t-1"}) is None
+    await buffer.insert(tasks, task("not-there", status="new"))
+    assert [(r[0], r[2]) for r in await stored(buffer, conn, tasks)] == [
+        ("not-there", "new"),
+        ("t-2", "open"),
+    ]

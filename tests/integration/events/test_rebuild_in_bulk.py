@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from conveyor.events import Recorded, new_envelope
+from conveyor.events import Envelope, Recorded, new_envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
@@ -101,21 +101,32 @@ def snapshot(n: int) -> LeadSnapshot:
     )
 
 
-async def live(engine: AsyncEngine, projections: Sequence[Projection]) -> EventWriter:
-    """Ten leads, each received and qualified, and every even one qualified once more."""
+def lead_events(n: int) -> list[Envelope]:
+    """Lead n received and qualified; an even one qualified once more (score 50, warm)."""
+    lead = snapshot(n)
+    verdicts = [LeadQualified(lead_id=lead.lead_id, lead=lead, score=n, temperature="hot")]
+    if n % 2 == 0:
+        verdicts.append(verdicts[0].model_copy(update={"score": 50, "temperature": "warm"}))
+    received = LeadReceived(lead_id=lead.lead_id, lead=lead, received_at=NOW)
+    return [
+        new_envelope(event, subject=lead.lead_id, source="/test") for event in (received, *verdicts)
+    ]
+
+
+async def live(
+    engine: AsyncEngine, projections: Sequence[Projection], *, buffered: bool = False
+) -> EventWriter:
+    """Ten leads, a transaction each (or, ``buffered``, all in one with the projections'
+    rows held until it ends)."""
     writer = EventWriter(EventStore(build_registry()), projections)
+    if buffered:
+        async with engine.begin() as conn, writer.buffered(conn):
+            for n in range(10):
+                await writer.append(conn, f"lead-{n}", lead_events(n), expected_version=0)
+        return writer
     for n in range(10):
-        lead = snapshot(n)
-        verdicts = [LeadQualified(lead_id=lead.lead_id, lead=lead, score=n, temperature="hot")]
-        if n % 2 == 0:
-            verdicts.append(verdicts[0].model_copy(update={"score": 50, "temperature": "warm"}))
-        received = LeadReceived(lead_id=lead.lead_id, lead=lead, received_at=NOW)
-        envelopes = [
-            new_envelope(event, subject=lead.lead_id, source="/test")
-            for event in (received, *verdicts)
-        ]
         async with engine.begin() as conn:
-            await writer.append(conn, lead.lead_id, envelopes, expected_version=0)
+            await writer.append(conn, f"lead-{n}", lead_events(n), expected_version=0)
     return writer
 
 
@@ -148,6 +159,42 @@ async def test_a_projection_without_fold_rebuilds_beside_one_that_folds_the_same
     assert rows["seen_leads"][0] == ("lead-0", 50, 22)
     await rebuild(engine, writer.store, writer.projections, batch_size=4)
     assert await read_models(engine) == rows
+
+
+@pytest.mark.parametrize("folding", [[SeenLeads()], [SeenLeads(), TalliesInSql()]])
+async def test_appends_in_a_buffered_transaction_give_the_rows_appends_one_by_one_give(
+    engine: AsyncEngine, folding: list[Projection]
+) -> None:
+    writer = await live(engine, folding, buffered=True)
+    rows = await read_models(engine)
+    touches = 22 if len(folding) == 2 else 2  # the SQL projection adds ten per verdict
+    assert rows["seen_leads"][0] == ("lead-0", 50, touches) and len(rows["seen_leads"]) == 10
+    assert rows["tallies"] == ([("hot", 10), ("warm", 5)] if len(folding) == 2 else [])
+    await rebuild(engine, writer.store, writer.projections)
+    assert await read_models(engine) == rows
+
+
+async def test_buffered_rows_are_written_when_it_ends_and_never_when_it_fails(
+    engine: AsyncEngine,
+) -> None:
+    writer = EventWriter(EventStore(build_registry()), [SeenLeads()])
+    async with engine.begin() as conn:
+        async with writer.buffered(conn):
+            await writer.append(conn, "lead-0", lead_events(0), expected_version=0)
+            assert (await conn.execute(select(leads))).all() == []  # held, not written yet
+        assert [tuple(r) for r in await conn.execute(select(leads))] == [("lead-0", 50, 2)]
+    with pytest.raises(RuntimeError, match="the batch fails"):
+        await append_then_fail(engine, writer, 1)
+    async with engine.begin() as conn:  # outside it, appends project in SQL at once again
+        await writer.append(conn, "lead-2", lead_events(2), expected_version=0)
+        assert len((await conn.execute(select(leads))).all()) == 2
+    assert (await read_models(engine))["seen_leads"] == [("lead-0", 50, 2), ("lead-2", 50, 2)]
+
+
+async def append_then_fail(engine: AsyncEngine, writer: EventWriter, n: int) -> None:
+    async with engine.begin() as conn, writer.buffered(conn):
+        await writer.append(conn, f"lead-{n}", lead_events(n), expected_version=0)
+        raise RuntimeError("the batch fails")
 
 
 async def test_a_rebuild_that_fails_leaves_the_read_models_as_they_were(

@@ -118,6 +118,7 @@ async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
         handlers={LeadQualified.event_type: fails_after_routing_l2},
         retry_delay=0.01,
         on_rollback=subscription.on_rollback,
+        batch_scope=subscription.batch_scope,  # the read models' rows held until the end
     )
     batch = [qualified(lead_id, n) for n, lead_id in enumerate(["l1", "l2", "l3", "l4"])]
     await consumer.process(batch)
@@ -151,6 +152,7 @@ async def test_each_decision_of_a_batch_sees_the_ones_before_it(
         registry=router.runtime.registry,
         handlers=subscription.handlers,
         after_commit=lambda: commits.append(1),
+        batch_scope=subscription.batch_scope,
     )
     batch = [qualified(f"l{n}", n) for n in range(1, 7)]
     await consumer.process(batch + batch[:2])  # the first two delivered twice

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,6 +42,7 @@ Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
 """Applies an event through the connection only: its transaction may be rolled back and the
 event applied again (a batch that failed is applied again one by one)."""
 BatchHandler = Callable[[Sequence[Envelope], AsyncConnection], Awaitable[None]]
+BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
 """Applies several events in order in one transaction, as many Handler calls would."""
 
 
@@ -77,13 +78,14 @@ class Consumer:
         after_commit: Callable[[], None] = lambda: None,
         on_rollback: Callable[[], None] = lambda: None,
         handle_all: BatchHandler | None = None,
+        batch_scope: BatchScope | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.group, self.source, self.dead_letters = group, source, dead_letters
         self.engine, self.registry, self.handlers = engine, registry, dict(handlers)
         self.max_attempts, self.retry_delay = max_attempts, retry_delay
         self.after_commit, self.on_rollback = after_commit, on_rollback
-        self.handle_all = handle_all
+        self.handle_all, self.batch_scope = handle_all, batch_scope
         self.metrics = metrics
         _, self.handled = tracking_tables(MetaData())
         self.stats = ConsumerStats()
@@ -158,7 +160,8 @@ class Consumer:
                         if envelope.id in fresh:
                             fresh.discard(envelope.id)  # the same event twice in one batch
                             applied.append(envelope)
-                    await self._apply_all(applied, conn)
+                    async with self._scope(conn):
+                        await self._apply_all(applied, conn)
                     await transaction.commit()
                 except BaseException:
                     self.on_rollback()
@@ -179,6 +182,10 @@ class Consumer:
             self._observe_age(envelope)
         self.after_commit()
         return True
+
+    def _scope(self, conn: AsyncConnection) -> AbstractAsyncContextManager[None]:
+        """What a batch's handlers run inside, in its transaction (left before the commit)."""
+        return nullcontext() if self.batch_scope is None else self.batch_scope(conn)
 
     async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:
         for attempt in range(1, self.max_attempts + 1):

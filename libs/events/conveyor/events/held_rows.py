@@ -73,6 +73,12 @@ class HeldRows:
         if row is not None:
             self.in_database.add(key)
 
+    def remove_unread(self, key: Hashable) -> None:
+        """Remove a row that may be in the database without reading it (the write-out
+        deletes its key, which matches nothing if it was not there)."""
+        self.write(key, None)
+        self.in_database.add(key)
+
     def candidates(self, where: Where) -> list[Hashable]:
         """Keys of held rows that may match ``where``, found by an index on one column."""
         name = next(iter(where))

@@ -3,7 +3,8 @@ from the log on demand (dropping and replaying must give the same rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Table, delete
@@ -14,6 +15,8 @@ from conveyor.events.replay import fewer_collections, read_chunk
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
 from conveyor.events.store.store import EventStore
+
+_BUFFERED = "conveyor.projection_rows"
 
 
 class Projection(Protocol):
@@ -61,6 +64,7 @@ class EventWriter:
     def __init__(self, store: EventStore, projections: Sequence[Projection]) -> None:
         self.store = store
         self.projections = list(projections)
+        self._routes = _routes(self.projections)
 
     async def append(
         self,
@@ -70,13 +74,32 @@ class EventWriter:
         *,
         expected_version: int,
     ) -> list[Recorded]:
-        """Append to a stream and project what was appended."""
+        """Append to a stream and project what was appended (into the rows ``buffered``
+        holds, when the caller is inside it on this connection)."""
         recorded = await self.store.append(
             conn, stream_id, envelopes, expected_version=expected_version
         )
+        buffer: RowBuffer | None = conn.info.get(_BUFFERED)
         for item in recorded:
-            await project(item, self.projections, conn)
+            if buffer is None:
+                await project(item, self.projections, conn)
+            elif routes := self._routes.get(item.envelope.type):
+                await _replay(item, routes, buffer, conn)
         return recorded
+
+    @asynccontextmanager
+    async def buffered(self, conn: AsyncConnection) -> AsyncIterator[None]:
+        """Inside this, what is appended on ``conn`` is projected into rows held in memory,
+        written out in bulk when it ends (on an error, not at all: the caller's transaction
+        is rolled back). For callers that read the projections' tables only through the
+        appends themselves, such as a consumer's batch of routing decisions: a direct
+        SELECT would not see the held rows."""
+        buffer = conn.info[_BUFFERED] = RowBuffer(conn, empty=False)
+        try:
+            yield
+            await buffer.flush()
+        finally:
+            del conn.info[_BUFFERED]
 
 
 async def project(

@@ -107,6 +107,10 @@ class RowBuffer:
     async def delete(self, table: Table, where: Where) -> None:
         """Remove every matching row."""
         held = self._held(table)
+        key = held.only_key(where)
+        if key is not None and not self._complete and key not in held.rows:
+            held.remove_unread(key)  # no need to read a row to delete it
+            return
         for key, _ in await self._matching(held, where):
             held.write(key, None)
 

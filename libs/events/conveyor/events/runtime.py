@@ -16,7 +16,7 @@ from conveyor.events import dead_letters
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
-from conveyor.events.consumer import BatchHandler, Consumer, Handler
+from conveyor.events.consumer import BatchHandler, BatchScope, Consumer, Handler
 from conveyor.events.leadership import Leadership
 from conveyor.events.metrics import Metrics
 from conveyor.events.outbox import OutboxRelay
@@ -34,13 +34,16 @@ class Subscription:
     """A consumer group over topics, with a handler per event type; ``handle_all``, if
     given, applies a batch of them at once instead (``handlers`` then only say which types
     the group takes); ``on_rollback`` is called when a batch's transaction is rolled back
-    (to forget in-memory state that folded what the transaction wrote)."""
+    (to forget in-memory state that folded what the transaction wrote); ``batch_scope`` is
+    entered around a batch's handlers in its transaction and left before the commit (the
+    router's lead group holds its projections' rows in memory there: ``EventWriter.buffered``)."""
 
     group: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
     on_rollback: Callable[[], None] = lambda: None
     handle_all: BatchHandler | None = None
+    batch_scope: BatchScope | None = None
 
 
 @dataclass
@@ -184,6 +187,7 @@ class Runtime:
             after_commit=self.committed,
             on_rollback=subscription.on_rollback,
             handle_all=subscription.handle_all,
+            batch_scope=subscription.batch_scope,
             metrics=self.metrics,
         )
         self.consumers.append(consumer)

@@ -103,6 +103,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             topics=[LEADS],
             handlers={LeadQualified.event_type: on_lead_qualified},
             on_rollback=cache.forget,
+            batch_scope=runtime.writer.buffered,  # route_lead reads the log, not the tables
         )
     )
     runtime.subscribe(
