@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.store import dialect_of
 
-DELETE_CHUNK = 1000
+KEYS_PER_STATEMENT = 1000
 
 
 async def insert_rows(
@@ -29,11 +29,21 @@ async def insert_rows(
 
 async def delete_keys(conn: AsyncConnection, table: Table, keys: Sequence[Hashable]) -> None:
     """Delete the rows with these primary keys (a value, or a tuple for a composite key)."""
+    for chunk in key_chunks(keys):
+        await conn.execute(delete(table).where(primary_key(table).in_(chunk)))
+
+
+def primary_key(table: Table) -> Any:
+    """The table's primary key as one SQL expression (a tuple for a composite key), for
+    ``.in_`` with key values as ``delete_keys`` takes them."""
     columns = list(table.primary_key.columns)
-    key = columns[0] if len(columns) == 1 else tuple_(*columns)
-    for start in range(0, len(keys), DELETE_CHUNK):
-        chunk = list(keys[start : start + DELETE_CHUNK])
-        await conn.execute(delete(table).where(key.in_(chunk)))
+    return columns[0] if len(columns) == 1 else tuple_(*columns)
+
+
+def key_chunks(keys: Sequence[Hashable]) -> Iterator[list[Hashable]]:
+    """The keys, at most ``KEYS_PER_STATEMENT`` per statement."""
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        yield list(keys[start : start + KEYS_PER_STATEMENT])
 
 
 async def _copy(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

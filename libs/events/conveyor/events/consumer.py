@@ -42,8 +42,10 @@ Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
 """Applies an event through the connection only: its transaction may be rolled back and the
 event applied again (a batch that failed is applied again one by one)."""
 BatchHandler = Callable[[Sequence[Envelope], AsyncConnection], Awaitable[None]]
-BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
 """Applies several events in order in one transaction, as many Handler calls would."""
+BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
+"""Entered around a batch's handlers in its transaction, left (without an error) before the
+commit."""
 
 
 class _Duplicate(Exception):

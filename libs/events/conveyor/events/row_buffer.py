@@ -16,15 +16,13 @@ from itertools import product
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.bulk import delete_keys, insert_rows
+from conveyor.events.bulk import delete_keys, insert_rows, key_chunks, primary_key
 from conveyor.events.held_rows import HeldRows, Row
 from conveyor.events.rows import ANY_OF, Where, matches, matching
 from conveyor.events.written_keys import WrittenKeys
-
-PRELOAD_CHUNK = 1000
 
 
 class DuplicateRow(ValueError):
@@ -59,12 +57,8 @@ class RowBuffer:
             for key in dict.fromkeys(held.key_of(where) for where in keys)
             if key not in held.rows and (not self._complete or held.may_hold(key))
         ]
-        columns = list(table.primary_key.columns)
-        key_column = columns[0] if len(columns) == 1 else tuple_(*columns)
-        for start in range(0, len(wanted), PRELOAD_CHUNK):
-            chunk = wanted[start : start + PRELOAD_CHUNK]
-            query = select(table).where(key_column.in_(chunk))
-            result = await self.conn.execute(query)
+        for chunk in key_chunks(wanted):
+            result = await self.conn.execute(select(table).where(primary_key(table).in_(chunk)))
             found = {held.key_of(row): row for row in map(dict, result.mappings())}
             for key in chunk:
                 held.load(key, found.get(key))
