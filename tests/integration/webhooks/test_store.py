@@ -67,6 +67,36 @@ async def test_each_endpoint_gets_its_oldest_message_first_and_enqueueing_is_ide
         assert await QUEUE.counts(conn) == {"pending": 3}
 
 
+async def test_a_run_is_an_endpoints_due_messages_in_order_up_to_the_length_asked(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        ana = [message(n, "ana") for n in (1, 3, 4, 6)]
+        await QUEUE.enqueue(conn, [*ana, message(2, "ben"), message(5, "cy")], 10.0)
+        await QUEUE.record(conn, "m2-0", attempts=1, due=20.0)  # ben's head waits a retry
+        await QUEUE.record(conn, "m4-0", due=12.0)  # ana's third is not due at 11
+        await QUEUE.record(conn, "m5-0", due=9.0)  # cy's has waited longest
+
+        def ids(runs: list[list[dict[str, Any]]]) -> list[list[str]]:
+            return [[m["message_id"] for m in run] for run in runs]
+
+        assert ids(await QUEUE.due_runs(conn, 11.0, 10, per_endpoint=5)) == [
+            ["m5-0"],
+            ["m1-0", "m3-0"],
+        ]
+        assert ids(await QUEUE.due_runs(conn, 13.0, 10, per_endpoint=3)) == [
+            ["m5-0"],
+            ["m1-0", "m3-0", "m4-0"],
+        ]
+        assert ids(await QUEUE.due_runs(conn, 13.0, 1, per_endpoint=3)) == [["m5-0"]]
+        await QUEUE.record(conn, "m1-0", status=DEAD)
+        assert ids(await QUEUE.due_runs(conn, 21.0, 10, per_endpoint=2)) == [
+            ["m5-0"],
+            ["m3-0", "m4-0"],
+            ["m2-0"],
+        ]
+
+
 async def test_a_rotated_secret_signs_beside_the_new_one_until_it_expires(
     engine: AsyncEngine,
 ) -> None:
@@ -81,3 +111,8 @@ async def test_a_rotated_secret_signs_beside_the_new_one_until_it_expires(
         after = (retire + timedelta(seconds=1)).timestamp()
         assert await SECRETS.in_force(conn, "ana", after) == ["whsec_new"]
         assert await SECRETS.in_force(conn, "ben", after) == []
+        await SECRETS.add(conn, "ben", "s3", "whsec_ben", now=later, retire_at=retire)
+        assert await SECRETS.in_force_of(conn, ["ana", "ben", "cy"], during) == {
+            "ana": ["whsec_new", "whsec_old"],
+            "ben": ["whsec_ben"],
+        }

@@ -110,27 +110,32 @@ class WebhookQueue:
         self, conn: AsyncConnection, now: float, limit: int
     ) -> list[dict[str, Any]]:
         """The first pending message of each endpoint, where it is due now."""
+        return [run[0] for run in await self.due_runs(conn, now, limit, per_endpoint=1)]
+
+    async def due_runs(
+        self, conn: AsyncConnection, now: float, limit: int, *, per_endpoint: int
+    ) -> list[list[dict[str, Any]]]:
+        """For up to ``limit`` endpoints whose first pending message is due now (the longest
+        due first), that message and up to ``per_endpoint - 1`` due ones after it, in order:
+        what may be sent one after another while each is delivered."""
         t = self.table
-        first = (
-            select(t.c.endpoint_id, func.min(t.c.position).label("position"))
-            .where(t.c.status == PENDING)
-            .group_by(t.c.endpoint_id)
-            .subquery()
-        )
+        order = (t.c.position, t.c.recipient)
+        rank = func.row_number().over(partition_by=t.c.endpoint_id, order_by=order)
+        ranked = select(t, rank.label("rank")).where(t.c.status == PENDING).subquery()
         query = (
-            select(t)
-            .join(
-                first,
-                and_(t.c.endpoint_id == first.c.endpoint_id, t.c.position == first.c.position),
-            )
-            .where(t.c.status == PENDING)
-            .order_by(t.c.position, t.c.recipient)
+            select(*(ranked.c[c.name] for c in t.c))
+            .where(ranked.c.rank <= per_endpoint)
+            .order_by(ranked.c.endpoint_id, ranked.c.rank)
         )
-        heads: dict[str, dict[str, Any]] = {}
+        runs: dict[str, list[dict[str, Any]]] = {}
+        held: set[str] = set()  # endpoints whose next message is not due yet
         for row in (await conn.execute(query)).mappings():
-            heads.setdefault(row["endpoint_id"], dict(row))
-        due = [h for h in heads.values() if h["due"] <= now]
-        return sorted(due, key=lambda h: (h["due"], h["position"]))[:limit]
+            endpoint = row["endpoint_id"]
+            if endpoint in held or row["due"] > now:
+                held.add(endpoint)
+            else:
+                runs.setdefault(endpoint, []).append(dict(row))
+        return sorted(runs.values(), key=lambda run: (run[0]["due"], run[0]["position"]))[:limit]
 
     async def next_due(self, conn: AsyncConnection) -> float | None:
         """When the earliest pending message is due (None: nothing pending)."""
@@ -213,18 +218,30 @@ class SecretStore:
 
     async def in_force(self, conn: AsyncConnection, endpoint_id: str, at: float) -> list[str]:
         """The endpoint's secrets that sign a message sent at ``at``, newest first."""
+        return (await self.in_force_of(conn, [endpoint_id], at)).get(endpoint_id, [])
+
+    async def in_force_of(
+        self, conn: AsyncConnection, endpoint_ids: Sequence[str], at: float
+    ) -> dict[str, list[str]]:
+        """Several endpoints' secrets in force at ``at``, newest first (one statement); an
+        endpoint without any is left out."""
+        t = self.table
         query = (
-            select(self.table.c.secret)
-            .where(self._in_force(endpoint_id, at))
-            .order_by(self.table.c.created_at.desc())
+            select(t.c.endpoint_id, t.c.secret)
+            .where(t.c.endpoint_id.in_(list(endpoint_ids)), self._unexpired(at))
+            .order_by(t.c.created_at.desc())
         )
-        return list((await conn.execute(query)).scalars())
+        found: dict[str, list[str]] = {}
+        for endpoint_id, secret in await conn.execute(query):
+            found.setdefault(endpoint_id, []).append(secret)
+        return found
 
     def _in_force(self, endpoint_id: str, at: float) -> ColumnElement[bool]:
+        return and_(self.table.c.endpoint_id == endpoint_id, self._unexpired(at))
+
+    def _unexpired(self, at: float) -> ColumnElement[bool]:
         t = self.table
-        return and_(
-            t.c.endpoint_id == endpoint_id, or_(t.c.expires_at.is_(None), t.c.expires_at > at)
-        )
+        return or_(t.c.expires_at.is_(None), t.c.expires_at > at)
 
 
 def _row(message: Message, now: float) -> dict[str, Any]:

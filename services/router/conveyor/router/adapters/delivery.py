@@ -20,11 +20,12 @@ from conveyor.events import tracing
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import load_position, save_position
 from conveyor.events.waker import Waker
-from conveyor.router.adapters.delivery_outcomes import DeliveryOutcomes
+from conveyor.router.adapters.delivery_outcomes import DeliveryOutcomes, Tried
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.tables import secret_store
 from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
+from conveyor.router.domain.reps import Rep
 from conveyor.router.service_layer.handshake import move_on
 from conveyor.router.service_layer.messages import messages_for
 from conveyor.router.service_layer.ports import AccountMatching
@@ -51,13 +52,14 @@ class WebhookDelivery:
         schedule: Sequence[timedelta] = RETRY_SCHEDULE,
         unhealthy_after: int = 3,
         concurrency: int = 16,
+        run_length: int = 25,
         name: str = "router.delivery",
     ) -> None:
         self.runtime, self.sender, self.unit_of_work = runtime, sender, unit_of_work
         self.cache = cache
         self.clock, self.base_url, self.matching = clock, base_url, matching
         self.schedule, self.unhealthy_after = tuple(schedule), unhealthy_after
-        self.concurrency, self.name = concurrency, name
+        self.concurrency, self.run_length, self.name = concurrency, run_length, name
         self.waker = Waker()
         self._metrics(runtime)
         self.outcomes = DeliveryOutcomes(
@@ -83,7 +85,8 @@ class WebhookDelivery:
         """Queue and send until stop is set; sleep until the next message is due."""
         while not stop.is_set():
             try:
-                if await self.queue_once() or await self.send_once():
+                queued = await self.queue_once()
+                if await self.send_once() or queued:
                     continue
                 wait = await self._until_next_due()
             except Exception:
@@ -110,11 +113,40 @@ class WebhookDelivery:
         return len(batch)
 
     async def send_once(self) -> int:
-        """Send every rep's first message that is due; return how many were sent."""
+        """Send each rep's due messages, up to ``run_length`` one after another while each
+        is delivered, the reps' runs side by side; record what came of them in one
+        transaction; return how many were sent."""
+        now = self.clock().timestamp()
         async with self.runtime.engine.connect() as conn:
-            heads = await queue.due_heads(conn, self.clock().timestamp(), self.concurrency)
-        await asyncio.gather(*(self._send(head) for head in heads))
-        return len(heads)
+            runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
+            if not runs:
+                return 0
+            reps = (await self.cache.refreshed(conn)).reps
+            ids = [run[0]["endpoint_id"] for run in runs]
+            secrets = await secret_store.in_force_of(conn, ids, now)
+        tried = await asyncio.gather(
+            *(
+                self._send_run(run, reps.get(rep_id), secrets.get(rep_id, []))
+                for run, rep_id in zip(runs, ids, strict=True)
+            )
+        )
+        done = [item for run in tried for item in run]
+        for rep_id in await self.outcomes.record_all(done, self.clock()):
+            await self._move_offers(rep_id)
+        return len(done)
+
+    async def _send_run(
+        self, run: list[dict[str, Any]], rep: Rep | None, secrets: list[str]
+    ) -> list[Tried]:
+        """Send a rep's messages in order until one is not delivered (a disabled or gone
+        endpoint's are all dead-lettered unsent)."""
+        tried: list[Tried] = []
+        for head in run:
+            tried.append(await self._send(head, rep, secrets))
+            attempt = tried[-1].attempt
+            if attempt is not None and attempt.outcome != "delivered":
+                break
+        return tried
 
     async def _until_next_due(self) -> float:
         async with self.runtime.engine.connect() as conn:
@@ -123,15 +155,9 @@ class WebhookDelivery:
             return 5.0
         return min(max(due - self.clock().timestamp(), 0.05), 5.0)
 
-    async def _send(self, head: dict[str, Any]) -> None:
-        async with self.runtime.engine.connect() as conn:
-            rep = (await self.cache.refreshed(conn)).reps.get(head["endpoint_id"])
-            secrets = await secret_store.in_force(
-                conn, head["endpoint_id"], self.clock().timestamp()
-            )
+    async def _send(self, head: dict[str, Any], rep: Rep | None, secrets: list[str]) -> Tried:
         if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
-            await self.outcomes.dead(head, "the rep's endpoint is disabled or gone", self.clock())
-            return
+            return Tried(head, None, None)
         trace = head["correlation_id"], head["message_id"]
         with tracing.span(
             "deliver lead to rep app",
@@ -148,8 +174,7 @@ class WebhookDelivery:
                 timestamp=int(self.clock().timestamp()),
             )
         self.latency.labels(attempt.outcome).observe(attempt.duration)
-        if await self.outcomes.record(head, rep, attempt, self.clock()):
-            await self._move_offers(rep.rep_id)
+        return Tried(head, rep, attempt)
 
     async def _move_offers(self, rep_id: str) -> None:
         """The rep's leads not yet accepted go to the next eligible rep, one per commit."""

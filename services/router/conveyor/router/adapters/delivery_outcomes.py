@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,16 @@ from conveyor.webhooks.sender import Attempt
 from conveyor.webhooks.store import DEAD, DELIVERED
 
 
+@dataclass(frozen=True)
+class Tried:
+    """A queued message and what came of it: the attempt, or none when its rep's endpoint
+    is disabled or gone (``rep`` None) and it is dead-lettered unsent."""
+
+    head: dict[str, Any]
+    rep: Rep | None
+    attempt: Attempt | None
+
+
 class DeliveryOutcomes:
     """Records attempts; says when a rep's offers must move on (endpoint not healthy)."""
 
@@ -42,26 +53,38 @@ class DeliveryOutcomes:
         self.schedule, self.unhealthy_after = tuple(schedule), unhealthy_after
         self.dead_letters = dead_letters
 
-    async def record(self, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime) -> bool:
-        """Store the attempt and its events; True when the rep's offers must move on."""
+    async def record_all(self, tried: Sequence[Tried], now: datetime) -> list[str]:
+        """Store a round's attempts and their events in one transaction, in order (a rep's
+        status as each attempt leaves it); return the reps whose offers must move on."""
+        moving: list[str] = []
+        reps: dict[str, Rep] = {}
         async with self.unit_of_work() as uow:
-            if attempt.outcome == "delivered":
-                await self._delivered(uow, head, rep, attempt, now)
-                return False
-            error = f"{attempt.outcome}: {attempt.error}"
-            if attempt.outcome == "gone":
-                await self._disable(uow, rep, head, error, now)
-                return True
-            return await self._failed(uow, head, rep, attempt, error, now)
+            for item in tried:
+                rep_id = item.head["endpoint_id"]
+                rep = reps.get(rep_id, item.rep)
+                if rep is None or item.attempt is None:
+                    error = "the rep's endpoint is disabled or gone"
+                    await self._dead_letter(uow, item.head, item.head["attempts"], error, now)
+                    continue
+                move_on, reps[rep_id] = await self._record(uow, item.head, rep, item.attempt, now)
+                if move_on:
+                    moving.append(rep_id)
+        return moving
 
-    async def dead(self, head: dict[str, Any], error: str, now: datetime) -> None:
-        """Dead-letter a message without an attempt (its endpoint is disabled or gone)."""
-        async with self.unit_of_work() as uow:
-            await self._dead_letter(uow, head, head["attempts"], error, now)
+    async def _record(
+        self, uow: SqlUnitOfWork, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
+    ) -> tuple[bool, Rep]:
+        """Store one attempt; whether the rep's offers must move on, and the rep after it."""
+        if attempt.outcome == "delivered":
+            return False, await self._delivered(uow, head, rep, attempt, now)
+        error = f"{attempt.outcome}: {attempt.error}"
+        if attempt.outcome == "gone":
+            return True, await self._disable(uow, rep, head, error, now)
+        return await self._failed(uow, head, rep, attempt, error, now)
 
     async def _delivered(
         self, uow: SqlUnitOfWork, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
-    ) -> None:
+    ) -> Rep:
         number = head["attempts"] + 1
         await queue.record(
             uow.conn,
@@ -80,7 +103,8 @@ class DeliveryOutcomes:
         )
         await self._append(uow, head["subject_id"], event, now)
         if rep.webhook_status == "unhealthy":
-            await self._endpoint(uow, rep, "healthy", "a delivery succeeded", now)
+            return await self._endpoint(uow, rep, "healthy", "a delivery succeeded", now)
+        return rep
 
     async def _failed(
         self,
@@ -90,7 +114,7 @@ class DeliveryOutcomes:
         attempt: Attempt,
         error: str,
         now: datetime,
-    ) -> bool:
+    ) -> tuple[bool, Rep]:
         number = head["attempts"] + 1
         retry_at = next_attempt_at(number, now, schedule=self.schedule)
         failed = WebhookDeliveryFailed(
@@ -114,18 +138,19 @@ class DeliveryOutcomes:
                 last_status=attempt.status_code,
             )
         if number < self.unhealthy_after or rep.webhook_status != "healthy":
-            return False
-        await self._endpoint(uow, rep, "unhealthy", f"{number} failed attempts: {error}", now)
-        return True
+            return False, rep
+        reason = f"{number} failed attempts: {error}"
+        return True, await self._endpoint(uow, rep, "unhealthy", reason, now)
 
     async def _disable(
         self, uow: SqlUnitOfWork, rep: Rep, head: dict[str, Any], error: str, now: datetime
-    ) -> None:
+    ) -> Rep:
         """410 Gone: the endpoint is disabled and its queue dead-lettered."""
-        await self._endpoint(uow, rep, "disabled", error, now)
+        disabled = await self._endpoint(uow, rep, "disabled", error, now)
         for pending in await queue.pending_of(uow.conn, rep.rep_id):
             tries = pending["attempts"] + (pending["message_id"] == head["message_id"])
             await self._dead_letter(uow, pending, tries, error, now)
+        return disabled
 
     async def _dead_letter(
         self, uow: SqlUnitOfWork, head: dict[str, Any], attempts: int, error: str, now: datetime
@@ -139,11 +164,13 @@ class DeliveryOutcomes:
 
     async def _endpoint(
         self, uow: SqlUnitOfWork, rep: Rep, status: EndpointStatus, reason: str, now: datetime
-    ) -> None:
+    ) -> Rep:
+        """Record the endpoint's new status; the rep as it leaves it."""
         event = RepWebhookStatusChanged(
             rep_id=rep.rep_id, status=status, reason=reason, url=rep.webhook_url or ""
         )
         await self._append(uow, rep.rep_id, event, now)
+        return replace(rep, webhook_status=status)
 
     async def _append(
         self, uow: SqlUnitOfWork, stream_id: str, event: Event, now: datetime
