@@ -6,7 +6,8 @@ key it never wrote is absent without asking the database. Over tables that have 
 (``empty=False``), a row is read (one SELECT) the first time it is needed. It holds at most about
 ``max_rows`` rows; past that (``spill``) it writes them out in the caller's transaction
 and forgets them, remembering the keys it wrote in a fixed-size filter (``WrittenKeys``),
-and reads a row back (one SELECT) when it is needed again. A caller that knows which rows
+and reads a row back (one SELECT) when it is needed again (not to insert one: a duplicate key
+fails the write-out). A caller that knows which rows
 it will touch reads them all at once first (``preload``: one SELECT per thousand keys)."""
 
 from __future__ import annotations
@@ -64,10 +65,15 @@ class RowBuffer:
                 held.load(key, found.get(key))
 
     async def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        """Add a row, with its table's defaults for the columns left out."""
+        """Add a row, with its table's defaults for the columns left out. Over tables with
+        rows, a key the buffer does not hold is not read: if a row has it, the write-out's
+        INSERT fails (as ``SqlRows.insert`` would at once)."""
         held = self._held(table)
         full = held.complete(row)
         key = held.key_of(full)
+        if not self._complete and key not in held.rows:
+            held.write(key, full)
+            return
         if await self._row(held, key) is not None:
             raise DuplicateRow(f"{table.name}: a row with key {key!r} exists")
         held.write(key, full)
