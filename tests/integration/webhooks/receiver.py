@@ -29,19 +29,23 @@ class Receiver:
 
     respond: Respond
     port: int = 0
+    connections: int = 0
     received: list[Received] = field(default_factory=list)
     server_names: list[str | None] = field(default_factory=list)
     _tasks: set[asyncio.Task[object]] = field(default_factory=set)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Read one request, record it and answer it as the test chose."""
+        """Read requests until the client closes the connection, record each and answer it
+        as the test chose."""
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self.connections += 1
         try:
-            request = await _read_request(reader)
-            self.received.append(request)
-            await self.respond(request, writer)
+            while True:
+                request = await _read_request(reader)
+                self.received.append(request)
+                await self.respond(request, writer)
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass  # the client went away or failed the handshake; the test looks at its side
         except asyncio.CancelledError:
@@ -76,9 +80,17 @@ async def receiving(
         await server.wait_closed()
 
 
-def reply(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Respond:
-    """Answer every request with this status, body and headers."""
-    head = {"content-length": str(len(body)), "connection": "close"} | (headers or {})
+def reply(
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    keep_alive: bool = False,
+) -> Respond:
+    """Answer every request with this status, body and headers (and close the connection
+    unless asked to keep it open)."""
+    closing = {} if keep_alive else {"connection": "close"}
+    head = {"content-length": str(len(body))} | closing | (headers or {})
 
     async def respond(_request: Received, writer: asyncio.StreamWriter) -> None:
         writer.write(_head(status, head) + body)

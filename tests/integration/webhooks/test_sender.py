@@ -71,6 +71,40 @@ async def test_each_attempt_of_a_message_carries_the_same_webhook_id(
     signing.verify([secret], second.headers, second.body, now=1_800_000_005)
 
 
+async def test_a_session_sends_one_after_another_over_one_kept_alive_connection(
+    sender: WebhookSender,
+) -> None:
+    secret = signing.generate_secret()
+    async with receiving(reply(200, keep_alive=True)) as receiver:
+        url = f"http://127.0.0.1:{receiver.port}/"
+        async with sender.session(url) as session:
+            attempts = [
+                await session.send(msg_id=f"msg_{n}", body=BODY, secrets=[secret]) for n in range(3)
+            ]
+        assert [a.outcome for a in attempts] == ["delivered"] * 3
+        assert [r.headers["webhook-id"] for r in receiver.received] == ["msg_0", "msg_1", "msg_2"]
+        assert receiver.connections == 1
+    async with receiving(reply(200)) as closing:  # a receiver closing after each answer
+        url = f"http://127.0.0.1:{closing.port}/"
+        async with sender.session(url) as session:
+            for n in range(2):
+                assert (
+                    await session.send(msg_id=f"m{n}", body=BODY, secrets=[secret])
+                ).outcome == "delivered"
+        assert closing.connections == 2
+
+
+async def test_a_session_to_a_host_that_does_not_resolve_retries_each_message(
+    sender: WebhookSender,
+) -> None:
+    async with sender.session("http://no-such-host.invalid/hook") as session:
+        for n in range(2):
+            attempt = await session.send(
+                msg_id=f"m{n}", body=BODY, secrets=[signing.generate_secret()]
+            )
+            assert attempt.outcome == "retry" and attempt.status_code is None
+
+
 @pytest.mark.parametrize(
     ("status", "outcome"),
     [

@@ -1,4 +1,5 @@
-"""One delivery attempt of a signed webhook to a checked, pinned endpoint.
+"""Delivery attempts of signed webhooks to a checked, pinned endpoint: one at a time, or
+several one after another over a kept-alive connection (``WebhookSender.session``).
 
 The sender checks the URL, resolves its host and checks every address (DNS may have changed
 since the endpoint was registered), then connects to those addresses only. Redirects are never
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,8 +58,8 @@ class WebhookSender:
         verify: ssl.SSLContext | bool = True,
         user_agent: str = "Conveyor-Webhooks/1",
     ) -> None:
-        self._policy, self._timeout, self._cap = policy, timeout, max_response_bytes
-        self._ssl = (
+        self.policy, self.timeout, self.max_response_bytes = policy, timeout, max_response_bytes
+        self.ssl_context = (
             verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify)
         )
         self._user_agent = user_agent
@@ -73,55 +75,109 @@ class WebhookSender:
         timestamp: int | None = None,
     ) -> Attempt:
         """POST one signed message to url and say how it went (ValueError only for bad secrets)."""
+        async with self.session(url) as session:
+            return await session.send(
+                msg_id=msg_id,
+                body=body,
+                secrets=secrets,
+                extra_headers=extra_headers,
+                timestamp=timestamp,
+            )
+
+    @asynccontextmanager
+    async def session(self, url: str) -> AsyncIterator[Session]:
+        """Messages to one URL, one after another over a connection kept open between them
+        (the host resolved and checked once, when the first is sent)."""
+        session = Session(self, url)
+        try:
+            yield session
+        finally:
+            await session.aclose()
+
+    async def aclose(self) -> None:
+        """Release the sender; no connection outlives a session, so there is nothing to close."""
+
+    def headers(
+        self,
+        msg_id: str,
+        body: bytes,
+        secrets: Sequence[str],
+        extra_headers: Mapping[str, str] | None,
+        timestamp: int | None,
+    ) -> dict[str, str]:
+        """A message's headers: the caller's extra ones, the signature and the sender's own."""
         stamp = int(time.time()) if timestamp is None else timestamp
-        headers = _extra(extra_headers or {})
-        headers |= self._own_headers(signing.headers(secrets, msg_id, stamp, body))
+        signed = signing.headers(secrets, msg_id, stamp, body)
+        own = {"content-type": "application/json", "user-agent": self._user_agent}
+        return _extra(extra_headers or {}) | signed | own
+
+
+class Session:
+    """Sends to one URL over one kept-alive connection; each send is one attempt, bounded by
+    the sender's timeout (the first one's includes resolving and checking the host)."""
+
+    def __init__(self, sender: WebhookSender, url: str) -> None:
+        self._sender, self._url = sender, url
+        self._target: Target | None = None
+        self._pool: httpcore.AsyncConnectionPool | None = None
+
+    async def send(
+        self,
+        *,
+        msg_id: str,
+        body: bytes,
+        secrets: Sequence[str],
+        extra_headers: Mapping[str, str] | None = None,
+        timestamp: int | None = None,
+    ) -> Attempt:
+        """POST one signed message and say how it went (ValueError only for bad secrets)."""
+        headers = self._sender.headers(msg_id, body, secrets, extra_headers, timestamp)
         started = time.monotonic()
-        outcome, status, error = await self._attempt(url, headers, body)
+        outcome, status, error = await self._attempt(headers, body)
         return Attempt(outcome, status, error, time.monotonic() - started)
 
     async def aclose(self) -> None:
-        """Release the sender; no connection outlives a send, so there is nothing to close."""
-
-    def _own_headers(self, signed: dict[str, str]) -> dict[str, str]:
-        return signed | {"content-type": "application/json", "user-agent": self._user_agent}
+        """Close the connection, if one was opened."""
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def _attempt(
-        self, url: str, headers: dict[str, str], body: bytes
+        self, headers: dict[str, str], body: bytes
     ) -> tuple[Outcome, int | None, str]:
+        timeout = self._sender.timeout
         try:
-            async with asyncio.timeout(self._timeout):
-                target = parse_target(url, self._policy)
-                addresses = await resolve(target.host, target.port, self._policy)
-                status = await self._post(target, addresses, headers, body)
+            async with asyncio.timeout(timeout):
+                status = await self._post(headers, body)
         except UnresolvableHost as error:
             return "retry", None, error.reason
         except UnsafeEndpoint as error:
             return "refused", None, error.reason
         except (TimeoutError, httpcore.TimeoutException):
-            return "retry", None, f"timed out after {self._timeout:g} s"
+            return "retry", None, f"timed out after {timeout:g} s"
         except _NETWORK_ERRORS as error:
             return "retry", None, f"{type(error).__name__}: {error}"
         return _outcome(status), status, _status_error(status)
 
-    async def _post(
-        self, target: Target, addresses: list[str], headers: dict[str, str], body: bytes
-    ) -> int:
-        backend = PinnedBackend(host=target.host, port=target.port, addresses=addresses)
-        limits = {phase: self._timeout for phase in ("connect", "read", "write", "pool")}
-        async with (
-            httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl, max_connections=1, network_backend=backend
-            ) as pool,
-            pool.stream(
-                "POST",
-                target.url,
-                headers=list(headers.items()),
-                content=body,
-                extensions={"timeout": limits},
-            ) as response,
-        ):
-            await _read_capped(response, self._cap)
+    async def _post(self, headers: dict[str, str], body: bytes) -> int:
+        if self._pool is None or self._target is None:
+            target = parse_target(self._url, self._sender.policy)
+            addresses = await resolve(target.host, target.port, self._sender.policy)
+            backend = PinnedBackend(host=target.host, port=target.port, addresses=addresses)
+            self._target, self._pool = (
+                target,
+                httpcore.AsyncConnectionPool(
+                    ssl_context=self._sender.ssl_context, max_connections=1, network_backend=backend
+                ),
+            )
+        limits = {phase: self._sender.timeout for phase in ("connect", "read", "write", "pool")}
+        async with self._pool.stream(
+            "POST",
+            self._target.url,
+            headers=list(headers.items()),
+            content=body,
+            extensions={"timeout": limits},
+        ) as response:
+            await _read_capped(response, self._sender.max_response_bytes)
             return response.status
 
 

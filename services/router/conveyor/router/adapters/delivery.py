@@ -30,7 +30,7 @@ from conveyor.router.service_layer.handshake import move_on
 from conveyor.router.service_layer.messages import messages_for
 from conveyor.router.service_layer.ports import AccountMatching
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
-from conveyor.webhooks.sender import WebhookSender
+from conveyor.webhooks.sender import Attempt, Session, WebhookSender
 
 log = logging.getLogger(__name__)
 UNHEALTHY_PREFIX = "webhook endpoint"
@@ -138,14 +138,17 @@ class WebhookDelivery:
     async def _send_run(
         self, run: list[dict[str, Any]], rep: Rep | None, secrets: list[str]
     ) -> list[Tried]:
-        """Send a rep's messages in order until one is not delivered (a disabled or gone
-        endpoint's are all dead-lettered unsent)."""
+        """Send a rep's messages in order over one connection until one is not delivered
+        (a disabled or gone endpoint's are all dead-lettered unsent)."""
+        if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
+            return [Tried(head, None, None) for head in run]
         tried: list[Tried] = []
-        for head in run:
-            tried.append(await self._send(head, rep, secrets))
-            attempt = tried[-1].attempt
-            if attempt is not None and attempt.outcome != "delivered":
-                break
+        async with self.sender.session(rep.webhook_url) as session:
+            for head in run:
+                attempt = await self._send(session, head, secrets)
+                tried.append(Tried(head, rep, attempt))
+                if attempt.outcome != "delivered":
+                    break
         return tried
 
     async def _until_next_due(self) -> float:
@@ -155,9 +158,7 @@ class WebhookDelivery:
             return 5.0
         return min(max(due - self.clock().timestamp(), 0.05), 5.0)
 
-    async def _send(self, head: dict[str, Any], rep: Rep | None, secrets: list[str]) -> Tried:
-        if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
-            return Tried(head, None, None)
+    async def _send(self, session: Session, head: dict[str, Any], secrets: list[str]) -> Attempt:
         trace = head["correlation_id"], head["message_id"]
         with tracing.span(
             "deliver lead to rep app",
@@ -165,8 +166,7 @@ class WebhookDelivery:
             parent_event_id=trace[1],
             kind=SpanKind.CLIENT,
         ):
-            attempt = await self.sender.send(
-                rep.webhook_url,
+            attempt = await session.send(
                 msg_id=head["message_id"],
                 body=head["body"].encode(),
                 secrets=secrets,
@@ -174,7 +174,7 @@ class WebhookDelivery:
                 timestamp=int(self.clock().timestamp()),
             )
         self.latency.labels(attempt.outcome).observe(attempt.duration)
-        return Tried(head, rep, attempt)
+        return attempt
 
     async def _move_offers(self, rep_id: str) -> None:
         """The rep's leads not yet accepted go to the next eligible rep, one per commit."""
