@@ -43,7 +43,7 @@ Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
 event applied again (a batch that failed is applied again one by one)."""
 BatchHandler = Callable[[Sequence[Envelope], AsyncConnection], Awaitable[None]]
 """Applies several events in order in one transaction, as many Handler calls would."""
-BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
+BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[object]]
 """Entered around a batch's handlers in its transaction, left (without an error) before the
 commit."""
 
@@ -185,7 +185,7 @@ class Consumer:
         self.after_commit()
         return True
 
-    def _scope(self, conn: AsyncConnection) -> AbstractAsyncContextManager[None]:
+    def _scope(self, conn: AsyncConnection) -> AbstractAsyncContextManager[object]:
         """What a batch's handlers run inside, in its transaction (left before the commit)."""
         return nullcontext() if self.batch_scope is None else self.batch_scope(conn)
 

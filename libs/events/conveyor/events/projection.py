@@ -88,15 +88,16 @@ class EventWriter:
         return recorded
 
     @asynccontextmanager
-    async def buffered(self, conn: AsyncConnection) -> AsyncIterator[None]:
-        """Inside this, what is appended on ``conn`` is projected into rows held in memory,
-        written out in bulk when it ends (on an error, not at all: the caller's transaction
-        is rolled back). For callers that read the projections' tables only through the
-        appends themselves, such as a consumer's batch of routing decisions: a direct
-        SELECT would not see the held rows."""
+    async def buffered(self, conn: AsyncConnection) -> AsyncIterator[RowBuffer]:
+        """Inside this, what is appended on ``conn`` is projected into rows held in memory
+        (the buffer given, where a caller that knows which rows its appends touch can
+        preload them), written out in bulk when it ends (on an error, not at all: the
+        caller's transaction is rolled back). For callers that read the projections' tables
+        only through the appends themselves, such as a consumer's batch of routing decisions:
+        a direct SELECT would not see the held rows."""
         buffer = conn.info[_BUFFERED] = RowBuffer(conn, empty=False)
         try:
-            yield
+            yield buffer
             await buffer.flush()
         finally:
             del conn.info[_BUFFERED]

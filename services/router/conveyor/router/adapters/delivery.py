@@ -63,7 +63,7 @@ class WebhookDelivery:
         self.waker = Waker()
         self._metrics(runtime)
         self.outcomes = DeliveryOutcomes(
-            unit_of_work, runtime.source, self.schedule, unhealthy_after, self.dead
+            unit_of_work, runtime.writer, runtime.source, self.schedule, unhealthy_after, self.dead
         )
 
     def _metrics(self, runtime: Runtime) -> None:

@@ -19,7 +19,9 @@ from conveyor.events.catalogue.delivery import (
     WebhookDeadLettered,
 )
 from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFailed
+from conveyor.events.projection import EventWriter
 from conveyor.events.store import ANY_VERSION
+from conveyor.router.adapters.tables import assignments
 from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.domain.reps import Rep
@@ -44,12 +46,13 @@ class DeliveryOutcomes:
     def __init__(
         self,
         unit_of_work: Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]],
+        writer: EventWriter,
         source: str,
         schedule: Sequence[timedelta],
         unhealthy_after: int,
         dead_letters: Counter,
     ) -> None:
-        self.unit_of_work, self.source = unit_of_work, source
+        self.unit_of_work, self.writer, self.source = unit_of_work, writer, source
         self.schedule, self.unhealthy_after = tuple(schedule), unhealthy_after
         self.dead_letters = dead_letters
 
@@ -58,7 +61,11 @@ class DeliveryOutcomes:
         status as each attempt leaves it); return the reps whose offers must move on."""
         moving: list[str] = []
         reps: dict[str, Rep] = {}
-        async with self.unit_of_work() as uow:
+        async with self.unit_of_work() as uow, self.writer.buffered(uow.conn) as rows:
+            # the events set their assignments' delivery state: read those rows together
+            await rows.preload(
+                assignments, ({"assignment_id": t.head["reference_id"]} for t in tried)
+            )
             for item in tried:
                 rep_id = item.head["endpoint_id"]
                 rep = reps.get(rep_id, item.rep)
