@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpcore
 import httpx
@@ -31,6 +31,7 @@ from conveyor.webhooks.safety import (
     resolve,
 )
 
+T = TypeVar("T")
 Outcome = Literal["delivered", "retry", "gone", "refused"]
 _NETWORK_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError)
 _FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
@@ -179,6 +180,21 @@ class Session:
         ) as response:
             await _read_capped(response, self._sender.max_response_bytes)
             return response.status
+
+
+async def until_undelivered(
+    run: Sequence[T], send: Callable[[T], Awaitable[Attempt]]
+) -> list[tuple[T, Attempt]]:
+    """Send a run of one endpoint's messages one after another, in order, stopping after
+    the first that is not delivered (the rest wait for it: an endpoint's messages never
+    overtake each other)."""
+    sent: list[tuple[T, Attempt]] = []
+    for message in run:
+        attempt = await send(message)
+        sent.append((message, attempt))
+        if attempt.outcome != "delivered":
+            break
+    return sent
 
 
 async def _read_capped(response: httpcore.Response, cap: int) -> None:

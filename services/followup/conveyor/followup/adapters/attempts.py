@@ -27,10 +27,14 @@ from conveyor.webhooks.schedule import next_attempt_at
 from conveyor.webhooks.sender import Attempt
 from conveyor.webhooks.store import DEAD, DELIVERED
 
+Tried = tuple[dict[str, Any], str, Attempt | None]
+"""A queued message, the URL it went to and the attempt (None: not sent, its farmer's
+endpoint is disabled, gone or unsigned, so it is dead-lettered)."""
+
 
 @dataclass
 class Attempts:
-    """Records attempts in one transaction each, then wakes the relay (events stamped by
+    """Records a round's attempts in one transaction, then wakes the relay (events stamped by
     the service's clock, retries timed by the wall clock)."""
 
     runtime: Runtime
@@ -39,21 +43,19 @@ class Attempts:
     schedule: Sequence[timedelta]
     dead_letters: Counter
 
-    async def record(self, head: dict[str, Any], url: str, attempt: Attempt) -> None:
-        """Store the attempt's result and its events."""
+    async def record_all(self, tried: Sequence[Tried]) -> None:
+        """Store a round's attempts and their events in one transaction, in order."""
         async with self.runtime.engine.begin() as conn:
-            if attempt.outcome == "delivered":
-                await self._delivered(conn, head, url, attempt)
-            elif attempt.outcome == "gone":
-                await self._disable(conn, head, url, attempt)
-            else:
-                await self._failed(conn, head, url, attempt)
-        self.runtime.committed()
-
-    async def dead(self, head: dict[str, Any], error: str) -> None:
-        """Dead-letter a message that cannot be sent at all."""
-        async with self.runtime.engine.begin() as conn:
-            await self._dead_letter(conn, head, head["attempts"], error)
+            for head, url, attempt in tried:
+                if attempt is None:
+                    error = "the farmer's endpoint is disabled, gone or unsigned"
+                    await self._dead_letter(conn, head, head["attempts"], error)
+                elif attempt.outcome == "delivered":
+                    await self._delivered(conn, head, url, attempt)
+                elif attempt.outcome == "gone":
+                    await self._disable(conn, head, url, attempt)
+                else:
+                    await self._failed(conn, head, url, attempt)
         self.runtime.committed()
 
     async def _delivered(

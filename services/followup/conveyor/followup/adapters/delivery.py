@@ -1,7 +1,8 @@
 """Delivery of tasks to farmers' apps: a follower of followup's log queues a webhook message
 for each event a farmer's app must hear of (in the same transaction as its log position),
-and a sender sends each farmer's messages in order, signed (Standard Webhooks), retried on
-a schedule, then dead-lettered; 410 Gone disables the endpoint."""
+and a sender sends each farmer's messages in order (a run of them over one connection),
+signed (Standard Webhooks), retried on a schedule, then dead-lettered; 410 Gone disables the
+endpoint. What a pass sent is recorded in one transaction."""
 
 from __future__ import annotations
 
@@ -18,15 +19,15 @@ from conveyor.events import tracing
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import load_position, save_position
 from conveyor.events.waker import Waker
-from conveyor.followup.adapters.attempts import Attempts
+from conveyor.followup.adapters.attempts import Attempts, Tried
 from conveyor.followup.adapters.clocks import SystemClock
-from conveyor.followup.adapters.endpoints import endpoints, task_briefs
+from conveyor.followup.adapters.endpoints import Endpoint, endpoints, task_briefs
 from conveyor.followup.adapters.tables import secret_store
 from conveyor.followup.adapters.tables import webhook_queue as queue
 from conveyor.followup.service_layer.messages import messages_for, task_of
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
-from conveyor.webhooks.sender import WebhookSender
+from conveyor.webhooks.sender import Attempt, Session, WebhookSender, until_undelivered
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,13 @@ class TaskDelivery:
         base_url: str,
         schedule: Sequence[timedelta] = RETRY_SCHEDULE,
         concurrency: int = 16,
+        run_length: int = 25,
         name: str = "followup.delivery",
         wall: Clock | None = None,
     ) -> None:
         self.runtime, self.sender, self.base_url = runtime, sender, base_url
         self.wall = wall or SystemClock()
-        self.concurrency, self.name = concurrency, name
+        self.concurrency, self.run_length, self.name = concurrency, run_length, name
         self.waker = Waker()
         self.latency = Histogram(
             "conveyor_followup_webhook_seconds",
@@ -74,7 +76,8 @@ class TaskDelivery:
         """Queue and send until stop is set; sleep until the next message is due."""
         while not stop.is_set():
             try:
-                if await self.queue_once() or await self.send_once():
+                queued = await self.queue_once()
+                if await self.send_once() or queued:
                     continue
                 wait = await self._until_next_due()
             except Exception:
@@ -103,11 +106,35 @@ class TaskDelivery:
         return len(batch)
 
     async def send_once(self) -> int:
-        """Send every farmer's first message that is due; return how many were sent."""
+        """Send each farmer's due messages, up to ``run_length`` one after another over one
+        connection while each is delivered, the farmers' runs side by side; record what came
+        of them in one transaction; return how many were sent."""
+        now = self.wall.now().timestamp()
         async with self.runtime.engine.connect() as conn:
-            heads = await queue.due_heads(conn, self.wall.now().timestamp(), self.concurrency)
-        await asyncio.gather(*(self._send(head) for head in heads))
-        return len(heads)
+            runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
+            if not runs:
+                return 0
+            known = await endpoints(conn)
+            ids = [run[0]["endpoint_id"] for run in runs]
+            secrets = await secret_store.in_force_of(conn, ids, now)
+        tried = await asyncio.gather(
+            *(
+                self._send_run(run, known.get(farmer_id), secrets.get(farmer_id, []))
+                for run, farmer_id in zip(runs, ids, strict=True)
+            )
+        )
+        done = [item for run in tried for item in run]
+        await self.attempts.record_all(done)
+        return len(done)
+
+    async def _send_run(
+        self, run: list[dict[str, Any]], endpoint: Endpoint | None, secrets: list[str]
+    ) -> list[Tried]:
+        if endpoint is None or not endpoint.enabled or not secrets:
+            return [(head, "", None) for head in run]
+        async with self.sender.session(endpoint.url) as session:
+            sent = await until_undelivered(run, lambda head: self._send(session, head, secrets))
+        return [(head, endpoint.url, attempt) for head, attempt in sent]
 
     async def _until_next_due(self) -> float:
         async with self.runtime.engine.connect() as conn:
@@ -116,14 +143,7 @@ class TaskDelivery:
             return 5.0
         return min(max(due - self.wall.now().timestamp(), 0.05), 5.0)
 
-    async def _send(self, head: dict[str, Any]) -> None:
-        now = self.wall.now()
-        async with self.runtime.engine.connect() as conn:
-            endpoint = (await endpoints(conn)).get(head["endpoint_id"])
-            secrets = await secret_store.in_force(conn, head["endpoint_id"], now.timestamp())
-        if endpoint is None or not endpoint.enabled or not secrets:
-            await self.attempts.dead(head, "the farmer's endpoint is disabled, gone or unsigned")
-            return
+    async def _send(self, session: Session, head: dict[str, Any], secrets: list[str]) -> Attempt:
         trace = head["correlation_id"], head["message_id"]
         with tracing.span(
             "deliver task to farmer app",
@@ -131,12 +151,11 @@ class TaskDelivery:
             parent_event_id=trace[1],
             kind=SpanKind.CLIENT,
         ):
-            attempt = await self.sender.send(
-                endpoint.url,
+            attempt = await session.send(
                 msg_id=head["message_id"],
                 body=head["body"].encode(),
                 secrets=secrets,
                 extra_headers={"traceparent": tracing.traceparent(*trace)},
             )
         self.latency.labels(attempt.outcome).observe(attempt.duration)
-        await self.attempts.record(head, endpoint.url, attempt)
+        return attempt

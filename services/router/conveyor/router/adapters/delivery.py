@@ -1,8 +1,10 @@
 """Delivery to reps' apps: a follower of the router's log queues a webhook message for each
 event a rep must hear of (in the same transaction as its log position), and a sender sends
 each rep's messages in order, signed (Standard Webhooks), retried on a schedule, then
-dead-lettered. Endpoints that keep failing are marked unhealthy and their offered leads move
-on; 410 Gone disables the endpoint."""
+dead-lettered. Each pass sends every rep's due messages as a run (one after another over one
+connection while each is delivered; the reps' runs side by side) and records what came of
+the whole pass in one transaction. Endpoints that keep failing are marked unhealthy and
+their offered leads move on; 410 Gone disables the endpoint."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from conveyor.router.service_layer.handshake import move_on
 from conveyor.router.service_layer.messages import messages_for
 from conveyor.router.service_layer.ports import AccountMatching
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
-from conveyor.webhooks.sender import Attempt, Session, WebhookSender
+from conveyor.webhooks.sender import Attempt, Session, WebhookSender, until_undelivered
 
 log = logging.getLogger(__name__)
 UNHEALTHY_PREFIX = "webhook endpoint"
@@ -142,14 +144,9 @@ class WebhookDelivery:
         (a disabled or gone endpoint's are all dead-lettered unsent)."""
         if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
             return [Tried(head, None, None) for head in run]
-        tried: list[Tried] = []
         async with self.sender.session(rep.webhook_url) as session:
-            for head in run:
-                attempt = await self._send(session, head, secrets)
-                tried.append(Tried(head, rep, attempt))
-                if attempt.outcome != "delivered":
-                    break
-        return tried
+            sent = await until_undelivered(run, lambda head: self._send(session, head, secrets))
+        return [Tried(head, rep, attempt) for head, attempt in sent]
 
     async def _until_next_due(self) -> float:
         async with self.runtime.engine.connect() as conn:
