@@ -35,8 +35,9 @@ async def test_kpi_facts_refolded_with_every_row_written_out_at_once_equal_the_l
 async def test_kpi_facts_recorded_in_batches_equal_the_ones_recorded_event_by_event(
     department: Department,
 ) -> None:
-    """The KPI consumer records a fetched batch at once (rows read once, written in bulk):
-    the whole week's kept events recorded again in batches of 1 to 7 give the same facts."""
+    """The KPI consumer records a fetched batch at once (events kept and rows written in
+    bulk, rows read once): the whole week's kept events recorded again in batches of 1 to 7
+    give the same facts, and are kept in the same order."""
     _, _, engine = department
     live = await _rows(engine)
     registry = build_registry()
@@ -65,3 +66,6 @@ async def test_kpi_facts_recorded_in_batches_equal_the_ones_recorded_event_by_ev
             await record_all(kept[start : start + size], conn)
         start += size
     assert await _rows(engine) == live
+    async with engine.connect() as conn:  # kept again in the order received (seq numbered)
+        again = await conn.execute(select(kpi_events.c.event_id).order_by(kpi_events.c.seq))
+        assert [row.event_id for row in again] == [envelope.id for envelope in kept]

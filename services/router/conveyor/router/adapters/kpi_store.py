@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select
+from sqlalchemy import Row, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events import Envelope, Event
+from conveyor.events.bulk import insert_rows
 from conveyor.events.registry import Registry
 from conveyor.events.replay import decode_data
 from conveyor.events.row_buffer import RowBuffer
@@ -21,6 +22,7 @@ from conveyor.router.service_layer.kpi_facts import PATCHERS, patches
 from conveyor.router.service_layer.kpi_patch import Patch, merge, stamp
 
 TABLES: dict[str, Table] = {table.name: table for table in KPI_TABLES}
+KEPT_COLUMNS = [column.name for column in kpi_events.columns if column.name != "seq"]
 
 
 def kpi_event_types(registry: Registry) -> list[str]:
@@ -47,7 +49,8 @@ async def record_all(envelopes: Sequence[Envelope], conn: AsyncConnection) -> No
     reading any), the changed rows written in bulk."""
     if not envelopes:
         return
-    await conn.execute(insert(kpi_events), [_kept(envelope) for envelope in envelopes])
+    kept = [_kept(envelope) for envelope in envelopes]
+    await insert_rows(conn, kpi_events, kept, columns=KEPT_COLUMNS)  # seq numbered in order
     if len(envelopes) == 1:
         await fold(envelopes[0].data, envelopes[0].time, SqlRows(conn))
         return
