@@ -10,6 +10,7 @@ than a small cap.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from conveyor.webhooks.safety import (
     resolve,
 )
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Outcome = Literal["delivered", "retry", "gone", "refused"]
 _NETWORK_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError)
@@ -183,14 +185,23 @@ class Session:
 
 
 async def until_undelivered(
-    run: Sequence[T], send: Callable[[T], Awaitable[Attempt]]
+    run: Sequence[T], send: Callable[[T], Awaitable[Attempt]], *, budget: float
 ) -> list[tuple[T, Attempt]]:
-    """Send a run of one endpoint's messages one after another, in order, stopping after
-    the first that is not delivered (the rest wait for it: an endpoint's messages never
-    overtake each other)."""
+    """Send a run of one endpoint's messages one after another, in order, and say what came
+    of each sent: it stops after the first that is not delivered (the rest wait for it: an
+    endpoint's messages never overtake each other), once ``budget`` seconds have passed (a
+    slow endpoint does not hold up the others for a whole run), or when a send raises (the
+    error is logged; what was sent before it is kept)."""
     sent: list[tuple[T, Attempt]] = []
+    started = time.monotonic()
     for message in run:
-        attempt = await send(message)
+        if sent and time.monotonic() - started >= budget:
+            break
+        try:
+            attempt = await send(message)
+        except Exception:
+            log.exception("a webhook could not be sent; the run ends here")
+            break
         sent.append((message, attempt))
         if attempt.outcome != "delivered":
             break

@@ -106,9 +106,10 @@ class TaskDelivery:
         return len(batch)
 
     async def send_once(self) -> int:
-        """Send each farmer's due messages, up to ``run_length`` one after another over one
-        connection while each is delivered, the farmers' runs side by side; record what came
-        of them in one transaction; return how many were sent."""
+        """Send the due messages of up to ``concurrency`` farmers, each farmer's as a run (up
+        to ``run_length``, one after another over one connection while each is delivered,
+        for about one timeout at most), the runs side by side; record what came of them in
+        one transaction; return how many messages were sent or dead-lettered."""
         now = self.wall.now().timestamp()
         async with self.runtime.engine.connect() as conn:
             runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
@@ -133,7 +134,9 @@ class TaskDelivery:
         if endpoint is None or not endpoint.enabled or not secrets:
             return [(head, "", None) for head in run]
         async with self.sender.session(endpoint.url) as session:
-            sent = await until_undelivered(run, lambda head: self._send(session, head, secrets))
+            sent = await until_undelivered(
+                run, lambda head: self._send(session, head, secrets), budget=self.sender.timeout
+            )
         return [(head, endpoint.url, attempt) for head, attempt in sent]
 
     async def _until_next_due(self) -> float:

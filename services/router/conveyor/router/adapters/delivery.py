@@ -1,10 +1,11 @@
 """Delivery to reps' apps: a follower of the router's log queues a webhook message for each
 event a rep must hear of (in the same transaction as its log position), and a sender sends
 each rep's messages in order, signed (Standard Webhooks), retried on a schedule, then
-dead-lettered. Each pass sends every rep's due messages as a run (one after another over one
-connection while each is delivered; the reps' runs side by side) and records what came of
-the whole pass in one transaction. Endpoints that keep failing are marked unhealthy and
-their offered leads move on; 410 Gone disables the endpoint."""
+dead-lettered. Each pass sends the due messages of up to ``concurrency`` reps, each rep's as
+a run (one after another over one connection while each is delivered; the reps' runs side by
+side) and records what came of the whole pass in one transaction. Endpoints that keep
+failing are marked unhealthy and their offered leads move on; 410 Gone disables the
+endpoint."""
 
 from __future__ import annotations
 
@@ -115,9 +116,10 @@ class WebhookDelivery:
         return len(batch)
 
     async def send_once(self) -> int:
-        """Send each rep's due messages, up to ``run_length`` one after another while each
-        is delivered, the reps' runs side by side; record what came of them in one
-        transaction; return how many were sent."""
+        """Send the due messages of up to ``concurrency`` reps (the longest due first), each
+        rep's as a run (up to ``run_length``, one after another while each is delivered,
+        for about one timeout at most), the reps' runs side by side; record what came of
+        them in one transaction; return how many messages were sent or dead-lettered."""
         now = self.clock().timestamp()
         async with self.runtime.engine.connect() as conn:
             runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
@@ -141,11 +143,14 @@ class WebhookDelivery:
         self, run: list[dict[str, Any]], rep: Rep | None, secrets: list[str]
     ) -> list[Tried]:
         """Send a rep's messages in order over one connection until one is not delivered
-        (a disabled or gone endpoint's are all dead-lettered unsent)."""
-        if rep is None or not rep.webhook_url or rep.webhook_status == "disabled":
+        or about one timeout has passed (a disabled, gone or unsigned endpoint's are all
+        dead-lettered unsent)."""
+        if not rep or not rep.webhook_url or rep.webhook_status == "disabled" or not secrets:
             return [Tried(head, None, None) for head in run]
         async with self.sender.session(rep.webhook_url) as session:
-            sent = await until_undelivered(run, lambda head: self._send(session, head, secrets))
+            sent = await until_undelivered(
+                run, lambda head: self._send(session, head, secrets), budget=self.sender.timeout
+            )
         return [Tried(head, rep, attempt) for head, attempt in sent]
 
     async def _until_next_due(self) -> float:

@@ -20,7 +20,7 @@ from conveyor.events.catalogue.delivery import (
 )
 from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFailed
 from conveyor.events.projection import EventWriter
-from conveyor.events.store import ANY_VERSION
+from conveyor.events.store import ANY_VERSION, lock_log
 from conveyor.router.adapters.tables import assignments
 from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
@@ -33,7 +33,7 @@ from conveyor.webhooks.store import DEAD, DELIVERED
 @dataclass(frozen=True)
 class Tried:
     """A queued message and what came of it: the attempt, or none when its rep's endpoint
-    is disabled or gone (``rep`` None) and it is dead-lettered unsent."""
+    is disabled, gone or unsigned (``rep`` None) and it is dead-lettered unsent."""
 
     head: dict[str, Any]
     rep: Rep | None
@@ -62,6 +62,7 @@ class DeliveryOutcomes:
         moving: list[str] = []
         reps: dict[str, Rep] = {}
         async with self.unit_of_work() as uow, self.writer.buffered(uow.conn) as rows:
+            await lock_log(uow.conn)  # first: rows read now are not changed before the commit
             # the events set their assignments' delivery state: read those rows together
             await rows.preload(
                 assignments, ({"assignment_id": t.head["reference_id"]} for t in tried)
@@ -70,7 +71,7 @@ class DeliveryOutcomes:
                 rep_id = item.head["endpoint_id"]
                 rep = reps.get(rep_id, item.rep)
                 if rep is None or item.attempt is None:
-                    error = "the rep's endpoint is disabled or gone"
+                    error = "the rep's endpoint is disabled, gone or unsigned"
                     await self._dead_letter(uow, item.head, item.head["attempts"], error, now)
                     continue
                 move_on, reps[rep_id] = await self._record(uow, item.head, rep, item.attempt, now)
