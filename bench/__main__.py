@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where the report goes (default bench/results; bench/results/quick for --quick)",
+    )
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument(
         "--rebuild-events",
@@ -33,7 +39,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1_000_000,
         help="size of the generated log the rebuild scenario replays",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out is None:  # a quick run never replaces the full run's report
+        args.out = Path("bench/results/quick" if args.quick else "bench/results")
+    return args
 
 
 async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
@@ -94,4 +103,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # the servers it started are stopped on the way out
+        print("interrupted: no report written", file=sys.stderr)
+        sys.exit(130)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from bench.__main__ import parse
+
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +55,9 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
         assert profile["error"] == "" and profile["samples"] > 0, profile
         assert abs(sum(profile["areas"].values()) - 1) < 1e-6
     assert markdown.count("\n### ") == 3
+
+
+def test_a_quick_run_writes_its_report_apart_from_the_full_runs() -> None:
+    assert parse([]).out == Path("bench/results")
+    assert parse(["--quick"]).out == Path("bench/results/quick")
+    assert parse(["--quick", "--out", "elsewhere"]).out == Path("elsewhere")
