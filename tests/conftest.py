@@ -4,6 +4,11 @@ Both start lazily, on first request, so unit tests never pay for them. Point the
 servers you already run with ``CONVEYOR_TEST_KAFKA_BOOTSTRAP=host:port`` and
 ``CONVEYOR_TEST_POSTGRES_URL=postgresql+asyncpg://user@host:port/postgres`` (an admin URL).
 A server that fails to start makes the tests that need it error, never skip.
+
+Tests share the broker but not its topics or consumer groups: a service or transport a test
+starts gets a bus URL with a namespace of its own (``kafka_bus_url`` per test,
+``module_kafka_bus_url`` for services a module's tests share), so it never reads what
+another test published and left unconsumed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,24 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     with KafkaBroker.start(workdir=tmp_path_factory.mktemp("kafka")) as broker:
         yield broker.bootstrap_servers
+
+
+def namespaced_bus_url(bootstrap: str) -> str:
+    """A Kafka bus URL on bootstrap with a fresh namespace: its topics and groups are new."""
+    return f"kafka://{bootstrap}?namespace=ns{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def kafka_bus_url(kafka_bootstrap: str) -> str:
+    """The session's broker under a namespace of this test's own."""
+    return namespaced_bus_url(kafka_bootstrap)
+
+
+@pytest.fixture(scope="module")
+def module_kafka_bus_url(kafka_bootstrap: str) -> str:
+    """The session's broker under a namespace of this module's own (for services that the
+    module's tests share)."""
+    return namespaced_bus_url(kafka_bootstrap)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from conveyor.events.catalogue.topics import ALL, dead_letter_topic
-from conveyor.events.transport.kafka import DEFAULT_PARTITIONS
+from conveyor.events.transport.kafka import DEFAULT_PARTITIONS, KafkaTransport
 from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
 from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
 from conveyor.router.bootstrap import KPI_GROUP
@@ -84,3 +84,14 @@ def test_the_script_refuses_to_run_without_bootstrap_servers(tmp_path: Path) -> 
     done = subprocess.run(["sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0
     assert "BOOTSTRAP_SERVERS" in done.stderr
+
+
+def test_a_bus_namespace_prefixes_every_topic_as_the_services_would(tmp_path: Path) -> None:
+    calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092", BUS_NAMESPACE="staging")
+    bus = KafkaTransport.from_url("kafka://kafka:9092?namespace=staging")
+    groups = (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP)
+    expected = {bus.kafka_topic(t) for t in (*ALL, *(dead_letter_topic(g) for g in groups))}
+    assert {option(call, "--topic") for call in calls} == expected
+    retention = {option(call, "--topic"): configs(call) for call in calls}
+    assert "retention.ms=-1" in retention["staging.conveyor.leads.v1"]
+    assert f"retention.ms={30 * 24 * 3600 * 1000}" in retention["staging.conveyor.router.dlq"]

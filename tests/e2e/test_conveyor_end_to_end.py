@@ -25,7 +25,7 @@ FOLLOWUP_ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # the back office o
 
 @pytest.fixture(scope="module")
 def stack(
-    postgres_server: Any, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_server: Any, module_kafka_bus_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     suffix = uuid.uuid4().hex[:6]
@@ -34,7 +34,7 @@ def stack(
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = postgres_server.create_database(
             f"e2e_{name}_{suffix}"
         )
-        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = module_kafka_bus_url
     env["CONVEYOR_INTAKE_ADMIN_TOKEN"] = ADMIN_TOKEN
     env["CONVEYOR_FOLLOWUP_ADMIN_TOKEN"] = ADMIN_TOKEN
     env["CONVEYOR_ROUTER_ADMIN_TOKEN"] = ADMIN_TOKEN

@@ -24,6 +24,7 @@ from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.catalogue.router import LeadAssigned
 from conveyor.events.catalogue.topics import LEADS
 from conveyor.events.store import create_engine, events_table
+from conveyor.events.transport.kafka import KafkaTransport
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
@@ -34,13 +35,14 @@ CLIENTS = 8
 class Conveyor:
     """Intake, router and a reps' app on one broker, one database per service."""
 
-    def __init__(self, postgres_server: Any, kafka_bootstrap: str, logs: Path) -> None:
+    def __init__(self, postgres_server: Any, bus_url: str, logs: Path) -> None:
         self.logs, self.urls = logs, {}
+        self.bus = KafkaTransport.from_url(bus_url)  # for the names on the broker
         self.env = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN, **LOCAL_WEBHOOKS}
         for name in ("intake", "router"):
             self.urls[name] = postgres_server.create_database(f"stop_{name}_{uuid.uuid4().hex[:6]}")
             self.env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = self.urls[name]
-            self.env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+            self.env[f"CONVEYOR_{name.upper()}_BUS_URL"] = bus_url
         self.procs: list[ServiceProcess] = []
 
     def start(self, name: str) -> ServiceProcess:
@@ -56,8 +58,8 @@ class Conveyor:
 
 
 @pytest.fixture
-def conveyor(postgres_server: Any, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Conveyor]:
-    stack = Conveyor(postgres_server, kafka_bootstrap, tmp_path)
+def conveyor(postgres_server: Any, kafka_bus_url: str, tmp_path: Path) -> Iterator[Conveyor]:
+    stack = Conveyor(postgres_server, kafka_bus_url, tmp_path)
     try:
         yield stack
     finally:
@@ -132,8 +134,7 @@ async def test_intake_answers_every_request_it_accepted_when_stopped_under_load(
     answered = {*load.answered, held_lead}
     assert len(load.answered) >= 50
     assert stored == answered, f"stored but not answered: {stored - answered}; {load.failed}"
-    bootstrap = conveyor.env["CONVEYOR_INTAKE_BUS_URL"].removeprefix("kafka://")
-    assert await _members("conveyor.intake", bootstrap) == []
+    assert await _members(conveyor.bus, "conveyor.intake") == []
 
 
 async def test_router_commits_what_it_handled_and_leaves_its_group_when_stopped_under_load(
@@ -147,15 +148,14 @@ async def test_router_commits_what_it_handled_and_leaves_its_group_when_stopped_
         )
         assert rep.status_code == 201, rep.text
     load = Load(f"{intake.url}/v1/leads", await register_source(intake.url))
-    bootstrap = conveyor.env["CONVEYOR_ROUTER_BUS_URL"].removeprefix("kafka://")
-    await wait_for(lambda: _caught_up(bootstrap, "conveyor.router"), what="earlier leads routed")
+    await wait_for(lambda: _caught_up(conveyor.bus, "conveyor.router"), what="earlier leads routed")
     flowing = asyncio.create_task(load.run())
     await wait_for(lambda: _handled(router, 20), what="the router handling leads")
 
     assert router.process is not None
     router.process.send_signal(signal.SIGTERM)
     await stopped(router)
-    assert await _members("conveyor.router", bootstrap) == [], "left the group on exit"
+    assert await _members(conveyor.bus, "conveyor.router") == [], "left the group on exit"
 
     await wait_for(lambda: _answered(load, 120), what="more leads while no router runs")
     assert intake.process is not None
@@ -225,11 +225,11 @@ async def _not_listening(port: int) -> bool:
     return not listening(port)
 
 
-async def _members(group: str, bootstrap: str) -> list[Any]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _members(bus: KafkaTransport, group: str) -> list[Any]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bus.bootstrap_servers)
     await admin.start()
     try:
-        [response] = await admin.describe_consumer_groups([group])
+        [response] = await admin.describe_consumer_groups([bus.kafka_group(group)])
     finally:
         await admin.close()
     [described] = response.to_object()["groups"]
@@ -280,17 +280,21 @@ async def _assigned(url: str, leads: set[str]) -> dict[str, int] | None:
     return rows if leads <= set(rows) else None
 
 
-async def _caught_up(bootstrap: str, group: str) -> bool:
-    """Whether the group committed every message on the leads topic."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _caught_up(bus: KafkaTransport, group: str) -> bool:
+    """Whether the group committed every message on the leads topic (of the bus's
+    namespace)."""
+    leads = bus.kafka_topic(LEADS)
+    reader = AIOKafkaConsumer(bootstrap_servers=bus.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bus.bootstrap_servers)
     await reader.start()
     await admin.start()
     try:
-        [topic] = await admin.describe_topics([LEADS])
-        partitions = [TopicPartition(LEADS, p["partition"]) for p in topic["partitions"]]
+        [topic] = await admin.describe_topics([leads])
+        partitions = [TopicPartition(leads, p["partition"]) for p in topic["partitions"]]
         ends = await reader.end_offsets(partitions)
-        done = await admin.list_consumer_group_offsets(group, partitions=partitions)
+        done = await admin.list_consumer_group_offsets(
+            bus.kafka_group(group), partitions=partitions
+        )
     finally:
         await admin.close()
         await reader.stop()

@@ -28,7 +28,7 @@ Samples = list[tuple[str, dict[str, str], float]]
 
 @pytest.fixture(scope="module")
 def conveyor(
-    postgres_server: Any, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_server: Any, module_kafka_bus_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("observability")
     env = {
@@ -41,7 +41,7 @@ def conveyor(
     for name in ("intake", "router"):
         database = postgres_server.create_database(f"obs_{name}_{uuid.uuid4().hex[:6]}")
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = database
-        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = module_kafka_bus_url
     procs = {"inbox": inbox(port=free_port(), log_dir=logs)}
     procs |= {n: service(n, port=free_port(), env=env, log_dir=logs) for n in ("intake", "router")}
     try:
@@ -126,7 +126,7 @@ async def test_intake_logs_each_lead_request_as_json_with_the_lead_id(
 
 
 async def test_metrics_operators_need_in_season_are_exposed_and_move(
-    conveyor: dict[str, ServiceProcess], source_key: str, kafka_bootstrap: str
+    conveyor: dict[str, ServiceProcess], source_key: str, module_kafka_bus_url: str
 ) -> None:
     intake, router = conveyor["intake"].url, conveyor["router"].url
     await post_lead(intake, source_key, {"name": "Early Bird", "email": "e@example.com"})
@@ -161,7 +161,7 @@ async def test_metrics_operators_need_in_season_are_exposed_and_move(
     await wait_for(lambda: _metric(router, lag, lambda v: v == 0, **group), what="lag back to 0")
     dlq = total(after, "conveyor_dead_letters", group="conveyor.router")
     assert dlq is not None
-    await set_aside_a_letter(kafka_bootstrap, "conveyor.router")
+    await set_aside_a_letter(module_kafka_bus_url, "conveyor.router")
     await wait_for(
         lambda: _metric(
             router, "conveyor_dead_letters", lambda v: v == dlq + 1, group=group["group"]
@@ -177,10 +177,10 @@ async def register_rep(router: str, rep_id: str, webhook_url: str) -> None:
     assert response.status_code == 201, response.text
 
 
-async def set_aside_a_letter(bootstrap: str, group: str) -> None:
+async def set_aside_a_letter(bus_url: str, group: str) -> None:
     """Put a letter on the group's dead-letter topic as its consumer would (a replay would
     send it to a topic of its own, never to the leads other tests read)."""
-    transport = KafkaTransport(bootstrap)
+    transport = KafkaTransport.from_url(bus_url)
     sink = transport.sink()
     await sink.start()
     headers = (("dlq_topic", f"obs-replayed-{uuid.uuid4().hex}".encode()), ("dlq_error", b"test"))

@@ -55,14 +55,14 @@ class Cluster:
 
 @pytest.fixture
 def cluster(
-    postgres_server: Any, kafka_bootstrap: str, tmp_path: Path
+    postgres_server: Any, kafka_bus_url: str, tmp_path: Path
 ) -> Iterator[tuple[Cluster, dict[str, str]]]:
     env = {"CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN, **LOCAL_WEBHOOKS}
     urls = {}
     for name in ("intake", "router"):
         urls[name] = postgres_server.create_database(f"scale_{name}_{uuid.uuid4().hex[:6]}")
         env[f"CONVEYOR_{name.upper()}_DATABASE_URL"] = urls[name]
-        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = f"kafka://{kafka_bootstrap}"
+        env[f"CONVEYOR_{name.upper()}_BUS_URL"] = kafka_bus_url
     cluster = Cluster(env, tmp_path)
     rep_app = inbox(port=free_port(), log_dir=tmp_path).start()
     cluster.replicas["inbox"] = rep_app
@@ -148,7 +148,7 @@ async def churn(cluster: Cluster) -> None:
 
 
 async def test_every_accepted_lead_is_routed_once_while_replicas_come_and_go(
-    cluster: tuple[Cluster, dict[str, str]], kafka_bootstrap: str
+    cluster: tuple[Cluster, dict[str, str]], kafka_bus_url: str
 ) -> None:
     nodes, urls = cluster
     key = await setup_team(nodes)
@@ -175,7 +175,7 @@ async def test_every_accepted_lead_is_routed_once_while_replicas_come_and_go(
     )
     assert set(assigned) == set(accepted)
     assert set(assigned.values()) == {1}, "a lead was assigned more than once"
-    await _check_order_on_the_bus(kafka_bootstrap, set(accepted))
+    await _check_order_on_the_bus(kafka_bus_url, set(accepted))
 
 
 async def _assignments(url: str, expected: int) -> dict[str, int] | None:
@@ -192,9 +192,9 @@ async def _assignments(url: str, expected: int) -> dict[str, int] | None:
     return rows if len(rows) >= expected else None
 
 
-async def _check_order_on_the_bus(bootstrap: str, leads: set[str]) -> None:
+async def _check_order_on_the_bus(bus_url: str, leads: set[str]) -> None:
     seen: dict[str, list[str]] = defaultdict(list)
-    transport = KafkaTransport(bootstrap)
+    transport = KafkaTransport.from_url(bus_url)
     wanted = 2 * len(leads)
     events = await read_topic(
         transport,

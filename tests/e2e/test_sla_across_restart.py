@@ -24,11 +24,11 @@ SLA = {"accept": {"within_minutes": 0.2, "ladder": [{"at_minutes": 0.2, "action"
 
 
 @pytest.fixture
-def router_env(postgres_server: Any, kafka_bootstrap: str) -> dict[str, str]:
+def router_env(postgres_server: Any, kafka_bus_url: str) -> dict[str, str]:
     name = f"sla_{uuid.uuid4().hex[:8]}"
     return {
         "CONVEYOR_ROUTER_DATABASE_URL": postgres_server.create_database(name),
-        "CONVEYOR_ROUTER_BUS_URL": f"kafka://{kafka_bootstrap}",
+        "CONVEYOR_ROUTER_BUS_URL": kafka_bus_url,
         "CONVEYOR_ROUTER_DEFAULT_SLA": json.dumps(SLA),
         "CONVEYOR_ROUTER_TIMER_INTERVAL": "0.2",
         **LOCAL_WEBHOOKS,
@@ -45,7 +45,7 @@ def router(router_env: dict[str, str], tmp_path: Any) -> Iterator[ServiceProcess
 
 
 async def test_an_expired_offer_is_rerouted_once_after_the_router_was_killed(
-    router: ServiceProcess, router_env: dict[str, str], kafka_bootstrap: str
+    router: ServiceProcess, router_env: dict[str, str], kafka_bus_url: str
 ) -> None:
     state = Receiver()
     async with (
@@ -59,7 +59,7 @@ async def test_an_expired_offer_is_rerouted_once_after_the_router_was_killed(
             )
             state.secrets[rep_id] = [made.json()["webhook_secret"]]
         lead_id = f"sla-{uuid.uuid4().hex[:8]}"
-        await publish_leads(f"kafka://{kafka_bootstrap}", [snapshot(lead_id)])
+        await publish_leads(kafka_bus_url, [snapshot(lead_id)])
         await wait_for(lambda: _has(state, "ana"), what="the offer at ana's")
         assert router.process is not None
         router.process.send_signal(signal.SIGKILL)

@@ -39,7 +39,7 @@ async def append_events(engine: AsyncEngine, prefix: str, start: int, count: int
             )
 
 
-def start_relay(url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
+def start_relay(url: str, bus_url: str, log: Path) -> subprocess.Popen[bytes]:
     args = [
         sys.executable,
         "-m",
@@ -47,7 +47,7 @@ def start_relay(url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
         "--database-url",
         url,
         "--bus",
-        f"kafka://{bootstrap}",
+        bus_url,
         "--batch-size",
         "20",
         "--name",
@@ -77,7 +77,7 @@ async def consume(
 
 
 async def test_a_relay_killed_mid_publish_loses_nothing_and_keeps_order_per_key(
-    postgres_server: Any, kafka_bootstrap: str, unique_name: str, tmp_path: Path
+    postgres_server: Any, kafka_bus_url: str, unique_name: str, tmp_path: Path
 ) -> None:
     url = postgres_server.create_database(unique_name)
     engine = create_engine(url)
@@ -85,13 +85,13 @@ async def test_a_relay_killed_mid_publish_loses_nothing_and_keeps_order_per_key(
         await conn.run_sync(event_store_metadata().create_all)
     total = STREAMS * PER_STREAM
     await append_events(engine, unique_name, 0, total)
-    transport = KafkaTransport(kafka_bootstrap)
+    transport = KafkaTransport.from_url(kafka_bus_url)
     await transport.ensure_topics([REPS])
     source = transport.source(topics=[REPS], group=unique_name)
     await source.start()
     seen: list[tuple[str, int]] = []
 
-    relay = start_relay(url, kafka_bootstrap, tmp_path / "relay.log")
+    relay = start_relay(url, kafka_bus_url, tmp_path / "relay.log")
     await consume(source, unique_name, seen, until=300, relay=relay)
     relay.send_signal(signal.SIGKILL)
     relay.wait()
@@ -99,7 +99,7 @@ async def test_a_relay_killed_mid_publish_loses_nothing_and_keeps_order_per_key(
         assert await load_position(conn, "relay") < total, "relay finished before the kill"
     await append_events(engine, unique_name, total, LATE)  # committed while no relay runs
 
-    relay = start_relay(url, kafka_bootstrap, tmp_path / "relay.log")
+    relay = start_relay(url, kafka_bus_url, tmp_path / "relay.log")
     try:
         await consume(source, unique_name, seen, until=total + LATE, relay=relay)
     finally:

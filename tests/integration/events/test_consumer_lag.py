@@ -32,18 +32,18 @@ async def database(postgres_server: Any, unique_name: str) -> str:
     return url
 
 
-def replica(url: str, bootstrap: str, topic: str, group: str, gate: asyncio.Event) -> Runtime:
+def replica(url: str, bus_url: str, topic: str, group: str, gate: asyncio.Event) -> Runtime:
     async def handle(envelope: Envelope, conn: AsyncConnection) -> None:
         await gate.wait()
 
-    transport = KafkaTransport(bootstrap, partitions=PARTITIONS)
+    transport = KafkaTransport.from_url(bus_url, partitions=PARTITIONS)
     runtime = Runtime(name="probe", engine=create_engine(url), transport=transport)
     runtime.subscribe(Subscription(group, [topic], {LeadReceived.event_type: handle}))
     return runtime
 
 
-async def publish(bootstrap: str, topic: str, count: int) -> None:
-    sink = KafkaTransport(bootstrap).sink()
+async def publish(bus_url: str, topic: str, count: int) -> None:
+    sink = KafkaTransport.from_url(bus_url).sink()
     await sink.start()
     await sink.publish([OutboundMessage(topic, _lead(n)) for n in range(count)])
     await sink.stop()
@@ -67,14 +67,14 @@ async def lag(runtime: Runtime) -> dict[str, float]:
 
 
 async def test_lag_grows_while_the_group_is_held_up_and_falls_to_zero_after(
-    database: str, kafka_bootstrap: str, unique_name: str
+    database: str, kafka_bus_url: str, unique_name: str
 ) -> None:
     topic, gate = f"{unique_name}.leads", asyncio.Event()
-    runtime = replica(database, kafka_bootstrap, topic, f"{unique_name}.g", gate)
+    runtime = replica(database, kafka_bus_url, topic, f"{unique_name}.g", gate)
     await runtime.transport.ensure_topics([topic])
     await runtime.start()
     try:
-        await publish(kafka_bootstrap, topic, 1000)
+        await publish(kafka_bus_url, topic, 1000)
 
         async def behind() -> bool:
             return sum((await lag(runtime)).values()) > 0
@@ -94,19 +94,19 @@ async def test_lag_grows_while_the_group_is_held_up_and_falls_to_zero_after(
 
 
 async def test_a_replica_reports_lag_only_for_the_partitions_it_still_reads(
-    database: str, kafka_bootstrap: str, unique_name: str
+    database: str, kafka_bus_url: str, unique_name: str
 ) -> None:
     topic, group, gate = f"{unique_name}.leads", f"{unique_name}.g", asyncio.Event()
     gate.set()
-    first = replica(database, kafka_bootstrap, topic, group, gate)
+    first = replica(database, kafka_bus_url, topic, group, gate)
     await first.transport.ensure_topics([topic])
     await first.start()
-    await publish(kafka_bootstrap, topic, 40)
-    second = replica(database, kafka_bootstrap, topic, group, gate)
+    await publish(kafka_bus_url, topic, 40)
+    second = replica(database, kafka_bus_url, topic, group, gate)
     try:
         await wait_for(lambda: _reads(first, PARTITIONS), what="the first replica on all")
         await second.start()
-        await publish(kafka_bootstrap, topic, 40)
+        await publish(kafka_bus_url, topic, 40)
 
         async def split() -> bool:
             mine, theirs = set(await lag(first)), set(await lag(second))

@@ -50,8 +50,8 @@ async def database_and_bus(
     if request.param == "kafka":
         server: Any = request.getfixturevalue("postgres_server")
         url = str(server.create_database(unique_name))
-        transport: Transport = KafkaTransport(
-            request.getfixturevalue("kafka_bootstrap"), partitions=3
+        transport: Transport = KafkaTransport.from_url(
+            request.getfixturevalue("kafka_bus_url"), partitions=3
         )
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"

@@ -28,11 +28,11 @@ ADMIN_TOKEN = uuid.uuid4().hex
 
 @pytest.fixture
 def replicas(
-    postgres_server: DatabaseServer, kafka_bootstrap: str, unique_name: str, tmp_path: Path
+    postgres_server: DatabaseServer, kafka_bus_url: str, unique_name: str, tmp_path: Path
 ) -> Iterator[list[ServiceProcess]]:
     env = {
         "CONVEYOR_INTAKE_DATABASE_URL": postgres_server.create_database(unique_name),
-        "CONVEYOR_INTAKE_BUS_URL": f"kafka://{kafka_bootstrap}",
+        "CONVEYOR_INTAKE_BUS_URL": kafka_bus_url,
         "CONVEYOR_INTAKE_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     procs = [service("intake", port=free_port(), env=env, log_dir=tmp_path / n) for n in "ab"]
@@ -56,9 +56,9 @@ async def post(client: httpx.AsyncClient, body: dict[str, Any], key: str) -> dic
     return answer
 
 
-async def received_on_kafka(bootstrap: str, source_id: str, expected: int) -> dict[str, set[str]]:
+async def received_on_kafka(bus_url: str, source_id: str, expected: int) -> dict[str, set[str]]:
     """LeadReceived event ids per lead id of one source, read until expected leads are seen."""
-    transport = transport_from_url(f"kafka://{bootstrap}")
+    transport = transport_from_url(bus_url)
     consumer = transport.source(topics=[LEADS], group=f"replicas-{uuid.uuid4().hex}")
     await consumer.start()
     registry, seen = build_registry(), dict[str, set[str]]()
@@ -77,7 +77,7 @@ async def received_on_kafka(bootstrap: str, source_id: str, expected: int) -> di
 
 
 async def test_two_replicas_record_and_publish_every_lead_once(
-    replicas: list[ServiceProcess], kafka_bootstrap: str, unique_name: str
+    replicas: list[ServiceProcess], kafka_bus_url: str, unique_name: str
 ) -> None:
     a, b = replicas
     source_id = f"site-{unique_name}"
@@ -123,6 +123,6 @@ async def test_two_replicas_record_and_publish_every_lead_once(
     expected = {r["lead_id"] for r in first} | {
         r["lead_id"] for r in paired if r["duplicate_of"] is None
     }
-    seen = await received_on_kafka(kafka_bootstrap, source_id, len(expected))
+    seen = await received_on_kafka(kafka_bus_url, source_id, len(expected))
     assert set(seen) == expected
     assert all(len(ids) == 1 for ids in seen.values()), "a lead was received twice"

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from conveyor.devkit.postgres import DatabaseServer
 from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.transport.kafka import KafkaTransport
 from conveyor.router.adapters.queries import read_log
 from conveyor.router.bootstrap import RouterService
 from conveyor.router.config import Settings
@@ -29,12 +30,14 @@ def name() -> str:
 
 
 @pytest.fixture(scope="module")
-def settings(postgres_server: DatabaseServer, kafka_bootstrap: str, name: str) -> Settings:
+def settings(postgres_server: DatabaseServer, module_kafka_bus_url: str, name: str) -> Settings:
+    """The module's router on a bus namespace of its own: it reads no lead another module
+    published (its pool counters count this module's leads only)."""
     return Settings(
         webhook_require_https=False,
         webhook_allow_loopback=True,
         database_url=postgres_server.create_database(name),
-        bus_url=f"kafka://{kafka_bootstrap}",
+        bus_url=module_kafka_bus_url,
     )
 
 
@@ -92,11 +95,11 @@ async def test_rebuilding_the_router_from_its_log_gives_identical_decisions(
 
 
 async def test_a_simulation_over_the_history_changes_no_live_state(
-    history: tuple[httpx.AsyncClient, RouterService, list[str]], kafka_bootstrap: str
+    history: tuple[httpx.AsyncClient, RouterService, list[str]], settings: Settings
 ) -> None:
     client, service, _ = history
     await wait_for(_no_backlog(service), what="the relay to publish everything")
-    head, offsets = await _head(service), await _end_offsets(kafka_bootstrap)
+    head, offsets = await _head(service), await _end_offsets(settings.bus_url)
     body = {
         "rules": [{"name": "rr", "pool": "default"}],
         "start": "2026-03-02T00:00:00Z",
@@ -111,7 +114,7 @@ async def test_a_simulation_over_the_history_changes_no_live_state(
     assert result["changed"] == len(result["differences"]) > 0
     assert await _head(service) == head
     assert await service.runtime.backlog() == 0
-    assert await _end_offsets(kafka_bootstrap) == offsets
+    assert await _end_offsets(settings.bus_url) == offsets
 
 
 def _no_backlog(service: RouterService) -> Any:
@@ -126,16 +129,17 @@ async def _head(service: RouterService) -> int:
         return await service.runtime.store.head(conn)
 
 
-async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
+async def _end_offsets(bus_url: str) -> dict[TopicPartition, int]:
+    bus = KafkaTransport.from_url(bus_url)
     group = f"offsets-{uuid.uuid4().hex[:8]}"
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        bootstrap_servers=bus.bootstrap_servers, group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
         partitions = [
             TopicPartition(topic, p)
-            for topic in (REPS, ASSIGNMENTS)
+            for topic in (bus.kafka_topic(REPS), bus.kafka_topic(ASSIGNMENTS))
             for p in consumer.partitions_for_topic(topic) or ()
         ]
         return dict(await consumer.end_offsets(partitions))

@@ -28,6 +28,7 @@ from conveyor.events.transport import (
     MessageSource,
     OutboundMessage,
     Transport,
+    check_bus_url,
     transport_from_url,
 )
 from conveyor.events.transport.embedded import EmbeddedTransport
@@ -97,15 +98,18 @@ async def backlog(transport: Transport, group: str) -> int:
     retention deleted do not."""
     topic, replayer = dead_letter_topic(group), group + REPLAYER_SUFFIX
     if isinstance(transport, KafkaTransport):
-        return await _kafka_backlog(transport.bootstrap_servers, topic, replayer)
+        return await _kafka_backlog(transport, topic, replayer)
     if isinstance(transport, EmbeddedTransport):
         return await _embedded_backlog(transport, topic, replayer)
     raise TypeError(f"no dead-letter count for {type(transport).__name__}")
 
 
-async def _kafka_backlog(bootstrap_servers: str, topic: str, replayer: str) -> int:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def _kafka_backlog(transport: KafkaTransport, topic: str, replayer: str) -> int:
+    """Read on the broker, so under the transport's namespace (if any) for names."""
+    topic, replayer = transport.kafka_topic(topic), transport.kafka_group(replayer)
+    servers = transport.bootstrap_servers
+    reader = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await reader.start()
     await admin.start()
     try:
@@ -145,9 +149,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: list or replay a group's dead letters (one JSON object per line)."""
     parser = argparse.ArgumentParser(prog="python -m conveyor.events.dead_letters")
     parser.add_argument("command", choices=["list", "replay"])
-    parser.add_argument("--bus", required=True, help="kafka://host:port or a SQL URL")
+    parser.add_argument(
+        "--bus", required=True, help="kafka://host:port[?namespace=NAME] or a SQL URL"
+    )
     parser.add_argument("--group", required=True, help="the consumer group, e.g. conveyor.router")
     args = parser.parse_args(argv)
+    try:
+        check_bus_url(args.bus)
+    except ValueError as exc:
+        parser.error(str(exc))
     asyncio.run(_run(args.command, transport_from_url(args.bus), args.group))
 
 

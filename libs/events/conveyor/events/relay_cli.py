@@ -10,17 +10,24 @@ import signal
 from conveyor.events.catalogue import build_registry
 from conveyor.events.outbox import OutboxRelay
 from conveyor.events.store import EventStore, create_engine
-from conveyor.events.transport import transport_from_url
+from conveyor.events.transport import check_bus_url, transport_from_url
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True, help="the service's event store")
-    parser.add_argument("--bus", required=True, help="kafka://host:port or a SQL URL")
+    parser.add_argument(
+        "--bus", required=True, help="kafka://host:port[?namespace=NAME] or a SQL URL"
+    )
     parser.add_argument("--name", default="outbox", help="the relay's position name")
     parser.add_argument("--batch-size", type=int, default=500)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        check_bus_url(args.bus)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from conveyor.events.logs import configure_logging
 from conveyor.events.migrate import upgrade
 from conveyor.events.projection import rebuild
 from conveyor.events.store import ensure_sqlite_folder
+from conveyor.events.transport import check_bus_url
 from conveyor.events.web import RunningService
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ def run(
     commands.add_parser("serve", help="migrate, then serve HTTP and run the workers")
     commands.add_parser("rebuild", help="empty the read models and replay the log into them")
     command = parser.parse_args(argv).command
+    try:
+        check_bus_url(settings.bus_url)
+    except ValueError as exc:
+        variable = prog.upper().replace("-", "_") + "_BUS_URL"  # CONVEYOR_ROUTER_BUS_URL
+        parser.exit(2, f"{prog}: {variable}: {exc}\n")
     configure_logging(prog)
     for url in (settings.database_url, settings.bus_url):
         ensure_sqlite_folder(url)
