@@ -1,5 +1,5 @@
 """Replaying the log: a payload is decoded straight from its JSON text to what the registry
-would give, an older version still through its upcasters; fewer collections while replaying,
+would give, an older version still through its upcasters; no collections while replaying,
 and the collector as it was afterwards."""
 
 import gc
@@ -8,7 +8,7 @@ import json
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
-from conveyor.events.replay import decode_data, fewer_collections
+from conveyor.events.replay import decode_data, no_collections
 
 SNAPSHOT = LeadSnapshot(
     lead_id="l1", source="web", channel="web_form", contact=Contact(name="Ada", phone="+44 1")
@@ -31,8 +31,18 @@ def test_an_older_payload_is_upcast_before_it_is_decoded() -> None:
     assert isinstance(decoded, LeadQualified) and decoded.score == 75
 
 
-def test_fewer_collections_while_replaying_and_the_collector_as_it_was_after() -> None:
-    before = gc.get_threshold()
-    with fewer_collections(threshold=12_345):
-        assert gc.get_threshold()[0] == 12_345 and gc.get_freeze_count() > 0
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+def test_no_collections_while_replaying_and_the_collector_as_it_was_after() -> None:
+    assert gc.isenabled()
+    with no_collections():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_paused_before_stays_paused() -> None:
+    gc.disable()
+    try:
+        with no_collections():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

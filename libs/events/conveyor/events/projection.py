@@ -11,7 +11,7 @@ from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.model import Envelope, Recorded
-from conveyor.events.replay import fewer_collections, read_chunk
+from conveyor.events.replay import no_collections, read_chunk
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
 from conveyor.events.store.store import EventStore
@@ -127,7 +127,7 @@ async def rebuild(
     written in bulk; any other is applied event by event, after the buffer is written out.
     """
     routes = _routes(projections)
-    with fewer_collections():
+    with no_collections():
         async with engine.begin() as conn:
             await _empty(conn, projections)
             buffer = RowBuffer(conn, max_rows=max_rows)
