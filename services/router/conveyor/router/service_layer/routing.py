@@ -11,6 +11,7 @@ from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.router import LeadAssigned, LeadUnroutable
 from conveyor.events.catalogue.values import LeadSnapshot
+from conveyor.events.store import ConcurrencyError
 from conveyor.router.domain.accounts import match_account
 from conveyor.router.domain.decision import Decision
 from conveyor.router.domain.engine import decide
@@ -26,30 +27,24 @@ async def route_lead(
     now: datetime,
     matching: AccountMatching,
 ) -> None:
-    """Offer a target lead to a rep by the policy in force, or record it unroutable."""
+    """Offer a target lead to a rep by the policy in force, or record it unroutable; a lead
+    routed already is left as it is (its stream exists: the append refuses, without spoiling
+    the transaction)."""
     qualified = envelope.data
     assert isinstance(qualified, LeadQualified)
-    if await uow.stream(qualified.lead_id):
-        return  # routed already; requalification comes with its own command
     state = await uow.routing_state()
     verdict = qualified.model_dump(mode="json", exclude={"lead", "lead_id"})
     decision = decide(lead_fields(qualified.lead, verdict, state, matching), state, now)
     event = decision_event(
         decision, qualified.lead, verdict, assignment_id=assignment_id_for(envelope), now=now
     )
-    await uow.append(
-        qualified.lead_id,
-        [
-            new_envelope(
-                event,
-                subject=qualified.lead_id,
-                source=source,
-                caused_by=envelope,
-                now=now,
-            )
-        ],
-        expected_version=0,
+    decided = new_envelope(
+        event, subject=qualified.lead_id, source=source, caused_by=envelope, now=now
     )
+    try:
+        await uow.append(qualified.lead_id, [decided], expected_version=0)
+    except ConcurrencyError:
+        return  # routed already (the stream exists); requalification has its own command
 
 
 async def retry_unroutable(
