@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue import FOLLOWUPS, LEADS
@@ -14,7 +15,10 @@ from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.codec import encode
 from conveyor.events.transport import OutboundMessage
 from conveyor.events.transport.embedded import EmbeddedTransport
+from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.config import Settings
+from conveyor.followup.service_layer.nurture import NurturePool, release
+from conveyor.followup.service_layer.streams import Streams
 from tests.support import read_topic
 
 from .harness import Followup, ManualClock, eventually, settle, utc
@@ -138,3 +142,35 @@ async def test_without_a_recheck_date_the_lead_waits_the_default_period(
     clock.set(nurtured.time + timedelta(days=30, seconds=1))
     await settle(followup)
     assert await rechecks(followup) == ["lead-1"]
+
+
+async def test_a_lead_never_nurtured_costs_one_read_when_intake_decides(
+    followup: Followup, clock: ManualClock
+) -> None:
+    runtime = followup.service.runtime
+    pool = NurturePool(
+        streams=Streams(runtime.store, runtime.writer, runtime.source, clock.now),
+        timers=SqlTimerStore(),
+        committed=runtime.committed,
+    )
+    lead = LeadSnapshot(lead_id="lead-new", source="web", channel="form", contact=Contact(name="A"))
+    qualified = new_envelope(
+        LeadQualified(lead_id="lead-new", lead=lead, score=80, temperature="hot"),
+        subject="lead-new",
+        source="/conveyor/intake",
+    )
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    sync_engine = runtime.engine.sync_engine
+    async with runtime.engine.begin() as conn:
+        head = await runtime.store.head(conn)
+        event.listen(sync_engine, "before_cursor_execute", count)
+        try:
+            await release(qualified, conn, pool=pool)
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", count)
+        assert await runtime.store.head(conn) == head  # nothing recorded
+    assert len(statements) == 1, statements

@@ -51,9 +51,12 @@ async def keep(envelope: Envelope, conn: AsyncConnection, *, pool: NurturePool) 
 
 async def release(envelope: Envelope, conn: AsyncConnection, *, pool: NurturePool) -> None:
     """Intake decided about a lead (qualified or disqualified) that waits in the pool or was
-    sent back to it for a recheck: the lead leaves the pool, and the log says how."""
+    sent back to it for a recheck: the lead leaves the pool, and the log says how. A lead
+    that never entered the pool (most leads) has no nurture stream: one read says so."""
     lead = envelope.data
     assert isinstance(lead, LeadQualified | LeadDisqualified)
+    if not await pool.streams.version(conn, nurture_stream(lead.lead_id)):
+        return
     verdict = "qualified" if isinstance(lead, LeadQualified) else "disqualified"
     if await pool.timers.is_pending(conn, nurture_timer_id(lead.lead_id)):
         reason = f"intake {verdict} the lead"
