@@ -9,14 +9,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.router import RepAvailabilityChanged
 from conveyor.events.catalogue.topics import LEADS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
-from conveyor.events.codec import encode
+from conveyor.events.codec import decode, encode
 from conveyor.events.consumer import Consumer
 from conveyor.events.migrate import upgrade
 from conveyor.events.transport import InboundMessage, MessageSink, MessageSource
@@ -168,3 +169,72 @@ async def test_each_decision_of_a_batch_sees_the_ones_before_it(
     }
     assert (consumer.stats.handled, consumer.stats.duplicates) == (7, 2)
     assert len(commits) == 1  # one transaction for the batch
+
+
+async def test_a_batch_reads_the_log_once_and_folds_its_own_decisions(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    for rep_id in ("ana", "ben"):
+        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
+        assert (await client.post("/v1/reps", json=body)).status_code == 201
+    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    route = subscription.handlers[LeadQualified.event_type]
+    assert subscription.batch_scope is not None
+    leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(6)]
+    log_reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "ORDER BY events.position" in statement:  # a read of the log in position order
+            log_reads.append(statement)
+
+    async with router.runtime.engine.connect() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", count)
+        async with conn.begin(), subscription.batch_scope(conn):
+            for envelope in leads:
+                await route(envelope, conn)
+
+    assert len(log_reads) == 1  # the first decision catches up; the rest fold the batch's own
+    assert await owners(router) == {f"l{n}": ("ana", "ben")[n % 2] for n in range(6)}
+    async with router.runtime.engine.connect() as conn:
+        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
+        live = await router.cache.refreshed(conn)
+    assert live == folded
+
+
+async def test_an_append_the_batch_made_another_way_is_read_before_the_next_decision(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    for rep_id in ("ana", "ben"):
+        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
+        assert (await client.post("/v1/reps", json=body)).status_code == 201
+    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    route = subscription.handlers[LeadQualified.event_type]
+    leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(5)]
+    away = RepAvailabilityChanged(rep_id="ana", available=False, reason="sick")
+    log_reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "ORDER BY events.position" in statement:
+            log_reads.append(statement)
+
+    async with router.runtime.engine.connect() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", count)
+        async with conn.begin():
+            for envelope in leads[:2]:
+                await route(envelope, conn)
+            # ana, next in turn, is away: written in the same transaction, not through the
+            # routing's unit of work
+            version = await router.runtime.store.stream_version(conn, "ana")
+            envelope = new_envelope(away, subject="ana", source="/test")
+            await router.runtime.writer.append(conn, "ana", [envelope], expected_version=version)
+            for envelope in leads[2:]:
+                await route(envelope, conn)
+
+    assert len(log_reads) == 2  # caught up at l0, and again at l2 after the other append
+    assert await owners(router) == {"l0": "ana", "l1": "ben", "l2": "ben", "l3": "ben", "l4": "ben"}
+    async with router.runtime.engine.connect() as conn:
+        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
+        live = await router.cache.refreshed(conn)
+    assert live == folded

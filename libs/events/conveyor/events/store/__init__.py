@@ -4,7 +4,9 @@ from conveyor.events.store.engine import (
     create_engine,
     dialect_of,
     ensure_sqlite_folder,
+    last_appended,
     lock_log,
+    transaction_of,
 )
 from conveyor.events.store.positions import load_position, save_position
 from conveyor.events.store.schema import event_store_metadata, events_table, tracking_tables
@@ -19,8 +21,10 @@ __all__ = [
     "ensure_sqlite_folder",
     "event_store_metadata",
     "events_table",
+    "last_appended",
     "load_position",
     "lock_log",
     "save_position",
     "tracking_tables",
+    "transaction_of",
 ]

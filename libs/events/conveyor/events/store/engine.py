@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
 _LOG_LOCKED_BY = "conveyor.log_locked_by"  # connection info: the transaction holding it
+_LAST_APPENDED = "conveyor.last_appended"  # connection info: (transaction, position)
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
@@ -52,12 +53,34 @@ async def lock_log(conn: AsyncConnection) -> None:
     """
     if dialect_of(conn) != "postgresql":
         return
-    transaction = conn.sync_connection.get_transaction() if conn.sync_connection else None
+    transaction = transaction_of(conn)
     if transaction is not None and conn.info.get(_LOG_LOCKED_BY) is transaction:
         return
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
     if transaction is not None:  # a later transaction is another object: it locks again
         conn.info[_LOG_LOCKED_BY] = transaction
+
+
+def note_appended(conn: AsyncConnection, position: int) -> None:
+    """Remember the position of the last event appended on ``conn`` in its transaction."""
+    transaction = transaction_of(conn)
+    if transaction is not None:
+        conn.info[_LAST_APPENDED] = (transaction, position)
+
+
+def last_appended(conn: AsyncConnection) -> int | None:
+    """The position of the last event appended on ``conn`` in the transaction in progress
+    (through any writer: every append goes through the store); None if none was."""
+    noted = conn.info.get(_LAST_APPENDED)
+    transaction = transaction_of(conn)
+    if noted is None or transaction is None or noted[0] is not transaction:
+        return None
+    return int(noted[1])
+
+
+def transaction_of(conn: AsyncConnection) -> object | None:
+    """The connection's transaction in progress (a new object for each), if any."""
+    return conn.sync_connection.get_transaction() if conn.sync_connection else None
 
 
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:

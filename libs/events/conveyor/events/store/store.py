@@ -15,7 +15,7 @@ from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_
 from conveyor.events.model import Envelope, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import pg_append
-from conveyor.events.store.engine import lock_log
+from conveyor.events.store.engine import lock_log, note_appended
 from conveyor.events.store.schema import events_table
 
 ANY_VERSION = -1
@@ -73,10 +73,13 @@ class EventStore:
         except IntegrityError as exc:  # the transaction is spoilt: the caller rolls back
             raise ConcurrencyError(stream_id, expected_version, None) from exc
         positions = [r.position for r in result]
-        return [
-            Recorded(env, stream_id, row["version"], pos)
-            for env, row, pos in zip(envelopes, rows, positions, strict=True)
-        ]
+        return _noted(
+            conn,
+            [
+                Recorded(env, stream_id, row["version"], pos)
+                for env, row, pos in zip(envelopes, rows, positions, strict=True)
+            ],
+        )
 
     async def append_new(
         self,
@@ -103,10 +106,13 @@ class EventStore:
             result = await conn.execute(self._insert, rows)
         except IntegrityError as exc:
             raise ConcurrencyError(stream_id, 0, None) from exc
-        return [
-            Recorded(env, stream_id, row["version"], r.position)
-            for env, row, r in zip(envelopes, rows, result, strict=True)
-        ]
+        return _noted(
+            conn,
+            [
+                Recorded(env, stream_id, row["version"], r.position)
+                for env, row, r in zip(envelopes, rows, result, strict=True)
+            ],
+        )
 
     async def _append_pg(
         self, conn: AsyncConnection, stream_id: str, envelopes: Sequence[Envelope], expected: int
@@ -119,10 +125,13 @@ class EventStore:
             raise ConcurrencyError(stream_id, expected, None) from exc
         if not written:
             raise ConcurrencyError(stream_id, expected, await self.stream_version(conn, stream_id))
-        return [
-            Recorded(env, stream_id, version, position)
-            for env, (position, version) in zip(envelopes, written, strict=True)
-        ]
+        return _noted(
+            conn,
+            [
+                Recorded(env, stream_id, version, position)
+                for env, (position, version) in zip(envelopes, written, strict=True)
+            ],
+        )
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -183,6 +192,12 @@ class EventStore:
             causation_id=row.causation_id,
         )
         return Recorded(envelope, row.stream_id, row.version, row.position)
+
+
+def _noted(conn: AsyncConnection, recorded: list[Recorded]) -> list[Recorded]:
+    if recorded:
+        note_appended(conn, recorded[-1].position)
+    return recorded
 
 
 def _row(envelope: Envelope, stream_id: str, version: int) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.store import EventStore, lock_log
+from conveyor.events import Recorded
+from conveyor.events.replay import read_chunk
+from conveyor.events.store import EventStore, last_appended, lock_log, transaction_of
 from conveyor.router.domain.state import RoutingState
-from conveyor.router.service_layer.folding import fold
+from conveyor.router.service_layer.folding import FOLDED_TYPES, fold
 
 BATCH = 1000
 
@@ -21,7 +25,8 @@ class RoutingStateCache:
     A transaction making several decisions (the lead consumer applies a fetched batch in
     one) folds its own earlier decisions before the next, as the log it reads has them; if
     it then rolls back, ``forget`` drops the state so the next caller folds the committed
-    log again.
+    log again. It need not read them back: while it holds the lock no one else appends, so
+    what it appended since it caught up (``appended``) is all the log has beyond the state.
     """
 
     def __init__(self, store: EventStore) -> None:
@@ -29,28 +34,77 @@ class RoutingStateCache:
         self.state = RoutingState()
         self.position = 0
         self.generation = 0
+        self._holder: object | None = None  # the transaction that caught up under the lock
+        self._held = (0, 0)  # the generation and position when it did
+        self._pending: list[Recorded] = []  # what it appended since
+        self._appended_before: int | None = None  # its last append before it caught up
 
     def forget(self) -> None:
         """Drop the folded state (after a rollback of events it may have folded)."""
         self.state = RoutingState()
         self.position = 0
         self.generation += 1  # a read under way when this happens folds nothing it read
+        self._holder, self._pending = None, []
 
     async def caught_up(self, conn: AsyncConnection) -> RoutingState:
-        """The state with every committed event folded in, the log lock held."""
+        """The state with every committed event folded in, the log lock held (and what this
+        transaction appended itself, folded from what it appended when it caught up before:
+        no read)."""
         await lock_log(conn)
-        return await self.refreshed(conn)
+        transaction = transaction_of(conn)
+        if transaction is not None and transaction is self._holder and self._fold_pending(conn):
+            return self.state
+        self._holder, self._pending = None, []
+        generation = self.generation
+        state = await self.refreshed(conn)
+        if transaction is not None and generation == self.generation:
+            self._holder, self._held = transaction, (generation, self.position)
+            self._appended_before = last_appended(conn)
+        return state
+
+    def appended(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        """Note events appended on ``conn``: the transaction that caught up folds them at its
+        next catch-up without reading them back (they are not folded before: it may still
+        roll back)."""
+        if self._holder is not None and transaction_of(conn) is self._holder:
+            self._pending.extend(recorded)
+
+    def _fold_pending(self, conn: AsyncConnection) -> bool:
+        """Fold the holder's own appends if they are exactly what follows the state: nothing
+        else changed it since (no ``forget``, no gap, no append on the connection that did
+        not come through ``appended``); False if the log must be read."""
+        noted = self._pending[-1].position if self._pending else self._appended_before
+        if last_appended(conn) != noted:
+            return False
+        position = self._held[1]
+        for recorded in self._pending:
+            if recorded.position != position + 1:
+                return False
+            position = recorded.position
+        if self._held != (self.generation, self.position):
+            return False
+        for recorded in self._pending:
+            fold(self.state, recorded.envelope)
+        self.position, self._held, self._pending = position, (self.generation, position), []
+        self._appended_before = noted
+        return True
 
     async def refreshed(self, conn: AsyncConnection) -> RoutingState:
-        """The state with every committed event folded in, no lock taken (for reading)."""
+        """The state with every committed event folded in, no lock taken (for reading).
+        Only the events routing folds are decoded; the rest (webhook outcomes, most of the
+        log) are passed over by type."""
         while True:
             generation = self.generation
-            batch = await self.store.read_all(conn, after=self.position, limit=BATCH)
+            chunk = await read_chunk(
+                conn, self.store, types=FOLDED_TYPES, after=self.position, limit=BATCH
+            )
             if generation != self.generation:
                 continue
-            for recorded in batch:
+            if chunk is None:
+                return self.state
+            for recorded in chunk.events:
                 if recorded.position > self.position:
                     fold(self.state, recorded.envelope)
-                    self.position = recorded.position
-            if len(batch) < BATCH:
+            self.position = max(self.position, chunk.last)
+            if chunk.read < BATCH:
                 return self.state

@@ -32,9 +32,11 @@ class SqlUnitOfWork(UnitOfWork):
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
     ) -> list[Recorded]:
-        return await self.runtime.writer.append(
+        recorded = await self.runtime.writer.append(
             self.conn, stream_id, envelopes, expected_version=expected_version
         )
+        self.cache.appended(self.conn, recorded)
+        return recorded
 
     async def stream(self, stream_id: str) -> list[Recorded]:
         return await self.runtime.store.read_stream(self.conn, stream_id)

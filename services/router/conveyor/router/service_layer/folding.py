@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conveyor.events import Envelope
+from conveyor.events import Envelope, Event
 from conveyor.events.catalogue.delivery import (
     LeadContacted,
     LeadMeetingSet,
@@ -202,7 +202,7 @@ def _endpoint(state: RoutingState, event: RepWebhookStatusChanged, _: Envelope) 
         state.reps[event.rep_id] = replace(rep, webhook_status=event.status)
 
 
-_FOLDS: dict[type, Fold] = {
+_FOLDS: dict[type[Event], Fold] = {
     RepRegistered: _registered,
     RepUpdated: _updated,
     RepAvailabilityChanged: _availability,
@@ -230,3 +230,6 @@ _FOLDS: dict[type, Fold] = {
     RepKeyRevoked: _key_revoked,
     RepWebhookStatusChanged: _endpoint,
 }
+
+FOLDED_TYPES = frozenset(model.event_type for model in _FOLDS)
+"""The event types that change the routing state (the rest of the log passes it by)."""
