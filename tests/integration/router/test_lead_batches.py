@@ -238,3 +238,28 @@ async def test_an_append_the_batch_made_another_way_is_read_before_the_next_deci
         folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
         live = await router.cache.refreshed(conn)
     assert live == folded
+
+
+async def test_a_decision_rolled_back_to_a_savepoint_is_not_folded(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    for rep_id in ("ana", "ben"):
+        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
+        assert (await client.post("/v1/reps", json=body)).status_code == 201
+    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    route = subscription.handlers[LeadQualified.event_type]
+    leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(3)]
+
+    async with router.runtime.engine.connect() as conn, conn.begin():
+        await route(leads[0], conn)
+        savepoint = await conn.begin_nested()
+        await route(leads[1], conn)  # offered to ben, then undone
+        await savepoint.rollback()
+        await route(leads[2], conn)
+
+    assert await owners(router) == {"l0": "ana", "l2": "ben"}
+    async with router.runtime.engine.connect() as conn:
+        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
+        live = await router.cache.refreshed(conn)
+    assert live == folded

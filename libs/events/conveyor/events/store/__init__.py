@@ -1,10 +1,11 @@
 """The event store on SQLAlchemy 2 (async): PostgreSQL via asyncpg, SQLite via aiosqlite."""
 
 from conveyor.events.store.engine import (
+    appends_made,
     create_engine,
     dialect_of,
     ensure_sqlite_folder,
-    last_appended,
+    in_savepoint,
     lock_log,
     transaction_of,
 )
@@ -16,12 +17,13 @@ __all__ = [
     "ANY_VERSION",
     "ConcurrencyError",
     "EventStore",
+    "appends_made",
     "create_engine",
     "dialect_of",
     "ensure_sqlite_folder",
     "event_store_metadata",
     "events_table",
-    "last_appended",
+    "in_savepoint",
     "load_position",
     "lock_log",
     "save_position",

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
 _LOG_LOCKED_BY = "conveyor.log_locked_by"  # connection info: the transaction holding it
-_LAST_APPENDED = "conveyor.last_appended"  # connection info: (transaction, position)
+_APPENDS = "conveyor.appends"  # connection info: appends ever made on the connection
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
@@ -61,26 +61,25 @@ async def lock_log(conn: AsyncConnection) -> None:
         conn.info[_LOG_LOCKED_BY] = transaction
 
 
-def note_appended(conn: AsyncConnection, position: int) -> None:
-    """Remember the position of the last event appended on ``conn`` in its transaction."""
-    transaction = transaction_of(conn)
-    if transaction is not None:
-        conn.info[_LAST_APPENDED] = (transaction, position)
+def note_appended(conn: AsyncConnection) -> None:
+    """Count an append made on ``conn`` (the store calls this for every append)."""
+    conn.info[_APPENDS] = conn.info.get(_APPENDS, 0) + 1
 
 
-def last_appended(conn: AsyncConnection) -> int | None:
-    """The position of the last event appended on ``conn`` in the transaction in progress
-    (through any writer: every append goes through the store); None if none was."""
-    noted = conn.info.get(_LAST_APPENDED)
-    transaction = transaction_of(conn)
-    if noted is None or transaction is None or noted[0] is not transaction:
-        return None
-    return int(noted[1])
+def appends_made(conn: AsyncConnection) -> int:
+    """How many appends were ever made on ``conn``'s database connection, through any
+    writer: a caller that knows which ones it made sees whether another was made."""
+    return int(conn.info.get(_APPENDS, 0))
 
 
 def transaction_of(conn: AsyncConnection) -> object | None:
     """The connection's transaction in progress (a new object for each), if any."""
     return conn.sync_connection.get_transaction() if conn.sync_connection else None
+
+
+def in_savepoint(conn: AsyncConnection) -> bool:
+    """Whether a savepoint (a nested transaction, which may roll back alone) is open."""
+    return conn.sync_connection is not None and conn.sync_connection.in_nested_transaction()
 
 
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:

@@ -196,7 +196,7 @@ class EventStore:
 
 def _noted(conn: AsyncConnection, recorded: list[Recorded]) -> list[Recorded]:
     if recorded:
-        note_appended(conn, recorded[-1].position)
+        note_appended(conn)
     return recorded
 
 

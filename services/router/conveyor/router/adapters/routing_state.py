@@ -8,7 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Recorded
 from conveyor.events.replay import read_chunk
-from conveyor.events.store import EventStore, last_appended, lock_log, transaction_of
+from conveyor.events.store import (
+    EventStore,
+    appends_made,
+    in_savepoint,
+    lock_log,
+    transaction_of,
+)
 from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.folding import FOLDED_TYPES, fold
 
@@ -37,7 +43,7 @@ class RoutingStateCache:
         self._holder: object | None = None  # the transaction that caught up under the lock
         self._held = (0, 0)  # the generation and position when it did
         self._pending: list[Recorded] = []  # what it appended since
-        self._appended_before: int | None = None  # its last append before it caught up
+        self._appends = 0  # the appends made on its connection, as far as it knows
 
     def forget(self) -> None:
         """Drop the folded state (after a rollback of events it may have folded)."""
@@ -59,22 +65,23 @@ class RoutingStateCache:
         state = await self.refreshed(conn)
         if transaction is not None and generation == self.generation:
             self._holder, self._held = transaction, (generation, self.position)
-            self._appended_before = last_appended(conn)
+            self._appends = appends_made(conn)
         return state
 
     def appended(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         """Note events appended on ``conn``: the transaction that caught up folds them at its
         next catch-up without reading them back (they are not folded before: it may still
-        roll back)."""
-        if self._holder is not None and transaction_of(conn) is self._holder:
+        roll back). Appends in a savepoint are not noted: the next catch-up reads."""
+        holding = self._holder is not None and transaction_of(conn) is self._holder
+        if recorded and holding and not in_savepoint(conn):  # a savepoint may roll back alone
             self._pending.extend(recorded)
+            self._appends += 1
 
     def _fold_pending(self, conn: AsyncConnection) -> bool:
         """Fold the holder's own appends if they are exactly what follows the state: nothing
-        else changed it since (no ``forget``, no gap, no append on the connection that did
-        not come through ``appended``); False if the log must be read."""
-        noted = self._pending[-1].position if self._pending else self._appended_before
-        if last_appended(conn) != noted:
+        else changed it since (no ``forget``, no gap, no append on the connection that was
+        not noted here: the store counts them all); False if the log must be read."""
+        if appends_made(conn) != self._appends:
             return False
         position = self._held[1]
         for recorded in self._pending:
@@ -86,7 +93,6 @@ class RoutingStateCache:
         for recorded in self._pending:
             fold(self.state, recorded.envelope)
         self.position, self._held, self._pending = position, (self.generation, position), []
-        self._appended_before = noted
         return True
 
     async def refreshed(self, conn: AsyncConnection) -> RoutingState:
@@ -105,6 +111,7 @@ class RoutingStateCache:
             for recorded in chunk.events:
                 if recorded.position > self.position:
                     fold(self.state, recorded.envelope)
+                    self.position = recorded.position  # a fold that fails is not redone
             self.position = max(self.position, chunk.last)
             if chunk.read < BATCH:
                 return self.state
