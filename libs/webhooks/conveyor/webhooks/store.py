@@ -106,12 +106,6 @@ class WebhookQueue:
         dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         await conn.execute(dialect_insert(self.table).values(rows).on_conflict_do_nothing())
 
-    async def due_heads(
-        self, conn: AsyncConnection, now: float, limit: int
-    ) -> list[dict[str, Any]]:
-        """The first pending message of each endpoint, where it is due now."""
-        return [run[0] for run in await self.due_runs(conn, now, limit, per_endpoint=1)]
-
     async def due_runs(
         self, conn: AsyncConnection, now: float, limit: int, *, per_endpoint: int
     ) -> list[list[dict[str, Any]]]:
