@@ -210,3 +210,40 @@ async def test_the_log_lock_is_held_by_each_transaction_that_takes_it_on_one_con
                 assert await held_elsewhere()
             assert not await held_elsewhere()
     await engine.dispose()
+
+
+async def test_appends_to_several_streams_at_once_take_positions_in_the_order_given(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 2, expected=0)
+    given = [
+        ("rep-2", [change("rep-2", 0)]),
+        ("rep-1", [change("rep-1", 2), change("rep-1", 3)]),
+        ("rep-2", [change("rep-2", 1)]),
+        ("rep-3", []),
+    ]
+    async with engine.begin() as conn:
+        head = await store.head(conn)
+        recorded = await store.append_many(conn, given)
+    assert [[(r.stream_id, r.version) for r in appended] for appended in recorded] == [
+        [("rep-2", 1)],
+        [("rep-1", 3), ("rep-1", 4)],
+        [("rep-2", 2)],
+        [],
+    ]
+    async with engine.connect() as conn:
+        log = await store.read_all(conn, after=head)
+    assert [r.envelope for r in log] == [env for _, envelopes in given for env in envelopes]
+    assert [r.position for r in log] == [r.position for rs in recorded for r in rs]
+    assert [r.version for r in log] == [1, 3, 4, 2]
+
+
+async def test_appends_to_several_streams_check_each_envelope_belongs_to_its_stream(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    async with engine.begin() as conn:
+        with pytest.raises(ValueError, match="must have it as subject"):
+            await store.append_many(
+                conn, [("rep-1", [change("rep-1", 0)]), ("rep-2", [change("rep-1", 1)])]
+            )
+        assert await store.head(conn) == 0

@@ -3,6 +3,8 @@ endpoint status carried from one outcome to the next (on SQLite and on PostgreSQ
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +12,9 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry, Counter
 
+from conveyor.events.store import appends_made
 from conveyor.router.adapters.delivery_outcomes import DeliveryOutcomes, Tried
+from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.bootstrap import RouterService
 from conveyor.webhooks.sender import Attempt
 from tests.integration.router.test_lead_batches import service
@@ -46,8 +50,17 @@ async def test_an_unhealthy_rep_delivered_twice_then_failing_turns_healthy_once_
     async with router.runtime.engine.connect() as conn:
         ana = (await router.cache.refreshed(conn)).reps["ana"]
     unhealthy = replace(ana, webhook_status="unhealthy")  # as the pass read it
+    appended: list[int] = []
+
+    @asynccontextmanager
+    async def counted() -> AsyncIterator[SqlUnitOfWork]:
+        async with router.unit_of_work() as uow:
+            before = appends_made(uow.conn)
+            yield uow
+            appended.append(appends_made(uow.conn) - before)
+
     outcomes = DeliveryOutcomes(
-        router.unit_of_work,
+        counted,
         router.runtime.writer,
         router.runtime.source,
         [timedelta(seconds=5)],
@@ -57,6 +70,7 @@ async def test_an_unhealthy_rep_delivered_twice_then_failing_turns_healthy_once_
     tried = [Tried(head(1), unhealthy, DELIVERED), Tried(head(2), unhealthy, DELIVERED)]
     tried.append(Tried(head(3), unhealthy, FAILED))
     moving = await outcomes.record_all(tried, datetime(2026, 11, 23, 9, tzinfo=UTC))
+    assert appended == [1]  # the pass's five events in one append (one statement on PostgreSQL)
 
     assert moving == ["ana"]  # the failure turned the (by then healthy) endpoint unhealthy
     async with router.runtime.engine.connect() as conn:

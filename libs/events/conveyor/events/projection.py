@@ -79,13 +79,25 @@ class EventWriter:
         recorded = await self.store.append(
             conn, stream_id, envelopes, expected_version=expected_version
         )
+        await self._project(conn, recorded)
+        return recorded
+
+    async def append_many(
+        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+    ) -> list[list[Recorded]]:
+        """Append to several streams at their ends in one go (``EventStore.append_many``)
+        and project what was appended, in order."""
+        recorded = await self.store.append_many(conn, streams)
+        await self._project(conn, [item for appended in recorded for item in appended])
+        return recorded
+
+    async def _project(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
         buffer: RowBuffer | None = conn.info.get(_BUFFERED)
         for item in recorded:
             if buffer is None:
                 await project(item, self.projections, conn)
             elif routes := self._routes.get(item.envelope.type):
                 await _replay(item, routes, buffer, conn)
-        return recorded
 
     @asynccontextmanager
     async def buffered(self, conn: AsyncConnection) -> AsyncIterator[RowBuffer]:

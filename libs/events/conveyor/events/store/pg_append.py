@@ -26,6 +26,26 @@ FROM current,
 WHERE $2::int < 0 OR current.version = $2::int
 RETURNING position, version
 """
+APPEND_MANY = """
+WITH e AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS e(stream_id, event_id, event_type, schema_version, data, source,
+                             time, correlation_id, causation_id, n)
+), current AS (
+    SELECT stream_id, max(version) AS version FROM events
+    WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
+)
+INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, source,
+                    time, correlation_id, causation_id)
+SELECT e.event_id, e.stream_id,
+       coalesce(current.version, 0) + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.n),
+       e.event_type, e.schema_version, e.data, e.source, e.time, e.correlation_id,
+       e.causation_id
+FROM e LEFT JOIN current ON current.stream_id = e.stream_id
+ORDER BY e.n
+RETURNING event_id, position, version
+"""
 COLUMNS = (
     "event_id",
     "event_type",
@@ -60,3 +80,18 @@ async def append(
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(str(exc)) from exc
     return sorted(((r["position"], r["version"]) for r in found), key=lambda pv: pv[1])
+
+
+async def append_many(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]]
+) -> dict[str, tuple[int, int]]:
+    """Insert rows of several streams, each at its stream's end, in the order given;
+    return (position, version) by event id."""
+    raw = await conn.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    columns = [[row[name] for row in rows] for name in ("stream_id", *COLUMNS)]
+    try:
+        found = await driver.fetch(APPEND_MANY, *columns)
+    except asyncpg.UniqueViolationError as exc:
+        raise UniqueViolation(str(exc)) from exc
+    return {r["event_id"]: (r["position"], r["version"]) for r in found}

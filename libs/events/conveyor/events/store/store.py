@@ -56,14 +56,57 @@ class EventStore:
         expected_version: int,
     ) -> list[Recorded]:
         """Append envelopes to a stream that must be at expected_version (0: new)."""
-        if any(env.subject != stream_id for env in envelopes):
-            raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
+        _check_subjects(stream_id, envelopes)
         await lock_log(conn)
         if envelopes and pg_append.applies_to(conn):
-            return await self._append_pg(conn, stream_id, envelopes, expected_version)
+            written = await self._append_pg(conn, stream_id, envelopes, expected_version)
+            return _noted(conn, written)
+        return _noted(conn, await self._append_sql(conn, stream_id, envelopes, expected_version))
+
+    async def append_many(
+        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+    ) -> list[list[Recorded]]:
+        """Append to several streams, each at its end (any version), the events taking
+        positions in the order given (a stream may come more than once); on PostgreSQL in one
+        statement. Returns what each entry appended."""
+        for stream_id, envelopes in streams:
+            _check_subjects(stream_id, envelopes)
+        await lock_log(conn)
+        if pg_append.applies_to(conn) and any(envelopes for _, envelopes in streams):
+            recorded = await self._append_many_pg(conn, streams)
+        else:
+            recorded = [
+                await self._append_sql(conn, stream_id, envelopes, ANY_VERSION)
+                for stream_id, envelopes in streams
+            ]
+        _noted(conn, [item for appended in recorded for item in appended])
+        return recorded
+
+    async def _append_many_pg(
+        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+    ) -> list[list[Recorded]]:
+        rows = [_row(env, stream_id, 0) for stream_id, envelopes in streams for env in envelopes]
+        try:
+            written = await pg_append.append_many(conn, rows)
+        except pg_append.UniqueViolation as exc:
+            raise ConcurrencyError(streams[0][0], ANY_VERSION, None) from exc
+        return [
+            [Recorded(env, stream_id, written[env.id][1], written[env.id][0]) for env in envelopes]
+            for stream_id, envelopes in streams
+        ]
+
+    async def _append_sql(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        envelopes: Sequence[Envelope],
+        expected_version: int,
+    ) -> list[Recorded]:
         current = await self.stream_version(conn, stream_id)
         if expected_version != ANY_VERSION and current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
+        if not envelopes:
+            return []
         rows = [_row(env, stream_id, current + n) for n, env in enumerate(envelopes, 1)]
         try:
             result = await conn.execute(
@@ -73,13 +116,10 @@ class EventStore:
         except IntegrityError as exc:  # the transaction is spoilt: the caller rolls back
             raise ConcurrencyError(stream_id, expected_version, None) from exc
         positions = [r.position for r in result]
-        return _noted(
-            conn,
-            [
-                Recorded(env, stream_id, row["version"], pos)
-                for env, row, pos in zip(envelopes, rows, positions, strict=True)
-            ],
-        )
+        return [
+            Recorded(env, stream_id, row["version"], pos)
+            for env, row, pos in zip(envelopes, rows, positions, strict=True)
+        ]
 
     async def append_new(
         self,
@@ -95,12 +135,11 @@ class EventStore:
         exists after all raises ConcurrencyError from a spoilt transaction (the caller rolls
         back). ``log_locked``: the caller took ``lock_log`` in this transaction already.
         """
-        if any(env.subject != stream_id for env in envelopes):
-            raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
+        _check_subjects(stream_id, envelopes)
         if not log_locked:
             await lock_log(conn)
         if envelopes and pg_append.applies_to(conn):
-            return await self._append_pg(conn, stream_id, envelopes, 0)
+            return _noted(conn, await self._append_pg(conn, stream_id, envelopes, 0))
         rows = [_row(env, stream_id, n) for n, env in enumerate(envelopes, 1)]
         try:
             result = await conn.execute(self._insert, rows)
@@ -125,13 +164,10 @@ class EventStore:
             raise ConcurrencyError(stream_id, expected, None) from exc
         if not written:
             raise ConcurrencyError(stream_id, expected, await self.stream_version(conn, stream_id))
-        return _noted(
-            conn,
-            [
-                Recorded(env, stream_id, version, position)
-                for env, (position, version) in zip(envelopes, written, strict=True)
-            ],
-        )
+        return [
+            Recorded(env, stream_id, version, position)
+            for env, (position, version) in zip(envelopes, written, strict=True)
+        ]
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -192,6 +228,11 @@ class EventStore:
             causation_id=row.causation_id,
         )
         return Recorded(envelope, row.stream_id, row.version, row.position)
+
+
+def _check_subjects(stream_id: str, envelopes: Sequence[Envelope]) -> None:
+    if any(env.subject != stream_id for env in envelopes):
+        raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
 
 
 def _noted(conn: AsyncConnection, recorded: list[Recorded]) -> list[Recorded]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events import Event, new_envelope
+from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue.delivery import (
     EndpointStatus,
     RepWebhookStatusChanged,
@@ -20,7 +21,7 @@ from conveyor.events.catalogue.delivery import (
 )
 from conveyor.events.catalogue.router import WebhookDelivered, WebhookDeliveryFailed
 from conveyor.events.projection import EventWriter
-from conveyor.events.store import ANY_VERSION, lock_log
+from conveyor.events.store import lock_log
 from conveyor.router.adapters.tables import assignments
 from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
@@ -61,12 +62,13 @@ class DeliveryOutcomes:
         status as each attempt leaves it); return the reps whose offers must move on."""
         moving: list[str] = []
         reps: dict[str, Rep] = {}
-        async with self.unit_of_work() as uow, self.writer.buffered(uow.conn) as rows:
-            await lock_log(uow.conn)  # first: rows read now are not changed before the commit
+        async with self.unit_of_work() as outer, self.writer.buffered(outer.conn) as rows:
+            await lock_log(outer.conn)  # first: rows read now are not changed before the commit
             # the events set their assignments' delivery state: read those rows together
             await rows.preload(
                 assignments, ({"assignment_id": t.head["reference_id"]} for t in tried)
             )
+            uow = _Pass(outer)
             for item in tried:
                 rep_id = item.head["endpoint_id"]
                 rep = reps.get(rep_id, item.rep)
@@ -77,10 +79,11 @@ class DeliveryOutcomes:
                 move_on, reps[rep_id] = await self._record(uow, item.head, rep, item.attempt, now)
                 if move_on:
                     moving.append(rep_id)
+            await outer.append_many(uow.events)  # the pass's events in one statement
         return moving
 
     async def _record(
-        self, uow: SqlUnitOfWork, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
+        self, uow: _Pass, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
     ) -> tuple[bool, Rep]:
         """Store one attempt; whether the rep's offers must move on, and the rep after it."""
         if attempt.outcome == "delivered":
@@ -91,7 +94,7 @@ class DeliveryOutcomes:
         return await self._failed(uow, head, rep, attempt, error, now)
 
     async def _delivered(
-        self, uow: SqlUnitOfWork, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
+        self, uow: _Pass, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
     ) -> Rep:
         number = head["attempts"] + 1
         await queue.record(
@@ -116,7 +119,7 @@ class DeliveryOutcomes:
 
     async def _failed(
         self,
-        uow: SqlUnitOfWork,
+        uow: _Pass,
         head: dict[str, Any],
         rep: Rep,
         attempt: Attempt,
@@ -151,7 +154,7 @@ class DeliveryOutcomes:
         return True, await self._endpoint(uow, rep, "unhealthy", reason, now)
 
     async def _disable(
-        self, uow: SqlUnitOfWork, rep: Rep, head: dict[str, Any], error: str, now: datetime
+        self, uow: _Pass, rep: Rep, head: dict[str, Any], error: str, now: datetime
     ) -> Rep:
         """410 Gone: the endpoint is disabled and its queue dead-lettered."""
         disabled = await self._endpoint(uow, rep, "disabled", error, now)
@@ -161,7 +164,7 @@ class DeliveryOutcomes:
         return disabled
 
     async def _dead_letter(
-        self, uow: SqlUnitOfWork, head: dict[str, Any], attempts: int, error: str, now: datetime
+        self, uow: _Pass, head: dict[str, Any], attempts: int, error: str, now: datetime
     ) -> None:
         await queue.record(
             uow.conn, head["message_id"], status=DEAD, attempts=attempts, last_error=error
@@ -171,7 +174,7 @@ class DeliveryOutcomes:
         self.dead_letters.inc()
 
     async def _endpoint(
-        self, uow: SqlUnitOfWork, rep: Rep, status: EndpointStatus, reason: str, now: datetime
+        self, uow: _Pass, rep: Rep, status: EndpointStatus, reason: str, now: datetime
     ) -> Rep:
         """Record the endpoint's new status; the rep as it leaves it."""
         event = RepWebhookStatusChanged(
@@ -180,11 +183,22 @@ class DeliveryOutcomes:
         await self._append(uow, rep.rep_id, event, now)
         return replace(rep, webhook_status=status)
 
-    async def _append(
-        self, uow: SqlUnitOfWork, stream_id: str, event: Event, now: datetime
-    ) -> None:
+    async def _append(self, uow: _Pass, stream_id: str, event: Event, now: datetime) -> None:
         envelope = new_envelope(event, subject=stream_id, source=self.source, now=now)
-        await uow.append(stream_id, [envelope], expected_version=ANY_VERSION)
+        uow.events.append((stream_id, [envelope]))
+
+
+@dataclass
+class _Pass:
+    """A pass's unit of work, with the events it records kept to be appended together at
+    its end (nothing in the pass reads them back)."""
+
+    uow: SqlUnitOfWork
+    events: list[tuple[str, Sequence[Envelope]]] = field(default_factory=list)
+
+    @property
+    def conn(self) -> AsyncConnection:
+        return self.uow.conn
 
 
 def ids_of(head: dict[str, Any]) -> dict[str, Any]:

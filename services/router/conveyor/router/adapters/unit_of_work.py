@@ -38,6 +38,11 @@ class SqlUnitOfWork(UnitOfWork):
         self.cache.appended(self.conn, recorded)
         return recorded
 
+    async def append_many(self, streams: Sequence[tuple[str, Sequence[Envelope]]]) -> None:
+        """Append to several streams at their ends in one go, in the order given."""
+        recorded = await self.runtime.writer.append_many(self.conn, streams)
+        self.cache.appended(self.conn, [item for appended in recorded for item in appended])
+
     async def stream(self, stream_id: str) -> list[Recorded]:
         return await self.runtime.store.read_stream(self.conn, stream_id)
 
