@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter
+from sqlalchemy import event
 
 from conveyor.events.store import appends_made
 from conveyor.router.adapters.delivery_outcomes import DeliveryOutcomes, Tried
@@ -69,8 +70,20 @@ async def test_an_unhealthy_rep_delivered_twice_then_failing_turns_healthy_once_
     )
     tried = [Tried(head(1), unhealthy, DELIVERED), Tried(head(2), unhealthy, DELIVERED)]
     tried.append(Tried(head(3), unhealthy, FAILED))
-    moving = await outcomes.record_all(tried, datetime(2026, 11, 23, 9, tzinfo=UTC))
+    updates: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE webhook_messages"):
+            updates.append(statement)
+
+    sync_engine = router.runtime.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        moving = await outcomes.record_all(tried, datetime(2026, 11, 23, 9, tzinfo=UTC))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
     assert appended == [1]  # the pass's five events in one append (one statement on PostgreSQL)
+    assert len(updates) == 2  # the queue rows: one for the delivered pair, one for the failure
 
     assert moving == ["ana"]  # the failure turned the (by then healthy) endpoint unhealthy
     async with router.runtime.engine.connect() as conn:

@@ -20,6 +20,7 @@ from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.codec import decode, encode
 from conveyor.events.consumer import Consumer
 from conveyor.events.migrate import upgrade
+from conveyor.events.runtime import Subscription
 from conveyor.events.transport import InboundMessage, MessageSink, MessageSource
 from conveyor.events.transport.base import OutboundMessage
 from conveyor.router.adapters import MIGRATIONS
@@ -94,14 +95,30 @@ async def owners(service: RouterService) -> dict[str, str]:
         return {row.lead_id: row.rep_id for row in rows}
 
 
-async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
-    service: tuple[RouterService, httpx.AsyncClient],
-) -> None:
-    router, client = service
+async def two_hunters(router: RouterService, client: httpx.AsyncClient) -> Subscription:
+    """Register ana and ben; the router's lead subscription."""
     for rep_id in ("ana", "ben"):
         body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
         assert (await client.post("/v1/reps", json=body)).status_code == 201
     [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    return subscription
+
+
+def count_log_reads(conn: AsyncConnection, reads: list[str]) -> None:
+    """Keep every read of the log in position order made on ``conn`` in ``reads``."""
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "ORDER BY events.position" in statement:
+            reads.append(statement)
+
+    event.listen(conn.sync_connection, "before_cursor_execute", count)
+
+
+async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    router, client = service
+    subscription = await two_hunters(router, client)
     route = subscription.handlers[LeadQualified.event_type]
 
     async def fails_after_routing_l2(envelope: Envelope, conn: AsyncConnection) -> None:
@@ -140,10 +157,7 @@ async def test_each_decision_of_a_batch_sees_the_ones_before_it(
     service: tuple[RouterService, httpx.AsyncClient],
 ) -> None:
     router, client = service
-    for rep_id in ("ana", "ben"):
-        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
-        assert (await client.post("/v1/reps", json=body)).status_code == 201
-    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    subscription = await two_hunters(router, client)
     commits: list[int] = []
     consumer = Consumer(
         group=CONSUMER_GROUP,
@@ -175,21 +189,13 @@ async def test_a_batch_reads_the_log_once_and_folds_its_own_decisions(
     service: tuple[RouterService, httpx.AsyncClient],
 ) -> None:
     router, client = service
-    for rep_id in ("ana", "ben"):
-        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
-        assert (await client.post("/v1/reps", json=body)).status_code == 201
-    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    subscription = await two_hunters(router, client)
     route = subscription.handlers[LeadQualified.event_type]
     assert subscription.batch_scope is not None
     leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(6)]
     log_reads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if "ORDER BY events.position" in statement:  # a read of the log in position order
-            log_reads.append(statement)
-
     async with router.runtime.engine.connect() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", count)
+        count_log_reads(conn, log_reads)
         async with conn.begin(), subscription.batch_scope(conn):
             for envelope in leads:
                 await route(envelope, conn)
@@ -206,21 +212,13 @@ async def test_an_append_the_batch_made_another_way_is_read_before_the_next_deci
     service: tuple[RouterService, httpx.AsyncClient],
 ) -> None:
     router, client = service
-    for rep_id in ("ana", "ben"):
-        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
-        assert (await client.post("/v1/reps", json=body)).status_code == 201
-    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    subscription = await two_hunters(router, client)
     route = subscription.handlers[LeadQualified.event_type]
     leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(5)]
     away = RepAvailabilityChanged(rep_id="ana", available=False, reason="sick")
     log_reads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if "ORDER BY events.position" in statement:
-            log_reads.append(statement)
-
     async with router.runtime.engine.connect() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", count)
+        count_log_reads(conn, log_reads)
         async with conn.begin():
             for envelope in leads[:2]:
                 await route(envelope, conn)
@@ -244,10 +242,7 @@ async def test_a_decision_rolled_back_to_a_savepoint_is_not_folded(
     service: tuple[RouterService, httpx.AsyncClient],
 ) -> None:
     router, client = service
-    for rep_id in ("ana", "ben"):
-        body = {"rep_id": rep_id, "name": rep_id, "role": "hunter"}
-        assert (await client.post("/v1/reps", json=body)).status_code == 201
-    [subscription] = [s for s in router.runtime.subscriptions if s.group == CONSUMER_GROUP]
+    subscription = await two_hunters(router, client)
     route = subscription.handlers[LeadQualified.event_type]
     leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(3)]
 

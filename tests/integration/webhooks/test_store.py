@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events.store import create_engine
 from conveyor.webhooks.store import (
     DEAD,
+    DELIVERED,
+    PENDING,
     Message,
     SecretStore,
     WebhookQueue,
@@ -122,3 +124,28 @@ async def test_a_rotated_secret_signs_beside_the_new_one_until_it_expires(
             "ana": ["whsec_new", "whsec_old"],
             "ben": ["whsec_ben"],
         }
+
+
+async def test_results_recorded_together_equal_the_same_results_recorded_one_by_one(
+    engine: AsyncEngine,
+) -> None:
+    results: list[tuple[str, dict[str, Any]]] = [
+        ("m1-0", {"status": DELIVERED, "attempts": 1, "last_status": 200, "last_error": None}),
+        ("m2-0", {"attempts": 1, "due": 40.0, "last_error": "HTTP 503", "last_status": 503}),
+        ("m3-0", {"attempts": 1, "due": 50.0, "last_error": "timeout", "last_status": None}),
+        ("m3-0", {"status": DEAD, "attempts": 2, "last_error": "gone"}),  # the later one wins
+    ]
+    messages = [message(1, "ana"), message(2, "ben"), message(3, "ana"), message(4, "ben")]
+    async with engine.connect() as conn:
+        undone = await conn.begin()
+        await QUEUE.enqueue(conn, messages, 10.0)
+        for message_id, values in results:
+            await QUEUE.record(conn, message_id, **values)
+        one_by_one = [await QUEUE.message(conn, m.message_id) for m in messages]
+        await undone.rollback()
+    async with engine.begin() as conn:
+        await QUEUE.enqueue(conn, messages, 10.0)
+        await QUEUE.record_all(conn, results)
+        together = [await QUEUE.message(conn, m.message_id) for m in messages]
+    assert together == one_by_one
+    assert [row["status"] for row in together if row] == [DELIVERED, PENDING, DEAD, PENDING]

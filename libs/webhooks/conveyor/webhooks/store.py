@@ -9,7 +9,7 @@ an assignment; for followup a farmer, an account and a task.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -141,6 +142,26 @@ class WebhookQueue:
         """Store an attempt's result (status, attempts, due, last_error, last_status)."""
         query = update(self.table).where(self.table.c.message_id == message_id)
         await conn.execute(query.values(**values))
+
+    async def record_all(
+        self, conn: AsyncConnection, results: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> None:
+        """Store several attempts' results (message id, values as ``record`` takes them):
+        one executemany per set of columns changed, the last result of a message winning."""
+        latest: dict[str, Mapping[str, Any]] = {}
+        for message_id, values in results:
+            latest[message_id] = {**latest.get(message_id, {}), **values}
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for message_id, values in latest.items():
+            names = tuple(sorted(values))
+            groups.setdefault(names, []).append({"_id": message_id, **values})
+        for names, params in groups.items():
+            query = (
+                update(self.table)
+                .where(self.table.c.message_id == bindparam("_id"))
+                .values({name: bindparam(name) for name in names})
+            )
+            await conn.execute(query, params)
 
     async def pending_of(self, conn: AsyncConnection, endpoint_id: str) -> list[dict[str, Any]]:
         """The endpoint's pending messages, in order."""

@@ -79,6 +79,7 @@ class DeliveryOutcomes:
                 move_on, reps[rep_id] = await self._record(uow, item.head, rep, item.attempt, now)
                 if move_on:
                     moving.append(rep_id)
+            await uow.write_results()
             await outer.append_many(uow.events)  # the pass's events in one statement
         return moving
 
@@ -97,8 +98,7 @@ class DeliveryOutcomes:
         self, uow: _Pass, head: dict[str, Any], rep: Rep, attempt: Attempt, now: datetime
     ) -> Rep:
         number = head["attempts"] + 1
-        await queue.record(
-            uow.conn,
+        uow.record(
             head["message_id"],
             status=DELIVERED,
             attempts=number,
@@ -140,8 +140,7 @@ class DeliveryOutcomes:
         if retry_at is None:
             await self._dead_letter(uow, head, number, error, now)
         else:
-            await queue.record(
-                uow.conn,
+            uow.record(
                 head["message_id"],
                 attempts=number,
                 due=retry_at.timestamp(),
@@ -158,6 +157,7 @@ class DeliveryOutcomes:
     ) -> Rep:
         """410 Gone: the endpoint is disabled and its queue dead-lettered."""
         disabled = await self._endpoint(uow, rep, "disabled", error, now)
+        await uow.write_results()  # the pass's results so far: what is delivered is not pending
         for pending in await queue.pending_of(uow.conn, rep.rep_id):
             tries = pending["attempts"] + (pending["message_id"] == head["message_id"])
             await self._dead_letter(uow, pending, tries, error, now)
@@ -166,9 +166,7 @@ class DeliveryOutcomes:
     async def _dead_letter(
         self, uow: _Pass, head: dict[str, Any], attempts: int, error: str, now: datetime
     ) -> None:
-        await queue.record(
-            uow.conn, head["message_id"], status=DEAD, attempts=attempts, last_error=error
-        )
+        uow.record(head["message_id"], status=DEAD, attempts=attempts, last_error=error)
         letter = WebhookDeadLettered(**ids_of(head), attempts=attempts, error=error)
         await self._append(uow, head["subject_id"], letter, now)
         self.dead_letters.inc()
@@ -191,14 +189,25 @@ class DeliveryOutcomes:
 @dataclass
 class _Pass:
     """A pass's unit of work, with the events it records kept to be appended together at
-    its end (nothing in the pass reads them back)."""
+    its end (nothing in the pass reads them back) and the queue rows' results written
+    together (before the pass reads the queue, and at its end)."""
 
     uow: SqlUnitOfWork
     events: list[tuple[str, Sequence[Envelope]]] = field(default_factory=list)
+    results: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def conn(self) -> AsyncConnection:
         return self.uow.conn
+
+    def record(self, message_id: str, **values: Any) -> None:
+        """Keep a message's result for the queue, written with the pass's others."""
+        self.results.append((message_id, values))
+
+    async def write_results(self) -> None:
+        """Write the results kept so far to the queue."""
+        await queue.record_all(self.conn, self.results)
+        self.results.clear()
 
 
 def ids_of(head: dict[str, Any]) -> dict[str, Any]:
