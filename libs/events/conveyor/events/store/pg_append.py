@@ -72,13 +72,8 @@ async def append(
 ) -> list[tuple[int, int]]:
     """Insert rows if the stream is at expected (any version if negative); return
     (position, version) per row in order, or nothing when the version did not match."""
-    raw = await conn.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
     columns = [[row[name] for row in rows] for name in COLUMNS]
-    try:
-        found = await driver.fetch(APPEND, stream_id, expected, *columns)
-    except asyncpg.UniqueViolationError as exc:
-        raise UniqueViolation(str(exc)) from exc
+    found = await _fetch(conn, APPEND, stream_id, expected, *columns)
     return sorted(((r["position"], r["version"]) for r in found), key=lambda pv: pv[1])
 
 
@@ -87,11 +82,17 @@ async def append_many(
 ) -> dict[str, tuple[int, int]]:
     """Insert rows of several streams, each at its stream's end, in the order given;
     return (position, version) by event id."""
+    columns = [[row[name] for row in rows] for name in ("stream_id", *COLUMNS)]
+    found = await _fetch(conn, APPEND_MANY, *columns)
+    return {r["event_id"]: (r["position"], r["version"]) for r in found}
+
+
+async def _fetch(conn: AsyncConnection, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Run an append on the asyncpg connection under SQLAlchemy's (in its transaction)."""
     raw = await conn.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
-    columns = [[row[name] for row in rows] for name in ("stream_id", *COLUMNS)]
     try:
-        found = await driver.fetch(APPEND_MANY, *columns)
+        found: list[asyncpg.Record] = await driver.fetch(query, *args)
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(str(exc)) from exc
-    return {r["event_id"]: (r["position"], r["version"]) for r in found}
+    return found
