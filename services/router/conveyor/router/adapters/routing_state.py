@@ -41,7 +41,6 @@ class RoutingStateCache:
         self.position = 0
         self.generation = 0
         self._holder: object | None = None  # the transaction that caught up under the lock
-        self._held = (0, 0)  # the generation and position when it did
         self._pending: list[Recorded] = []  # what it appended since
         self._appends = 0  # the appends made on its connection, as far as it knows
 
@@ -64,8 +63,7 @@ class RoutingStateCache:
         generation = self.generation
         state = await self.refreshed(conn)
         if transaction is not None and generation == self.generation:
-            self._holder, self._held = transaction, (generation, self.position)
-            self._appends = appends_made(conn)
+            self._holder, self._appends = transaction, appends_made(conn)
         return state
 
     def appended(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
@@ -79,20 +77,19 @@ class RoutingStateCache:
 
     def _fold_pending(self, conn: AsyncConnection) -> bool:
         """Fold the holder's own appends if they are exactly what follows the state: nothing
-        else changed it since (no ``forget``, no gap, no append on the connection that was
-        not noted here: the store counts them all); False if the log must be read."""
+        else changed it since (a ``forget`` drops the holder; no gap; no append on the
+        connection that was not noted here: the store counts them all); False if the log
+        must be read."""
         if appends_made(conn) != self._appends:
             return False
-        position = self._held[1]
+        position = self.position
         for recorded in self._pending:
             if recorded.position != position + 1:
                 return False
             position = recorded.position
-        if self._held != (self.generation, self.position):
-            return False
         for recorded in self._pending:
             fold(self.state, recorded.envelope)
-        self.position, self._held, self._pending = position, (self.generation, position), []
+        self.position, self._pending = position, []
         return True
 
     async def refreshed(self, conn: AsyncConnection) -> RoutingState:
