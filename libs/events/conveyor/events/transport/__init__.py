@@ -38,11 +38,11 @@ def check_bus_url(url: str) -> None:
 def transport_from_url(url: str) -> Transport:
     """A transport from a URL: ``kafka://host:port[,host:port][?namespace=NAME]`` or a
     SQLAlchemy URL (the embedded bus). A malformed URL or namespace is a ValueError."""
-    check_bus_url(url)
     if url.startswith("kafka://"):
         from conveyor.events.transport.kafka import KafkaTransport
 
-        return KafkaTransport.from_url(url)
+        return KafkaTransport.from_url(url)  # parses and checks it
+    check_bus_url(url)
     from conveyor.events.transport.embedded import EmbeddedTransport
 
     return EmbeddedTransport.from_url(url)
