@@ -18,9 +18,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from conveyor.devkit.kafka import KafkaBroker
 from conveyor.devkit.postgres import DatabaseServer, ExternalPostgres, PostgresServer
+
+# Property tests are judged on what they find, never on how fast an example runs: a busy
+# machine (or a library loading its data on first use) must not fail them.
+settings.register_profile("conveyor", deadline=None)
+settings.load_profile("conveyor")
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ transaction with retries, so one poison message costs only itself."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from opentelemetry.trace import SpanKind
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Insert, MetaData, String, Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -264,8 +266,25 @@ async def mark_all_handled(
 ) -> set[str]:
     """Record the events as handled by the consumer in one statement; the ids it had not
     handled before."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    rows = [{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)]
-    statement = dialect_insert(table).values(rows).on_conflict_do_nothing()
-    result = await conn.execute(statement.returning(table.c.event_id))
-    return set(result.scalars())
+    ids = list(dict.fromkeys(event_ids))
+    if conn.dialect.name == "postgresql":
+        params = {"consumer": consumer, "event_ids": ids}
+        return set((await conn.execute(_marking(table), params)).scalars())
+    rows = [{"consumer": consumer, "event_id": event_id} for event_id in ids]
+    statement = sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    return set((await conn.execute(statement.returning(table.c.event_id))).scalars())
+
+
+@functools.lru_cache(maxsize=16)  # a consumer's table, by identity
+def _marking(table: Table) -> Insert:
+    """PostgreSQL: the ids as one array parameter, so the statement is the same whatever
+    their number (compiled once; a VALUES list per count would be compiled each time)."""
+    ids = func.unnest(bindparam("event_ids", type_=ARRAY(String)))
+    chosen = select(bindparam("consumer", type_=String), ids)
+    statement: Insert = (
+        pg_insert(table)
+        .from_select(["consumer", "event_id"], chosen)
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    return statement

@@ -98,14 +98,18 @@ class WebhookQueue:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        # one executemany of a statement compiled once (a VALUES list is compiled per count)
+        self._enqueue = {
+            "postgresql": pg_insert(table).on_conflict_do_nothing(),
+            "sqlite": sqlite_insert(table).on_conflict_do_nothing(),
+        }
 
     async def enqueue(self, conn: AsyncConnection, messages: Sequence[Message], now: float) -> None:
         """Queue messages; one already queued is left as it is (enqueueing is idempotent)."""
         if not messages:
             return
         rows = [_row(m, now) for m in messages]
-        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        await conn.execute(dialect_insert(self.table).values(rows).on_conflict_do_nothing())
+        await conn.execute(self._enqueue[conn.dialect.name], rows)
 
     async def due_runs(
         self, conn: AsyncConnection, now: float, limit: int, *, per_endpoint: int
