@@ -238,6 +238,38 @@ async def test_appends_to_several_streams_at_once_take_positions_in_the_order_gi
     assert [r.version for r in log] == [1, 3, 4, 2]
 
 
+async def test_streams_appended_together_as_new_start_at_version_one(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 1, expected=0)
+    given = [
+        ("rep-2", [change("rep-2", 0), change("rep-2", 1)]),
+        ("rep-1", [change("rep-1", 1)]),
+        ("rep-2", [change("rep-2", 2)]),  # a new stream may come again in the same call
+    ]
+    async with engine.begin() as conn:
+        recorded = await store.append_many(conn, given, new={"rep-2"})
+    assert [[(r.stream_id, r.version) for r in appended] for appended in recorded] == [
+        [("rep-2", 1), ("rep-2", 2)],
+        [("rep-1", 2)],
+        [("rep-2", 3)],
+    ]
+
+
+async def test_a_stream_appended_as_new_that_exists_is_refused_and_nothing_is_written(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 1, expected=0)
+    async with engine.connect() as conn:
+        head = await store.head(conn)
+    with pytest.raises(ConcurrencyError):
+        async with engine.begin() as conn:
+            given = [("rep-2", [change("rep-2", 0)]), ("rep-1", [change("rep-1", 1)])]
+            await store.append_many(conn, given, new={"rep-1", "rep-2"})
+    async with engine.connect() as conn:
+        assert await store.head(conn) == head
+
+
 async def test_appends_to_several_streams_check_each_envelope_belongs_to_its_stream(
     engine: AsyncEngine, store: EventStore
 ) -> None:

@@ -4,7 +4,7 @@ the caller's transaction (started by the log lock taken before it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import asyncpg
@@ -29,9 +29,9 @@ RETURNING position, version
 APPEND_MANY = """
 WITH e AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
-                         $7::text[], $8::text[], $9::text[])
+                         $7::text[], $8::text[], $9::text[], $10::bool[])
         WITH ORDINALITY AS e(stream_id, event_id, event_type, schema_version, data, source,
-                             time, correlation_id, causation_id, n)
+                             time, correlation_id, causation_id, new, n)
 ), current AS (
     SELECT stream_id, max(version) AS version FROM events
     WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
@@ -39,7 +39,8 @@ WITH e AS (
 INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, source,
                     time, correlation_id, causation_id)
 SELECT e.event_id, e.stream_id,
-       coalesce(current.version, 0) + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.n),
+       CASE WHEN e.new THEN 0 ELSE coalesce(current.version, 0) END
+           + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.n),
        e.event_type, e.schema_version, e.data, e.source, e.time, e.correlation_id,
        e.causation_id
 FROM e LEFT JOIN current ON current.stream_id = e.stream_id
@@ -78,12 +79,14 @@ async def append(
 
 
 async def append_many(
-    conn: AsyncConnection, rows: Sequence[dict[str, Any]]
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]], new: Collection[str] = ()
 ) -> dict[str, tuple[int, int]]:
-    """Insert rows of several streams, each at its stream's end, in the order given;
-    return (position, version) by event id."""
+    """Insert rows of several streams, each at its stream's end (a stream in ``new`` from
+    version 1: one that exists makes the versions collide), in the order given; return
+    (position, version) by event id."""
     columns = [[row[name] for row in rows] for name in ("stream_id", *COLUMNS)]
-    found = await _fetch(conn, APPEND_MANY, *columns)
+    fresh = [row["stream_id"] in new for row in rows]
+    found = await _fetch(conn, APPEND_MANY, *columns, fresh)
     return {r["event_id"]: (r["position"], r["version"]) for r in found}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,30 +64,44 @@ class EventStore:
         return _noted(conn, await self._append_sql(conn, stream_id, envelopes, expected_version))
 
     async def append_many(
-        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+        self,
+        conn: AsyncConnection,
+        streams: Sequence[tuple[str, Sequence[Envelope]]],
+        *,
+        new: Collection[str] = (),
+        log_locked: bool = False,
     ) -> list[list[Recorded]]:
         """Append to several streams, each at its end (any version), the events taking
         positions in the order given (a stream may come more than once); on PostgreSQL in one
-        statement. Returns what each entry appended."""
+        statement. Returns what each entry appended.
+
+        ``new``: streams that must not exist yet (fresh ids), as ``append_new`` starts them:
+        one that does raises ConcurrencyError (on PostgreSQL from a spoilt transaction).
+        ``log_locked``: the caller took ``lock_log`` in this transaction already."""
         for stream_id, envelopes in streams:
             _check_subjects(stream_id, envelopes)
-        await lock_log(conn)
+        if not log_locked:
+            await lock_log(conn)
         if pg_append.applies_to(conn) and any(envelopes for _, envelopes in streams):
-            recorded = await self._append_many_pg(conn, streams)
+            recorded = await self._append_many_pg(conn, streams, new)
         else:
-            recorded = [
-                await self._append_sql(conn, stream_id, envelopes, ANY_VERSION)
-                for stream_id, envelopes in streams
-            ]
+            recorded, begun = [], set()
+            for stream_id, envelopes in streams:
+                expected = 0 if stream_id in new and stream_id not in begun else ANY_VERSION
+                recorded.append(await self._append_sql(conn, stream_id, envelopes, expected))
+                begun.add(stream_id)
         _noted(conn, [item for appended in recorded for item in appended])
         return recorded
 
     async def _append_many_pg(
-        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+        self,
+        conn: AsyncConnection,
+        streams: Sequence[tuple[str, Sequence[Envelope]]],
+        new: Collection[str],
     ) -> list[list[Recorded]]:
         rows = [_row(env, stream_id, 0) for stream_id, envelopes in streams for env in envelopes]
         try:
-            written = await pg_append.append_many(conn, rows)
+            written = await pg_append.append_many(conn, rows, new)
         except pg_append.UniqueViolation as exc:
             raise ConcurrencyError(streams[0][0], ANY_VERSION, None) from exc
         return [
