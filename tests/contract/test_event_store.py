@@ -260,13 +260,14 @@ async def test_a_stream_appended_as_new_that_exists_is_refused_and_nothing_is_wr
     engine: AsyncEngine, store: EventStore
 ) -> None:
     await append(engine, store, "rep-1", 1, expected=0)
+    given = [("rep-2", [change("rep-2", 0)]), ("rep-1", [change("rep-1", 1)])]
     async with engine.connect() as conn:
         head = await store.head(conn)
-    with pytest.raises(ConcurrencyError):
-        async with engine.begin() as conn:
-            given = [("rep-2", [change("rep-2", 0)]), ("rep-1", [change("rep-1", 1)])]
+        await conn.rollback()
+        await conn.begin()
+        with pytest.raises(ConcurrencyError):
             await store.append_many(conn, given, new={"rep-1", "rep-2"})
-    async with engine.connect() as conn:
+        await conn.rollback()
         assert await store.head(conn) == head
 
 

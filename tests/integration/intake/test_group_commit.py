@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event, select
 
+from conveyor.intake.adapters.tables import leads
 from conveyor.intake.bootstrap import IntakeService
 from conveyor.intake.config import Settings
 from conveyor.intake.domain.source import key_id_of
@@ -142,3 +144,129 @@ async def test_commands_submitted_together_go_in_one_group_each_answered_as_if_a
     assert [h is None for h in hits] == [True] * 5 + [False] * 7  # in the order submitted
     assert set(hits[5:]) == {59.0}  # from 1 s into the window to its end
     assert await count_leads(database_url) == 14  # 10, the person twice, 200 once, 300
+
+
+def contact(name: str, email: str | None = None, phone: str | None = None) -> dict[str, Any]:
+    given = {"name": name, "email": email, "phone": phone, "company": "Co"}
+    return lead_body(contact={k: v for k, v in given.items() if v is not None})
+
+
+BEFORE = [contact("ana 1", "ana@example.com"), contact("ben 1", phone="+44 20 7946 0001")]
+TOGETHER = [
+    contact("cy 1", "cy@example.com"),
+    contact("ana 2", "ANA@example.com"),  # the e-mail address of a lead from before
+    contact("dee 1", "dee@example.com", "+44 20 7946 0002"),
+    contact("dee 2", "dee@example.com"),  # the same person again, in the same group
+    contact("ed 1", "ed@example.com", "+44 20 7946 0001"),  # ben's phone
+    contact("fay 1", "fay@example.com", "+44 20 7946 0003"),
+    contact("gus 1", "gus@example.com", "+44 20 7946 0003"),  # fay's phone, in the group
+    contact("cy 2", "cy@example.com", "+44 20 7946 0002"),  # cy's e-mail, dee's phone
+]
+
+
+async def leads_by_name(service: IntakeService) -> list[dict[str, Any]]:
+    """The read model's rows, lead ids replaced by the names they were posted with."""
+    async with service.runtime.engine.connect() as conn:
+        rows = [dict(r) for r in (await conn.execute(select(leads))).mappings()]
+    names = {row["lead_id"]: row["name"] for row in rows}
+    kept = ("status", "score", "temperature", "touches", "email_key", "lead_type", "reasons")
+    return sorted(
+        [
+            {
+                "name": row["name"],
+                **{k: row[k] for k in kept},
+                "duplicate_of": names.get(row["duplicate_of"]),
+                "previous_lead_id": names.get(row["previous_lead_id"]),
+            }
+            for row in rows
+        ],
+        key=lambda row: row["name"],
+    )
+
+
+async def received(settings: Settings, *, together: bool) -> list[dict[str, Any]]:
+    """The leads after BEFORE one by one, then TOGETHER as one group or one by one."""
+    async with running_app(settings) as app, client_for(app) as admin:
+        key = await register_source(admin, "website", rate=1000)
+        service: IntakeService = app.state.service
+        source, _ = await service.admit(key)
+
+        def commands(bodies: list[dict[str, Any]]) -> list[ReceiveLead]:
+            return [to_command(LeadIn.model_validate(b), source, None) for b in bodies]
+
+        for cmd in commands(BEFORE):
+            await service.receive_lead(cmd)
+        if together:
+            got = await service.receive_leads(commands(TOGETHER))
+            assert all(isinstance(r, Receipt) for r in got)
+        else:
+            for cmd in commands(TOGETHER):
+                await service.receive_lead(cmd)
+        return await leads_by_name(service)
+
+
+@pytest.mark.parametrize("window_days", [30, 0])
+async def test_a_group_gives_the_leads_touches_and_verdicts_its_leads_alone_give(
+    settings: Settings,
+    tmp_path: Path,
+    unique_name: str,
+    request: pytest.FixtureRequest,
+    window_days: int,
+) -> None:
+    """Within the window a person's arrivals after the first are touches; with none, each
+    is a new lead naming the one before (those of the group itself included)."""
+    if settings.database_url.startswith("sqlite"):
+        alone_url = f"sqlite+aiosqlite:///{tmp_path / 'alone.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        alone_url = str(server.create_database(unique_name + "_alone"))
+    grouped_settings = settings.model_copy(update={"duplicate_window_days": window_days})
+    alone_settings = grouped_settings.model_copy(update={"database_url": alone_url})
+    grouped = await received(grouped_settings, together=True)
+    alone = await received(alone_settings, together=False)
+    assert grouped == alone
+    statuses = {row["name"]: row["status"] for row in grouped}
+    if window_days:
+        touches = {"ana 2", "dee 2", "ed 1", "gus 1", "cy 2"}
+        assert {n for n, s in statuses.items() if s == "duplicate"} == touches
+    else:
+        assert "duplicate" not in statuses.values()
+        previous = {row["name"]: row["previous_lead_id"] for row in grouped}
+        assert (previous["dee 2"], previous["gus 1"], previous["ana 2"]) == (
+            "dee 1",
+            "fay 1",
+            "ana 1",
+        )
+
+
+async def test_a_group_looks_its_people_up_once_and_appends_in_one_call(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_app(settings) as app, client_for(app) as admin:
+        key = await register_source(admin, "website", rate=1000)
+        service: IntakeService = app.state.service
+        source, _ = await service.admit(key)
+        commands = [to_command(LeadIn.model_validate(b), source, None) for b in BEFORE + TOGETHER]
+        await service.receive_lead(commands[0])  # the default checklist is published
+        store, calls = service.runtime.store, []
+        for name in ("append", "append_new", "append_many"):
+            method = getattr(store, name)
+
+            def counted(*args: Any, _name: str = name, _method: Any = method, **kw: Any) -> Any:
+                calls.append(_name)
+                return _method(*args, **kw)
+
+            monkeypatch.setattr(store, name, counted)
+        lookups: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "duplicate_of IS NULL" in statement:  # the earlier-lead lookup
+                lookups.append(statement)
+
+        event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            got = await service.receive_leads(commands[1:])
+        finally:
+            event.remove(service.runtime.engine.sync_engine, "before_cursor_execute", seen)
+    assert all(isinstance(r, Receipt) for r in got)
+    assert (calls, len(lookups)) == (["append_many"], 1)

@@ -1,8 +1,9 @@
 """The same person again: a touch on the existing lead within the window, else a new lead."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from conveyor.events.catalogue.intake import LeadDuplicateDetected, LeadReceived
+from conveyor.intake.domain.duplicates import KnownPeople, PersonKeys, PersonLead
 from conveyor.intake.domain.lead import Contact
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import receive_lead
@@ -60,3 +61,36 @@ async def test_a_first_time_lead_names_no_earlier_lead() -> None:
     lead = await receive_lead(ReceiveLead(contact=ADA), uow)
     received = uow.streams[lead.lead_id][0].data
     assert isinstance(received, LeadReceived) and received.previous_lead_id is None
+
+
+def known(**leads: tuple[str | None, str | None, int]) -> KnownPeople:
+    """People known by name: (email key, phone, minutes after noon received)."""
+    noon = datetime(2026, 5, 4, 12, tzinfo=UTC)
+    return KnownPeople(
+        [PersonKeys(e, p) for e, p, _ in leads.values()],
+        [
+            PersonLead(name, e, p, noon + timedelta(minutes=m), "qualified")
+            for name, (e, p, m) in leads.items()
+        ],
+    )
+
+
+def test_known_people_give_the_newest_lead_of_the_email_or_the_phone() -> None:
+    people = known(ana=("ana@x", None, 0), ben=(None, "+1", 5), cy=("cy@x", "+1", 3))
+    newest = people.newest(PersonKeys("ana@x", "+1"))
+    assert newest is not None and (newest.lead_id, newest.matched_on) == ("ben", "phone")
+    by_both = people.newest(PersonKeys("cy@x", "+2"))
+    assert by_both is not None and (by_both.lead_id, by_both.matched_on) == ("cy", "email")
+    assert people.newest(PersonKeys("dee@x", None)) is None
+
+
+def test_known_people_cover_only_the_keys_asked_about_and_take_newer_leads() -> None:
+    people = known(ana=("ana@x", "+1", 0))
+    assert people.covers(PersonKeys("ana@x", None)) and people.covers(PersonKeys(None, "+1"))
+    assert not people.covers(PersonKeys("ana@x", "+9"))
+    later = datetime(2026, 5, 4, 13, tzinfo=UTC)
+    people.add(PersonLead("ana-2", "ana@x", None, later, "nurtured"))
+    newest = people.newest(PersonKeys(None, "+1"))
+    assert newest is not None and newest.lead_id == "ana"  # the new lead has no phone
+    newest = people.newest(PersonKeys("ana@x", "+1"))
+    assert newest is not None and (newest.lead_id, newest.outcome) == ("ana-2", "nurtured")

@@ -3,7 +3,7 @@ from the log on demand (dropping and replaying must give the same rows)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol, runtime_checkable
 
@@ -83,11 +83,16 @@ class EventWriter:
         return recorded
 
     async def append_many(
-        self, conn: AsyncConnection, streams: Sequence[tuple[str, Sequence[Envelope]]]
+        self,
+        conn: AsyncConnection,
+        streams: Sequence[tuple[str, Sequence[Envelope]]],
+        *,
+        new: Collection[str] = (),
+        log_locked: bool = False,
     ) -> list[list[Recorded]]:
-        """Append to several streams at their ends in one go (``EventStore.append_many``)
-        and project what was appended, in order."""
-        recorded = await self.store.append_many(conn, streams)
+        """Append to several streams at their ends in one go (``EventStore.append_many``,
+        ``new`` and ``log_locked`` as it takes them) and project what was appended, in order."""
+        recorded = await self.store.append_many(conn, streams, new=new, log_locked=log_locked)
         await self._project(conn, [item for appended in recorded for item in appended])
         return recorded
 

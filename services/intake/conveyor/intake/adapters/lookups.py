@@ -11,6 +11,8 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
+    any_,
     bindparam,
     cast,
     literal,
@@ -82,6 +84,44 @@ def same_person(keys: PersonKeys) -> tuple[CompoundSelect[Any], dict[str, str | 
     checklist's event: rows of (kind, id, email_key, received_at, status, won_at, version)."""
     statement = _SAME_PERSON[(bool(keys.email), bool(keys.phone))]
     return statement, {"email": keys.email, "phone": keys.phone}
+
+
+def _people(email_in: Any, phone_in: Any) -> CompoundSelect[Any]:
+    leads_of = (
+        select(
+            literal("lead", String).label("kind"),
+            leads.c.lead_id.label("id"),
+            leads.c.email_key,
+            leads.c.phone,
+            leads.c.received_at,
+            leads.c.status,
+            leads.c.won_at,
+            cast(null(), Integer).label("version"),
+        )
+        .where(leads.c.duplicate_of.is_(None))
+        .where(or_(email_in, phone_in))
+    )
+    checklist = _NEWEST_CHECKLIST.add_columns(null().label("phone")).subquery()
+    return union_all(
+        leads_of,
+        select(*(checklist.c[c.name] for c in leads_of.selected_columns)),
+    )
+
+
+PEOPLE = {
+    "postgresql": _people(
+        leads.c.email_key == any_(bindparam("emails", type_=postgresql.ARRAY(Text))),
+        leads.c.phone == any_(bindparam("phones", type_=postgresql.ARRAY(Text))),
+    ),
+    "sqlite": _people(
+        leads.c.email_key.in_(bindparam("emails", expanding=True)),
+        leads.c.phone.in_(bindparam("phones", expanding=True)),
+    ),
+}
+"""By dialect: every lead (not a touch) of these e-mail keys (``emails``) or phones
+(``phones``), and the newest checklist's event; rows as ``same_person`` gives them, with
+the phone. One statement for a group of arrivals (on PostgreSQL the same text whatever
+their number)."""
 
 
 REPLY = select(idempotency_replies).where(

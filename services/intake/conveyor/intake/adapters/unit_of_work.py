@@ -10,14 +10,16 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from conveyor.events import Envelope
+from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.codec import format_time
 from conveyor.events.runtime import Runtime
+from conveyor.events.store import ANY_VERSION
 from conveyor.events.store.engine import lock_log
 from conveyor.intake.adapters import lookups
 from conveyor.intake.adapters.checklist_cache import ChecklistCache, ChecklistHead
-from conveyor.intake.adapters.projections import project_all
+from conveyor.intake.adapters.projections import STATUS, project_all
 from conveyor.intake.domain.checklist import Checklist
-from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
+from conveyor.intake.domain.duplicates import EarlierLead, KnownPeople, PersonKeys, PersonLead
 from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
@@ -41,12 +43,40 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self._tx: AsyncTransaction | None = None
         self._log_locked = False
         self._checklist: ChecklistHead | None = _UNSEEN
+        self._people: KnownPeople | None = None
+        self._held: _Held | None = None
 
     async def __aenter__(self) -> Self:
         self._conn = await self.runtime.engine.connect()
         self._tx = await self._conn.begin()
         self._log_locked, self._checklist = False, _UNSEEN
+        self._people, self._held = None, None
         return self
+
+    async def expect_leads(self, keys: Sequence[PersonKeys]) -> None:
+        """Look up every earlier lead of these people in one statement (under the log lock,
+        with the newest checklist's id), and hold the events appended from now on to write
+        them together (one INSERT, their ``leads`` rows in bulk) before anything reads the
+        log or the transaction commits. The leads held count for the duplicate check."""
+        conn = self._connection()
+        if not self._log_locked:
+            await lock_log(conn)
+            self._log_locked = True
+        await self._write_held()
+        emails = sorted({k.email for k in keys if k.email})
+        phones = sorted({k.phone for k in keys if k.phone})
+        found = await conn.execute(
+            lookups.PEOPLE[conn.dialect.name], {"emails": emails, "phones": phones}
+        )
+        leads = []
+        self._checklist = None
+        for row in found:
+            if row.kind == "checklist":
+                self._checklist = ChecklistHead(row.id, row.version)
+            else:
+                leads.append(_person_lead(row))
+        self._people = KnownPeople(keys, leads)
+        self._held = _Held()
 
     async def __aexit__(
         self,
@@ -62,7 +92,17 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
     ) -> None:
-        """Append and update the projections; a new stream's events in a single INSERT."""
+        """Append and update the projections; a new stream's events in a single INSERT.
+        Expecting leads, an append to a new stream or at any version is held (see
+        ``expect_leads``)."""
+        holding = self._held is not None and stream_id != CHECKLIST_STREAM
+        if holding and expected_version in (0, ANY_VERSION):
+            assert self._held is not None
+            self._held.add(stream_id, envelopes, new=expected_version == 0)
+            if expected_version == 0:
+                self._people_add(envelopes)
+            return
+        await self._write_held()
         conn = self._connection()
         if expected_version != 0:
             await self.runtime.writer.append(
@@ -78,6 +118,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 
     async def read(self, stream_id: str) -> list[Envelope]:
         """Every committed event of a stream, read in this transaction."""
+        await self._write_held()
         recorded = await self.runtime.store.read_stream(self._connection(), stream_id)
         return [item.envelope for item in recorded]
 
@@ -96,6 +137,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         in the statement that reads the newest checklist's id."""
         if not keys:
             return None
+        if self._people is not None and self._people.covers(keys):
+            return self._people.newest(keys)
+        await self._write_held()
         conn = self._connection()
         if not self._log_locked:  # held until the transaction ends: a batch takes it once
             await lock_log(conn)
@@ -137,14 +181,44 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             raise ReplyAlreadyStored(reply.key)
 
     async def commit(self) -> None:
-        """Commit the transaction, then wake the relay so it publishes now."""
+        """Commit the transaction (with the events held), then wake the relay."""
+        await self._write_held()
         await self._transaction().commit()
         self.runtime.committed()
 
     async def rollback(self) -> None:
         """Roll back unless already committed or rolled back."""
+        self._held = None
         if self._tx is not None and self._tx.is_active:
             await self._tx.rollback()
+
+    def _people_add(self, envelopes: Sequence[Envelope]) -> None:
+        """A new lead held: the duplicate check must find it, as it would find its row."""
+        received = envelopes[0].data if envelopes else None
+        if self._people is None or not isinstance(received, LeadReceived):
+            return
+        status = next((STATUS[e.type] for e in envelopes[1:] if e.type in STATUS), "received")
+        contact = received.lead.contact
+        self._people.add(
+            PersonLead(
+                lead_id=received.lead_id,
+                email_key=contact.email.casefold() if contact.email else None,
+                phone=contact.phone or None,
+                received_at=datetime.fromisoformat(format_time(received.received_at)),
+                outcome=status,
+            )
+        )
+
+    async def _write_held(self) -> None:
+        """Append the held events in one statement, their projections in bulk."""
+        if self._held is None or not self._held.streams:
+            return
+        held, self._held.streams, new = self._held.streams, [], self._held.new
+        self._held.new = set()
+        writer, conn = self.runtime.writer, self._connection()
+        async with writer.buffered(conn):
+            await writer.append_many(conn, held, new=new, log_locked=self._log_locked)
+        self._log_locked = True
 
     def _connection(self) -> AsyncConnection:
         if self._conn is None:
@@ -155,6 +229,25 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._tx is None:
             raise RuntimeError("use the unit of work in an `async with` block")
         return self._tx
+
+
+class _Held:
+    """Appends waiting to be written together: (stream, events) in order, the new streams."""
+
+    def __init__(self) -> None:
+        self.streams: list[tuple[str, Sequence[Envelope]]] = []
+        self.new: set[str] = set()
+
+    def add(self, stream_id: str, envelopes: Sequence[Envelope], *, new: bool) -> None:
+        self.streams.append((stream_id, envelopes))
+        if new:
+            self.new.add(stream_id)
+
+
+def _person_lead(row: Any) -> PersonLead:
+    outcome = "customer" if row.won_at else row.status
+    received_at = datetime.fromisoformat(row.received_at)
+    return PersonLead(row.id, row.email_key, row.phone, received_at, outcome)
 
 
 class ConsumerUnitOfWork(SqlUnitOfWork):
@@ -177,7 +270,9 @@ class ConsumerUnitOfWork(SqlUnitOfWork):
         return None
 
     async def commit(self) -> None:
-        """Nothing: the consumer commits its transaction once the handler returns."""
+        """Only write what is held: the consumer commits its transaction once the handler
+        returns."""
+        await self._write_held()
 
     async def rollback(self) -> None:
         """Nothing: an exception leaves the handler and the consumer rolls back."""

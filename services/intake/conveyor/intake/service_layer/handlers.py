@@ -63,6 +63,7 @@ async def receive_leads(
     If a concurrent request takes one of the keys first, the rows are taken one by one."""
     try:
         async with uow:
+            await uow.expect_leads([PersonKeys.of(c.contact.email, c.contact.phone) for c in cmds])
             receipts = [await _receive_or_refuse(cmd, uow, duplicate_window) for cmd in cmds]
             await uow.commit()
         return receipts

@@ -61,6 +61,14 @@ class AbstractUnitOfWork(abc.ABC):
         so two arrivals of one person never both become leads.
         """
 
+    async def expect_leads(self, keys: Sequence[PersonKeys]) -> None:
+        """Several leads, of these people, are about to be received in this transaction.
+
+        An implementation may look them all up now and hold what they append until commit
+        (or until something reads), as long as each lead is still checked against the
+        earlier ones, those of this transaction included. Doing nothing is correct."""
+        return None
+
     @abc.abstractmethod
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         """The reply stored under a source's Idempotency-Key, if any."""
