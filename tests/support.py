@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conveyor.devkit.local import free_port
 from conveyor.events import Envelope
@@ -93,3 +96,34 @@ def poll(
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements SQLAlchemy sends on ``engine`` inside the block, in order (those
+    sent on a driver connection directly, such as PostgreSQL appends, are not seen)."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+
+def calls_to(monkeypatch: pytest.MonkeyPatch, target: object, *names: str) -> list[str]:
+    """The names of ``target``'s methods among ``names`` as they are called, in order (each
+    still does what it did)."""
+    calls: list[str] = []
+    for name in names:
+        method = getattr(target, name)
+
+        def counted(*args: Any, _name: str = name, _method: Any = method, **kw: Any) -> Any:
+            calls.append(_name)
+            return _method(*args, **kw)
+
+        monkeypatch.setattr(target, name, counted)
+    return calls

@@ -1,9 +1,11 @@
 """Intake's app in-process on a temp SQLite database and an embedded bus."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from conveyor.events.store import create_engine
+from conveyor.intake import bootstrap
 from conveyor.intake.adapters.database import upgrade
 from conveyor.intake.adapters.tables import leads
 from conveyor.intake.config import Settings
@@ -20,6 +23,16 @@ from conveyor.intake.entrypoints.app import create_app
 PUBLIC_URL = "http://intake.test"
 ADMIN_TOKEN = "admin-token-for-tests"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Intake's clock for rate limits stopped 30 s into a one-minute window: a test's
+    requests all count in that window, however long they take (a real window ends each
+    minute). Returns the instant."""
+    start = (time.time() // 60) * 60 + 30
+    monkeypatch.setattr(bootstrap, "time", SimpleNamespace(time=lambda: start))
+    return start
 
 
 def lead_body(**overrides: Any) -> dict[str, Any]:

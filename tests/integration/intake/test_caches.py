@@ -88,6 +88,7 @@ async def test_a_source_revoked_through_one_replica_is_refused_at_once_by_the_ot
     assert "revoked" in refused.json()["detail"]
 
 
+@pytest.mark.usefixtures("one_rate_window")
 async def test_a_refused_key_does_not_count_against_the_sources_rate_limit(
     two_replicas: tuple[httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:

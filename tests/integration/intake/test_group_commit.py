@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from conveyor.intake.adapters.tables import leads
 from conveyor.intake.bootstrap import IntakeService
@@ -22,6 +22,7 @@ from conveyor.intake.entrypoints.schemas import LeadIn
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
+from tests.support import calls_to, statements_sent
 
 from .conftest import (
     ADMIN_TOKEN,
@@ -91,6 +92,7 @@ async def test_leads_posted_together_are_each_answered_as_if_alone(
     assert await count_leads(database_url) == 34
 
 
+@pytest.mark.usefixtures("one_rate_window")
 async def test_requests_counted_together_keep_the_rate_limit_exact(
     settings: Settings, database_url: str
 ) -> None:
@@ -248,25 +250,9 @@ async def test_a_group_looks_its_people_up_once_and_appends_in_one_call(
         source, _ = await service.admit(key)
         commands = [to_command(LeadIn.model_validate(b), source, None) for b in BEFORE + TOGETHER]
         await service.receive_lead(commands[0])  # the default checklist is published
-        store, calls = service.runtime.store, []
-        for name in ("append", "append_new", "append_many"):
-            method = getattr(store, name)
-
-            def counted(*args: Any, _name: str = name, _method: Any = method, **kw: Any) -> Any:
-                calls.append(_name)
-                return _method(*args, **kw)
-
-            monkeypatch.setattr(store, name, counted)
-        lookups: list[str] = []
-
-        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if "duplicate_of IS NULL" in statement:  # the earlier-lead lookup
-                lookups.append(statement)
-
-        event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", seen)
-        try:
+        calls = calls_to(monkeypatch, service.runtime.store, "append", "append_new", "append_many")
+        with statements_sent(service.runtime.engine) as statements:
             got = await service.receive_leads(commands[1:])
-        finally:
-            event.remove(service.runtime.engine.sync_engine, "before_cursor_execute", seen)
+    lookups = [s for s in statements if "duplicate_of IS NULL" in s]  # earlier-lead lookups
     assert all(isinstance(r, Receipt) for r in got)
     assert (calls, len(lookups)) == (["append_many"], 1)

@@ -63,6 +63,7 @@ async def test_concurrent_retries_under_one_key_make_one_lead_on_postgresql(
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("one_rate_window")
 async def test_the_rate_limit_holds_on_postgresql(
     postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
 ) -> None:

@@ -1,6 +1,7 @@
 """Sources over HTTP: the admin API, keys, isolation between sources, revocation, rate limits."""
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from .conftest import ADMIN, bearer, client_for, lead_body, register_source
@@ -118,6 +119,7 @@ async def test_rotating_an_unknown_source_is_404(client: httpx.AsyncClient) -> N
     assert response.headers["content-type"] == PROBLEM_JSON
 
 
+@pytest.mark.usefixtures("one_rate_window")
 async def test_a_source_over_its_rate_limit_gets_429_with_retry_after(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -128,6 +130,7 @@ async def test_a_source_over_its_rate_limit_gets_429_with_retry_after(
     assert answers[-1].headers["content-type"] == PROBLEM_JSON
 
 
+@pytest.mark.usefixtures("one_rate_window")
 async def test_one_sources_rate_limit_does_not_slow_another(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.store import create_engine
@@ -22,6 +22,7 @@ from conveyor.webhooks.store import (
     message_table,
     secret_table,
 )
+from tests.support import statements_sent
 
 METADATA = MetaData()
 QUEUE, SECRETS = WebhookQueue(message_table(METADATA)), SecretStore(secret_table(METADATA))
@@ -78,19 +79,11 @@ async def test_each_endpoint_gets_its_oldest_message_first_and_enqueueing_is_ide
 async def test_enqueueing_is_one_statement_whose_text_does_not_depend_on_the_count(
     engine: AsyncEngine,
 ) -> None:
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
     async with engine.begin() as conn:
         await conn.exec_driver_sql("SELECT 1")  # the transaction's own statements go first
-        event.listen(engine.sync_engine, "before_cursor_execute", seen)
-        try:
+        with statements_sent(engine) as statements:
             await QUEUE.enqueue(conn, [message(1, "ana")], 10.0)
             await QUEUE.enqueue(conn, [message(n, "ben") for n in (2, 3, 4)], 10.0)
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", seen)
         assert len(statements) == 2 and statements[0] == statements[1]
         assert await QUEUE.counts(conn) == {"pending": 4}
 
