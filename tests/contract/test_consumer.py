@@ -1,7 +1,7 @@
 """The consumer runner on every transport and database: effectively once, poison to DLQ."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -193,10 +193,12 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
     source, batch = await fetched(transport, topic, unique_name, 5)
     commits: list[int] = []
     rollbacks: list[int] = []
+    scoped: list[list[str]] = []
 
     @asynccontextmanager
-    async def scope(conn: AsyncConnection) -> AsyncIterator[None]:
+    async def scope(conn: AsyncConnection, envelopes: Sequence[Envelope]) -> AsyncIterator[None]:
         """Writes a row as it is left: committed with the batch, or rolled back with it."""
+        scoped.append([e.subject for e in envelopes])
         yield
         await conn.execute(insert(effects).values(event_id=f"scope-{len(commits)}", rep="scope"))
 
@@ -222,6 +224,7 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         await consumer.process(early)  # rep-1, rep-2 and rep-1 again
         assert (len(commits), len(rollbacks)) == (1, 0)
         assert (consumer.stats.handled, consumer.stats.duplicates) == (2, 1)
+        assert scoped == [["rep-1", "rep-2"]]  # the events the batch applies, once each
         await consumer.process(batch)  # all five again: the poison fails the batch
         assert len(rollbacks) == 1
         # applied one by one: three duplicates, the poison dead-lettered, rep-3 once

@@ -24,11 +24,12 @@ from conveyor.events.runtime import Subscription
 from conveyor.events.transport import InboundMessage, MessageSink, MessageSource
 from conveyor.events.transport.base import OutboundMessage
 from conveyor.router.adapters import MIGRATIONS
-from conveyor.router.adapters.routing_state import RoutingStateCache
+from conveyor.router.adapters.routing_state import HeldEventsLost, RoutingStateCache
 from conveyor.router.adapters.tables import assignments
 from conveyor.router.bootstrap import CONSUMER_GROUP, RouterService
 from conveyor.router.config import Settings
 from conveyor.router.entrypoints.app import create_app
+from tests.support import calls_to
 
 
 class Offsets(MessageSource):
@@ -104,6 +105,29 @@ async def two_hunters(router: RouterService, client: httpx.AsyncClient) -> Subsc
     return subscription
 
 
+async def state_is_the_logs(router: RouterService) -> None:
+    """The router's routing state is what folding its committed log from scratch gives."""
+    async with router.runtime.engine.connect() as conn:
+        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
+        live = await router.cache.refreshed(conn)
+    assert live == folded
+
+
+def lead_consumer(router: RouterService, subscription: Subscription, **overrides: Any) -> Consumer:
+    """A consumer of the router's lead group over a source the test feeds by hand."""
+    given: dict[str, Any] = {
+        "group": CONSUMER_GROUP,
+        "source": Offsets(),
+        "dead_letters": Letters(),
+        "engine": router.runtime.engine,
+        "registry": router.runtime.registry,
+        "handlers": subscription.handlers,
+        "on_rollback": subscription.on_rollback,
+        "batch_scope": subscription.batch_scope,
+    }
+    return Consumer(**{**given, **overrides})
+
+
 def count_log_reads(conn: AsyncConnection, reads: list[str]) -> None:
     """Keep every read of the log in position order made on ``conn`` in ``reads``."""
 
@@ -122,21 +146,19 @@ async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
     route = subscription.handlers[LeadQualified.event_type]
 
     async def fails_after_routing_l2(envelope: Envelope, conn: AsyncConnection) -> None:
-        await route(envelope, conn)  # l2's decision is written, then its transaction fails
+        await route(envelope, conn)  # l2 is decided, then its transaction fails
         if envelope.subject == "l2":
             raise RuntimeError("l2 cannot be handled")
 
     source, letters = Offsets(), Letters()
-    consumer = Consumer(
-        group=CONSUMER_GROUP,
+    handlers = {LeadQualified.event_type: fails_after_routing_l2}
+    consumer = lead_consumer(
+        router,
+        subscription,
         source=source,
         dead_letters=letters,
-        engine=router.runtime.engine,
-        registry=router.runtime.registry,
-        handlers={LeadQualified.event_type: fails_after_routing_l2},
+        handlers=handlers,
         retry_delay=0.01,
-        on_rollback=subscription.on_rollback,
-        batch_scope=subscription.batch_scope,  # the read models' rows held until the end
     )
     batch = [qualified(lead_id, n) for n, lead_id in enumerate(["l1", "l2", "l3", "l4"])]
     await consumer.process(batch)
@@ -147,10 +169,7 @@ async def test_a_batch_rolled_back_leaves_the_state_of_the_committed_log(
     assert (consumer.stats.handled, consumer.stats.dead_lettered) == (3, 1)
     assert [dict(m.message.headers)["dlq_offset"] for m in letters.sent] == [b"1"]
     assert source.committed == batch
-    async with router.runtime.engine.connect() as conn:
-        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
-        live = await router.cache.refreshed(conn)
-    assert live == folded
+    await state_is_the_logs(router)
 
 
 async def test_each_decision_of_a_batch_sees_the_ones_before_it(
@@ -159,16 +178,7 @@ async def test_each_decision_of_a_batch_sees_the_ones_before_it(
     router, client = service
     subscription = await two_hunters(router, client)
     commits: list[int] = []
-    consumer = Consumer(
-        group=CONSUMER_GROUP,
-        source=Offsets(),
-        dead_letters=Letters(),
-        engine=router.runtime.engine,
-        registry=router.runtime.registry,
-        handlers=subscription.handlers,
-        after_commit=lambda: commits.append(1),
-        batch_scope=subscription.batch_scope,
-    )
+    consumer = lead_consumer(router, subscription, after_commit=lambda: commits.append(1))
     batch = [qualified(f"l{n}", n) for n in range(1, 7)]
     again = qualified("l3", 9)  # l3 qualified again (another event): routed already
     await consumer.process([*batch[:4], again, *batch[4:], *batch[:2]])  # two delivered twice
@@ -196,16 +206,13 @@ async def test_a_batch_reads_the_log_once_and_folds_its_own_decisions(
     log_reads: list[str] = []
     async with router.runtime.engine.connect() as conn:
         count_log_reads(conn, log_reads)
-        async with conn.begin(), subscription.batch_scope(conn):
+        async with conn.begin(), subscription.batch_scope(conn, leads):
             for envelope in leads:
                 await route(envelope, conn)
 
     assert len(log_reads) == 1  # the first decision catches up; the rest fold the batch's own
     assert await owners(router) == {f"l{n}": ("ana", "ben")[n % 2] for n in range(6)}
-    async with router.runtime.engine.connect() as conn:
-        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
-        live = await router.cache.refreshed(conn)
-    assert live == folded
+    await state_is_the_logs(router)
 
 
 async def test_an_append_the_batch_made_another_way_is_read_before_the_next_decision(
@@ -232,10 +239,7 @@ async def test_an_append_the_batch_made_another_way_is_read_before_the_next_deci
 
     assert len(log_reads) == 2  # caught up at l0, and again at l2 after the other append
     assert await owners(router) == {"l0": "ana", "l1": "ben", "l2": "ben", "l3": "ben", "l4": "ben"}
-    async with router.runtime.engine.connect() as conn:
-        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
-        live = await router.cache.refreshed(conn)
-    assert live == folded
+    await state_is_the_logs(router)
 
 
 async def test_a_decision_rolled_back_to_a_savepoint_is_not_folded(
@@ -254,7 +258,101 @@ async def test_a_decision_rolled_back_to_a_savepoint_is_not_folded(
         await route(leads[2], conn)
 
     assert await owners(router) == {"l0": "ana", "l2": "ben"}
+    await state_is_the_logs(router)
+
+
+async def test_a_batch_appends_its_decisions_together_each_seeing_the_ones_before(
+    service: tuple[RouterService, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    router, client = service
+    subscription = await two_hunters(router, client)
+    calls = calls_to(monkeypatch, router.runtime.store, "append", "append_many")
+    consumer = lead_consumer(router, subscription)
+    await consumer.process([qualified(f"l{n}", n) for n in range(6)])
+
+    assert calls == ["append_many"]  # six decisions, one append
+    assert await owners(router) == {f"l{n}": ("ana", "ben")[n % 2] for n in range(6)}
+    await state_is_the_logs(router)
+
+
+async def test_a_lead_routed_in_an_earlier_batch_and_qualified_again_is_passed_over(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    """The batch looks up which of its leads have a stream already (one statement, under
+    the lock) and leaves them as they are; the rest are decided and appended together."""
+    router, client = service
+    subscription = await two_hunters(router, client)
+    commits: list[int] = []
+    consumer = lead_consumer(router, subscription, after_commit=lambda: commits.append(1))
+    await consumer.process([qualified("l1", 1), qualified("l2", 2)])
+    await consumer.process([qualified("l3", 3), qualified("l1", 4), qualified("l4", 5)])
+
+    assert len(commits) == 2  # a transaction a batch: the second did not fall back
+    assert await owners(router) == {"l1": "ana", "l2": "ben", "l3": "ana", "l4": "ben"}
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (5, 0)
     async with router.runtime.engine.connect() as conn:
-        folded = await RoutingStateCache(router.runtime.store).refreshed(conn)
-        live = await router.cache.refreshed(conn)
-    assert live == folded
+        assert len(await router.runtime.store.read_stream(conn, "l1")) == 1
+    await state_is_the_logs(router)
+
+
+async def test_a_batch_whose_decisions_the_log_refuses_is_applied_again_lead_by_lead(
+    service: tuple[RouterService, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a routed lead's stream go unseen by the look-up, the append of the batch's
+    decisions refuses it: the batch rolls back and each lead is applied on its own."""
+    router, client = service
+    subscription = await two_hunters(router, client)
+    commits: list[int] = []
+    consumer = lead_consumer(router, subscription, after_commit=lambda: commits.append(1))
+    await consumer.process([qualified("l1", 1), qualified("l2", 2)])
+
+    async def none_exist(conn: AsyncConnection, stream_ids: Sequence[str]) -> set[str]:
+        return set()
+
+    monkeypatch.setattr(router.runtime.store, "existing", none_exist)
+    await consumer.process([qualified("l3", 3), qualified("l1", 4), qualified("l4", 5)])
+
+    assert len(commits) == 1 + 3  # the second batch fell back to a transaction a lead
+    assert await owners(router) == {"l1": "ana", "l2": "ben", "l3": "ana", "l4": "ben"}
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (5, 0)
+    async with router.runtime.engine.connect() as conn:
+        assert len(await router.runtime.store.read_stream(conn, "l1")) == 1
+    await state_is_the_logs(router)
+
+
+async def test_decisions_held_are_never_lost_to_a_read_of_the_log(
+    service: tuple[RouterService, httpx.AsyncClient],
+) -> None:
+    """Something appended another way inside the batch's scope sends the next decision to
+    the log, which does not have the held ones yet: the transaction fails instead."""
+    router, client = service
+    subscription = await two_hunters(router, client)
+    route, scope = subscription.handlers[LeadQualified.event_type], subscription.batch_scope
+    assert scope is not None
+    leads = [decode(qualified(f"l{n}", n).message, router.runtime.registry) for n in range(3)]
+    away = new_envelope(
+        RepAvailabilityChanged(rep_id="ana", available=False, reason="sick"),
+        subject="ana",
+        source="/test",
+    )
+
+    async def batch() -> None:
+        async with router.runtime.engine.connect() as conn, conn.begin():
+            try:
+                async with scope(conn, leads):
+                    await route(leads[0], conn)
+                    await route(leads[1], conn)
+                    version = await router.runtime.store.stream_version(conn, "ana")
+                    await router.runtime.writer.append(
+                        conn, "ana", [away], expected_version=version
+                    )
+                    await route(leads[2], conn)
+            except BaseException:
+                subscription.on_rollback()  # as the consumer does
+                raise
+
+    with pytest.raises(HeldEventsLost):
+        await batch()
+
+    assert await owners(router) == {}
+    await state_is_the_logs(router)

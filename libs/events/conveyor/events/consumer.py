@@ -45,9 +45,9 @@ Handler = Callable[[Envelope, AsyncConnection], Awaitable[None]]
 event applied again (a batch that failed is applied again one by one)."""
 BatchHandler = Callable[[Sequence[Envelope], AsyncConnection], Awaitable[None]]
 """Applies several events in order in one transaction, as many Handler calls would."""
-BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[object]]
-"""Entered around a batch's handlers in its transaction, left (without an error) before the
-commit."""
+BatchScope = Callable[[AsyncConnection, Sequence[Envelope]], AbstractAsyncContextManager[object]]
+"""Entered around a batch's handlers in its transaction, with the events they are about to
+apply, and left (without an error) before the commit."""
 
 
 class _Duplicate(Exception):
@@ -164,7 +164,7 @@ class Consumer:
                         if envelope.id in fresh:
                             fresh.discard(envelope.id)  # the same event twice in one batch
                             applied.append(envelope)
-                    async with self._scope(conn):
+                    async with self._scope(conn, applied):
                         await self._apply_all(applied, conn)
                     await transaction.commit()
                 except BaseException:
@@ -187,9 +187,11 @@ class Consumer:
         self.after_commit()
         return True
 
-    def _scope(self, conn: AsyncConnection) -> AbstractAsyncContextManager[object]:
+    def _scope(
+        self, conn: AsyncConnection, envelopes: Sequence[Envelope]
+    ) -> AbstractAsyncContextManager[object]:
         """What a batch's handlers run inside, in its transaction (left before the commit)."""
-        return nullcontext() if self.batch_scope is None else self.batch_scope(conn)
+        return nullcontext() if self.batch_scope is None else self.batch_scope(conn, envelopes)
 
     async def _apply_with_retries(self, inbound: InboundMessage, envelope: Envelope) -> None:
         for attempt in range(1, self.max_attempts + 1):

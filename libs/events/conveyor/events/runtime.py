@@ -35,8 +35,9 @@ class Subscription:
     given, applies a batch of them at once instead (``handlers`` then only say which types
     the group takes); ``on_rollback`` is called when a batch's transaction is rolled back
     (to forget in-memory state that folded what the transaction wrote); ``batch_scope`` is
-    entered around a batch's handlers in its transaction and left before the commit (the
-    router's lead group holds its projections' rows in memory there: ``EventWriter.buffered``)."""
+    entered around a batch's handlers in its transaction, given the events they will apply,
+    and left before the commit (the router's lead group holds its projections' rows and its
+    decisions' events in memory there)."""
 
     group: str
     topics: Sequence[str]

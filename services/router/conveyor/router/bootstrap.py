@@ -24,7 +24,7 @@ from conveyor.router.adapters.projections import AssignmentsProjection, RepsProj
 from conveyor.router.adapters.retry import UnroutableRetry
 from conveyor.router.adapters.routing_state import RoutingStateCache
 from conveyor.router.adapters.timers import SlaTimers
-from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
+from conveyor.router.adapters.unit_of_work import SqlUnitOfWork, holding_new_streams
 from conveyor.router.config import Settings
 from conveyor.router.domain.calendar import WorkingCalendar
 from conveyor.router.domain.reps import Rep, parse_settings
@@ -103,7 +103,8 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             topics=[LEADS],
             handlers={LeadQualified.event_type: on_lead_qualified},
             on_rollback=cache.forget,
-            batch_scope=runtime.writer.buffered,  # route_lead reads the log, not the tables
+            # route_lead reads the log, not the tables; the decisions are appended together
+            batch_scope=holding_new_streams(runtime, cache),
         )
     )
     runtime.subscribe(

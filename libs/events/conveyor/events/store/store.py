@@ -188,6 +188,14 @@ class EventStore:
         query = select(func.max(self.table.c.version)).where(self.table.c.stream_id == stream_id)
         return int((await conn.execute(query)).scalar() or 0)
 
+    async def existing(self, conn: AsyncConnection, stream_ids: Sequence[str]) -> set[str]:
+        """Which of these streams have events (one statement)."""
+        if not stream_ids:
+            return set()
+        column = self.table.c.stream_id
+        query = select(column).where(column.in_(list(stream_ids))).distinct()
+        return set((await conn.execute(query)).scalars())
+
     async def read_stream(
         self, conn: AsyncConnection, stream_id: str, *, after_version: int = 0
     ) -> list[Recorded]:

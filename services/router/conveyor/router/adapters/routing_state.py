@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events import Recorded
+from conveyor.events import Envelope, Recorded
 from conveyor.events.replay import read_chunk
 from conveyor.events.store import (
     EventStore,
@@ -19,6 +19,13 @@ from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer.folding import FOLDED_TYPES, fold
 
 BATCH = 1000
+
+
+class HeldEventsLost(RuntimeError):
+    """Events folded ahead of the log cannot be written as held: the state was asked to read
+    the log before they were appended (something else was appended in between), or they
+    would be appended inside a savepoint, or the log refused them. The transaction must
+    roll back (and its work be done again without holding)."""
 
 
 class RoutingStateCache:
@@ -43,13 +50,14 @@ class RoutingStateCache:
         self._holder: object | None = None  # the transaction that caught up under the lock
         self._pending: list[Recorded] = []  # what it appended since
         self._appends = 0  # the appends made on its connection, as far as it knows
+        self._ahead = 0  # events it folded before appending them (``fold_held``)
 
     def forget(self) -> None:
         """Drop the folded state (after a rollback of events it may have folded)."""
         self.state = RoutingState()
         self.position = 0
         self.generation += 1  # a read under way when this happens folds nothing it read
-        self._holder, self._pending = None, []
+        self._holder, self._pending, self._ahead = None, [], 0
 
     async def caught_up(self, conn: AsyncConnection) -> RoutingState:
         """The state with every committed event folded in, the log lock held (and what this
@@ -57,8 +65,13 @@ class RoutingStateCache:
         no read)."""
         await lock_log(conn)
         transaction = transaction_of(conn)
-        if transaction is not None and transaction is self._holder and self._fold_pending(conn):
+        mine = transaction is not None and transaction is self._holder
+        if mine and self._fold_pending(conn):
             return self.state
+        if self._ahead:  # events folded and not appended
+            if mine:  # reading the log would lose them
+                raise HeldEventsLost("the routing state folded events its transaction holds")
+            self.forget()  # their transaction ended without appending them
         self._holder, self._pending = None, []
         generation = self.generation
         state = await self.refreshed(conn)
@@ -74,6 +87,44 @@ class RoutingStateCache:
         if recorded and holding and not in_savepoint(conn):  # a savepoint may roll back alone
             self._pending.extend(recorded)
             self._appends += 1
+
+    def fold_held(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
+        """Fold events the transaction that caught up keeps to append later (a lead batch's
+        decisions, written together at its end), so its next decision sees them at once;
+        False (nothing folded: append them now) on another transaction's connection, in a
+        savepoint, or with appends of its own not folded yet."""
+        holding = self._holder is not None and transaction_of(conn) is self._holder
+        if not holding or in_savepoint(conn) or self._pending:
+            return False
+        if appends_made(conn) != self._appends:
+            return False
+        for envelope in envelopes:
+            fold(self.state, envelope)
+        self._ahead += len(envelopes)
+        return True
+
+    def held_written(self, conn: AsyncConnection, recorded: Sequence[Recorded]) -> None:
+        """The events folded ahead are appended (``recorded``, in one append): the state's
+        position moves past them if they are all that was appended since it caught up (the
+        lock keeps every other transaction out; the store counts this connection's appends,
+        so positions may skip numbers a rolled-back transaction took); otherwise the state
+        is dropped (``forget``), to be folded from the log again."""
+        if not recorded and not self._ahead:
+            return
+        holding = self._holder is not None and transaction_of(conn) is self._holder
+        positions = [r.position for r in recorded]
+        exact = (
+            holding
+            and not self._pending
+            and appends_made(conn) == self._appends + 1
+            and len(positions) == self._ahead
+            and positions == sorted(positions)
+            and positions[0] > self.position
+        )
+        if not exact:
+            self.forget()
+            return
+        self.position, self._appends, self._ahead = positions[-1], self._appends + 1, 0
 
     def _fold_pending(self, conn: AsyncConnection) -> bool:
         """Fold the holder's own appends if they are exactly what follows the state: nothing

@@ -47,6 +47,14 @@ class UnitOfWork(abc.ABC):
     ) -> list[Recorded]:
         """Append to a stream (and project) inside this transaction."""
 
+    async def start_stream(self, stream_id: str, envelopes: Sequence[Envelope]) -> None:
+        """Begin a new stream with these events; ConcurrencyError if it exists (the
+        transaction is not spoilt). An implementation may keep the events to append them
+        with others before the transaction commits (a stream that exists by then fails the
+        whole transaction: its caller applies its work again one piece at a time); the
+        routing state sees them at once either way."""
+        await self.append(stream_id, envelopes, expected_version=0)
+
     @abc.abstractmethod
     async def stream(self, stream_id: str) -> list[Recorded]:
         """Every event of a stream."""

@@ -42,7 +42,7 @@ async def route_lead(
         event, subject=qualified.lead_id, source=source, caused_by=envelope, now=now
     )
     try:
-        await uow.append(qualified.lead_id, [decided], expected_version=0)
+        await uow.start_stream(qualified.lead_id, [decided])
     except ConcurrencyError:
         return  # routed already (the stream exists); requalification has its own command
 
