@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
+
+NO_STEPS: Mapping[str, int] = MappingProxyType({})
 
 OPEN = ("offered", "accepted", "contacted", "meeting_set")
 CLOSED = ("won", "lost", "declined", "withdrawn")
@@ -15,7 +18,7 @@ class AssignmentError(Exception):
     """A command that the assignment's state does not allow."""
 
 
-@dataclass
+@dataclass(slots=True)  # one per open offer: thousands held
 class Offer:
     """One assignment of a lead to a rep, folded from the lead's stream."""
 
@@ -26,7 +29,8 @@ class Offer:
     sla: Mapping[str, Any] | None = None
     status: str = "offered"
     accepted_at: datetime | None = None
-    done: dict[str, int] = field(default_factory=dict)
+    # per SLA ladder, the steps taken; shared while none is (replaced, never changed)
+    done: Mapping[str, int] = field(default_factory=lambda: NO_STEPS)
 
     @property
     def clock(self) -> tuple[str, datetime] | None:
@@ -56,7 +60,7 @@ class Offer:
             raise AssignmentError(f"assignment {self.assignment_id} is already {self.status}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Waiting:
     """A lead with no accepted owner yet: since when, and whether that was alerted."""
 

@@ -26,7 +26,7 @@ class RoutingState:
     holder: dict[str, str] = field(default_factory=dict)
     unroutable: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     accounts: dict[str, KeyAccount] = field(default_factory=dict)
-    tried: dict[str, set[str]] = field(default_factory=dict)
+    tried: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a lead's reps so far
     offers: dict[str, Offer] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)
     waiting: dict[str, Waiting] = field(default_factory=dict)
@@ -76,7 +76,8 @@ class RoutingState:
         self.unroutable.pop(lead_id, None)
         self.load(rep_id).offer(lead_id, at)
         self.holder[lead_id] = rep_id
-        self.tried.setdefault(lead_id, set()).add(rep_id)
+        if rep_id not in (had := self.tried.get(lead_id, ())):
+            self.tried[lead_id] = (*had, rep_id)  # a tuple: most leads have one (a set: 216 B)
         self.waiting.setdefault(lead_id, Waiting(at))
         if advance is not None:
             self.pool(pool).apply(advance)

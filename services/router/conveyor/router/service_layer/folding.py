@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -102,9 +103,9 @@ def _rolled_back(state: RoutingState, event: RoutingPolicyRolledBack, _: Envelop
 
 
 def _assigned(state: RoutingState, event: LeadAssigned, env: Envelope) -> None:
-    at = event.decided_at or env.time
-    state.assign(event.lead_id, event.rep_id, at, pool=event.pool, advance=_advance(state, event))
-    offer = Offer(event.assignment_id, event.lead_id, event.rep_id, at, event.sla)
+    at, rep_id = event.decided_at or env.time, sys.intern(event.rep_id)  # one copy per rep
+    state.assign(event.lead_id, rep_id, at, pool=event.pool, advance=_advance(state, event))
+    offer = Offer(event.assignment_id, event.lead_id, rep_id, at, event.sla)
     state.open_offer(offer)
 
 
@@ -186,7 +187,8 @@ def _stepped(state: RoutingState, event: Any, _: Envelope) -> None:
         return
     offer = state.offer_of(event.assignment_id)
     if offer is not None and event.step is not None and event.sla:
-        offer.done[event.sla] = max(offer.done.get(event.sla, 0), event.step + 1)
+        step = max(offer.done.get(event.sla, 0), event.step + 1)
+        offer.done = {**offer.done, event.sla: step}
 
 
 def _key_issued(state: RoutingState, event: RepKeyIssued, _: Envelope) -> None:
