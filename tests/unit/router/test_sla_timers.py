@@ -4,7 +4,8 @@ re-route to a rep who has not had the lead, and a lead with no accepted owner fo
 day raises an alert once."""
 
 from copy import deepcopy
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from typing import Any
 
 from conveyor.events.catalogue.delivery import LeadReminded, TeamLeadNotified
@@ -18,7 +19,8 @@ from conveyor.events.catalogue.router import (
 from conveyor.router.adapters.holidays import holiday_checker
 from conveyor.router.bootstrap import rep_calendar
 from conveyor.router.domain.calendar import WorkingCalendar
-from conveyor.router.domain.reps import parse_settings
+from conveyor.router.domain.offers import Offer
+from conveyor.router.domain.reps import Rep, parse_settings
 from conveyor.router.domain.sla import stuck_since
 from conveyor.router.service_layer import handshake, policies
 from conveyor.router.service_layer.commands import Accept, DraftPolicy, PublishPolicy
@@ -167,3 +169,19 @@ def test_waiting_leads_short_of_a_business_day_cost_no_counting_of_working_time(
     assert CountingCalendar.counted == 0
     assert timers.stuck("lead-0", waiting["lead-0"], utc(8, 9, 1))
     assert CountingCalendar.counted == 1
+
+
+def test_a_due_time_kept_for_an_offer_follows_a_change_of_the_reps_calendar() -> None:
+    timers = Timers(rep_calendar, BUSINESS)
+    clock = timers.policy(SLA).accept
+    assert clock is not None
+    rep = Rep("ana", "Ana", "hunter", working_hours=HOURS)
+    offer = Offer("a-1", "lead-1", "ana", utc(4, 16, 45))  # a Friday, 15 minutes before 17:00
+    first = timers.first_due(offer, "accept", offer.offered_at, clock, rep)
+    assert first == utc(7, 9, 15)  # 30 working minutes: Monday morning
+    assert timers.first_due(offer, "accept", offer.offered_at, clock, rep) == first
+    weekends = {**HOURS, "sat": ((time(9), time(17)),)}
+    later = replace(rep, working_hours=weekends)  # the rep now works on Saturdays
+    assert timers.first_due(offer, "accept", offer.offered_at, clock, later) == utc(5, 9, 15)
+    same = replace(rep)  # a new object with the same calendar: the kept time serves
+    assert timers.first_due(offer, "accept", offer.offered_at, clock, same) == first

@@ -44,6 +44,7 @@ class Timers:
     parsed: dict[str, SlaPolicy] = field(default_factory=dict)
     next_at: dict[tuple[Any, ...], datetime | None] = field(default_factory=dict)
     stuck_after: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
+    calendar_keys: dict[int, tuple[Rep, tuple[Any, ...]]] = field(default_factory=dict)
 
     def policy(self, sla: Mapping[str, Any] | None) -> SlaPolicy:
         """The SLA an offer runs on (the router's default when its rule set none)."""
@@ -78,18 +79,26 @@ class Timers:
         """When the offer's next step on this clock falls due (kept until it moves on or the
         rep's calendar changes, so a pass over many offers stays cheap)."""
         done = offer.done.get(name, 0)
-        key = (
-            offer.assignment_id,
-            name,
-            done,
-            rep.time_zone,
-            repr(rep.working_hours),
-            rep.holiday_country,
-            rep.holiday_subdivision,
-        )
+        key = (offer.assignment_id, name, done, self._calendar_key(rep))
         if key not in self.next_at:
             self.next_at[key] = next_due(clock, self.calendars(rep), started, done)
         return self.next_at[key]
+
+    def _calendar_key(self, rep: Rep) -> tuple[Any, ...]:
+        """What of a rep a due time depends on, as one tuple made once per ``Rep`` object (a
+        changed rep is a new one) and shared by the keys of all its offers."""
+        held = self.calendar_keys.get(id(rep))
+        if held is None or held[0] is not rep:  # the object is held: its id is not reused
+            if len(self.calendar_keys) > 10_000:
+                self.calendar_keys.clear()
+            calendar = (
+                rep.time_zone,
+                repr(rep.working_hours),
+                rep.holiday_country,
+                rep.holiday_subdivision,
+            )
+            held = self.calendar_keys[id(rep)] = (rep, calendar)
+        return held[1]
 
 
 async def take_next_step(
