@@ -30,6 +30,19 @@ from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
 events = metadata.tables["events"]
 
 
+_LEAD_ROW = (
+    literal("lead", String).label("kind"),
+    leads.c.lead_id.label("id"),
+    leads.c.email_key,
+    leads.c.phone,
+    leads.c.received_at,
+    leads.c.status,
+    leads.c.won_at,
+    cast(null(), Integer).label("version"),
+)
+"""A lead (not a touch) as the lookups give it, in the columns the checklist's row fills."""
+
+
 def _newest_lead(*, email: bool, phone: bool) -> Select[Any]:
     matches = []
     if email:
@@ -37,15 +50,7 @@ def _newest_lead(*, email: bool, phone: bool) -> Select[Any]:
     if phone:
         matches.append(leads.c.phone == bindparam("phone"))
     return (
-        select(
-            literal("lead", String).label("kind"),
-            leads.c.lead_id.label("id"),
-            leads.c.email_key,
-            leads.c.received_at,
-            leads.c.status,
-            leads.c.won_at,
-            cast(null(), Integer).label("version"),
-        )
+        select(*_LEAD_ROW)
         .where(leads.c.duplicate_of.is_(None))
         .where(or_(*matches))
         .order_by(leads.c.received_at.desc())
@@ -58,6 +63,7 @@ _NEWEST_CHECKLIST = (
         literal("checklist", String).label("kind"),
         events.c.event_id.label("id"),
         null().label("email_key"),
+        null().label("phone"),
         null().label("received_at"),
         null().label("status"),
         null().label("won_at"),
@@ -81,31 +87,15 @@ _SAME_PERSON = {
 
 def same_person(keys: PersonKeys) -> tuple[CompoundSelect[Any], dict[str, str | None]]:
     """The statement (and its parameters) giving the person's newest lead and the newest
-    checklist's event: rows of (kind, id, email_key, received_at, status, won_at, version)."""
+    checklist's event: rows of (kind, id, email_key, phone, received_at, status, won_at,
+    version)."""
     statement = _SAME_PERSON[(bool(keys.email), bool(keys.phone))]
     return statement, {"email": keys.email, "phone": keys.phone}
 
 
 def _people(email_in: Any, phone_in: Any) -> CompoundSelect[Any]:
-    leads_of = (
-        select(
-            literal("lead", String).label("kind"),
-            leads.c.lead_id.label("id"),
-            leads.c.email_key,
-            leads.c.phone,
-            leads.c.received_at,
-            leads.c.status,
-            leads.c.won_at,
-            cast(null(), Integer).label("version"),
-        )
-        .where(leads.c.duplicate_of.is_(None))
-        .where(or_(email_in, phone_in))
-    )
-    checklist = _NEWEST_CHECKLIST.add_columns(null().label("phone")).subquery()
-    return union_all(
-        leads_of,
-        select(*(checklist.c[c.name] for c in leads_of.selected_columns)),
-    )
+    leads_of = select(*_LEAD_ROW).where(leads.c.duplicate_of.is_(None), or_(email_in, phone_in))
+    return _with_checklist(leads_of)
 
 
 PEOPLE = {
@@ -119,9 +109,8 @@ PEOPLE = {
     ),
 }
 """By dialect: every lead (not a touch) of these e-mail keys (``emails``) or phones
-(``phones``), and the newest checklist's event; rows as ``same_person`` gives them, with
-the phone. One statement for a group of arrivals (on PostgreSQL the same text whatever
-their number)."""
+(``phones``), and the newest checklist's event; rows as ``same_person`` gives them. One
+statement for a group of arrivals (on PostgreSQL the same text whatever their number)."""
 
 
 REPLY = select(idempotency_replies).where(
