@@ -198,15 +198,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._people is None or not isinstance(received, LeadReceived):
             return
         status = next((STATUS[e.type] for e in envelopes[1:] if e.type in STATUS), "received")
-        contact = received.lead.contact
+        keys = PersonKeys.of(received.lead.contact.email, received.lead.contact.phone)
         self._people.add(
-            PersonLead(
-                lead_id=received.lead_id,
-                email_key=contact.email.casefold() if contact.email else None,
-                phone=contact.phone or None,
-                received_at=datetime.fromisoformat(format_time(received.received_at)),
-                outcome=status,
-            )
+            PersonLead(received.lead_id, keys.email, keys.phone, received.received_at, status)
         )
 
     async def _write_held(self) -> None:
