@@ -58,6 +58,28 @@ class RowProjection:
         await self.fold(recorded, SqlRows(conn))
 
 
+class HeldAppends:
+    """Appends kept to be written together by ``EventWriter.append_many`` (one statement on
+    PostgreSQL): (stream, events) in the order they were made, and the streams that must be
+    new."""
+
+    def __init__(self) -> None:
+        self.streams: list[tuple[str, Sequence[Envelope]]] = []
+        self.new: set[str] = set()
+
+    def add(self, stream_id: str, envelopes: Sequence[Envelope], *, new: bool) -> None:
+        """Keep an append (``new``: the stream must not exist yet)."""
+        self.streams.append((stream_id, envelopes))
+        if new:
+            self.new.add(stream_id)
+
+    def take(self) -> tuple[list[tuple[str, Sequence[Envelope]]], set[str]]:
+        """The appends kept and the new streams among them, no longer kept."""
+        taken = self.streams, self.new
+        self.streams, self.new = [], set()
+        return taken
+
+
 class EventWriter:
     """Appends to the store and updates the projections in the caller's transaction."""
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.codec import format_time
+from conveyor.events.projection import HeldAppends
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ANY_VERSION
 from conveyor.events.store.engine import lock_log
@@ -44,7 +45,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self._log_locked = False
         self._checklist: ChecklistHead | None = _UNSEEN
         self._people: KnownPeople | None = None
-        self._held: _Held | None = None
+        self._held: HeldAppends | None = None
 
     async def __aenter__(self) -> Self:
         self._conn = await self.runtime.engine.connect()
@@ -76,7 +77,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             else:
                 leads.append(_person_lead(row))
         self._people = KnownPeople(keys, leads)
-        self._held = _Held()
+        self._held = HeldAppends()
 
     async def __aexit__(
         self,
@@ -207,11 +208,10 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         """Append the held events in one statement, their projections in bulk."""
         if self._held is None or not self._held.streams:
             return
-        held, self._held.streams, new = self._held.streams, [], self._held.new
-        self._held.new = set()
+        streams, new = self._held.take()
         writer, conn = self.runtime.writer, self._connection()
         async with writer.buffered(conn):
-            await writer.append_many(conn, held, new=new, log_locked=self._log_locked)
+            await writer.append_many(conn, streams, new=new, log_locked=self._log_locked)
         self._log_locked = True
 
     def _connection(self) -> AsyncConnection:
@@ -223,19 +223,6 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         if self._tx is None:
             raise RuntimeError("use the unit of work in an `async with` block")
         return self._tx
-
-
-class _Held:
-    """Appends waiting to be written together: (stream, events) in order, the new streams."""
-
-    def __init__(self) -> None:
-        self.streams: list[tuple[str, Sequence[Envelope]]] = []
-        self.new: set[str] = set()
-
-    def add(self, stream_id: str, envelopes: Sequence[Envelope], *, new: bool) -> None:
-        self.streams.append((stream_id, envelopes))
-        if new:
-            self.new.add(stream_id)
 
 
 def _person_lead(row: Any) -> PersonLead:

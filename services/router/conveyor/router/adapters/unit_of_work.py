@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope, Recorded
 from conveyor.events.consumer import BatchScope
+from conveyor.events.projection import HeldAppends
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError, in_savepoint, lock_log
 from conveyor.router.adapters.routing_state import HeldEventsLost, RoutingStateCache
@@ -23,12 +24,12 @@ HELD = "conveyor.router.held_streams"
 """Where a connection's ``info`` keeps the new streams a lead batch holds."""
 
 
-class HeldStreams:
-    """New streams begun in a transaction and not appended yet, in order; every stream
+class HeldStreams(HeldAppends):
+    """New streams begun in a transaction and not appended yet, in order; and every stream
     begun in it (held or written since)."""
 
     def __init__(self) -> None:
-        self.streams: list[tuple[str, Sequence[Envelope]]] = []
+        super().__init__()
         self.begun: set[str] = set()
 
 
@@ -90,7 +91,7 @@ class SqlUnitOfWork(UnitOfWork):
         if not self.cache.fold_held(self.conn, envelopes):
             await self.append(stream_id, envelopes, expected_version=0)
         else:
-            held.streams.append((stream_id, envelopes))
+            held.add(stream_id, envelopes, new=True)
         held.begun.add(stream_id)
 
     async def write_held(self) -> None:
@@ -101,8 +102,7 @@ class SqlUnitOfWork(UnitOfWork):
         if in_savepoint(self.conn):  # the savepoint could roll them back alone
             self.cache.forget()
             raise HeldEventsLost("new streams held by a batch would be written in a savepoint")
-        streams, held.streams = held.streams, []
-        new = {stream_id for stream_id, _ in streams}
+        streams, new = held.take()
         try:
             recorded = await self.runtime.writer.append_many(self.conn, streams, new=new)
         except ConcurrencyError as exc:  # not "this lead is routed already": the batch fails
