@@ -126,7 +126,8 @@ async def _receive(consumer: AIOKafkaConsumer, total: int, record: Callable[[int
 
 
 async def measure(stack: Stack, *, quick: bool, profiles: list[Profile]) -> list[Measurement]:
-    """Latency and throughput at each rate, the peak burst, and peak RSS."""
+    """Latency and throughput at each rate, peak RSS at the sustained rates, the peak burst,
+    and peak RSS through it."""
     rates, seconds, burst_seconds = ((10.0,), 2.0, 2.0) if quick else ((500.0, 1000.0), 20.0, 60.0)
     results, offset, sustained = [], 5 * 10**6, 0.0
     for rate in rates:
@@ -138,6 +139,7 @@ async def measure(stack: Stack, *, quick: bool, profiles: list[Profile]) -> list
         results += _latencies(flow, bare, rate)
         results.append(_throughput(flow, rate))
         sustained = max(sustained, flow.delivered_rate)
+    results += [_memory(name, peak_rss_mib(stack.procs[name])) for name in SERVICES]
     burst = 5 * sustained
     flow = await leads_through(stack, burst, burst_seconds, offset)
     results.append(
@@ -151,13 +153,19 @@ async def measure(stack: Stack, *, quick: bool, profiles: list[Profile]) -> list
             f"{flow.accepted - flow.delivered} {UNDELIVERED}; counted from the last 202",
         )
     )
-    results += [_memory(name, peak_rss_mib(stack.procs[name])) for name in SERVICES]
+    results += [_memory(name, peak_rss_mib(stack.procs[name]), burst) for name in SERVICES]
     return results
 
 
-def _memory(service: str, rss_mib: float) -> Measurement:
+def _memory(service: str, rss_mib: float, burst: float | None = None) -> Measurement:
+    """Peak RSS so far: at the sustained rates (the target), or also through the burst
+    (the high-water mark only rises, so the first reading is the sustained run's peak)."""
+    if burst is not None:
+        what = f"{service} peak RSS through the burst ({burst:.0f}/s)"
+        return Measurement("memory", what, rss_mib, "MiB")
     met = rss_mib * 2**20 < 300 * 10**6
-    return Measurement("memory", f"{service} peak RSS", rss_mib, "MiB", target="< 300 MB", met=met)
+    what = f"{service} peak RSS at the sustained rates"
+    return Measurement("memory", what, rss_mib, "MiB", target="< 300 MB", met=met)
 
 
 def _latencies(flow: Flow, bare: HdrHistogram, rate: float) -> list[Measurement]:

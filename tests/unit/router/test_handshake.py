@@ -118,3 +118,22 @@ async def test_outcomes_follow_the_lead_to_a_won_or_lost_deal() -> None:
         await handshake.report_won(
             ReportWon(two.assignment_id, Decimal("1"), "EUR"), uow, **ctx(clock)
         )
+
+
+async def test_a_won_or_lost_lead_leaves_the_routing_state() -> None:
+    """A long-running router keeps its open leads, not every lead it ever routed."""
+    uow, clock = FakeUnitOfWork(), Clock()
+    await register(uow, "ana")
+    await register(uow, "ben")
+    one, two, three = [await offered(uow, clock, lead_id) for lead_id in ("l1", "l2", "l3")]
+    await handshake.report_won(ReportWon(one.assignment_id, Decimal("5"), "EUR"), uow, **ctx(clock))
+    lost = ReportOutcome(two.assignment_id, "lost", two.rep_id, reason="no budget")
+    await handshake.report_outcome(lost, uow, **ctx(clock))
+    state = await uow.routing_state()
+    per_lead = (state.holder, state.tried, state.waiting, state.unroutable, state.current)
+    assert [sorted(held) for held in per_lead] == [["l3"], ["l3"], ["l3"], [], ["l3"]]
+    assert list(state.offers) == [three.assignment_id]
+    assert [sorted(load.open_leads) for load in state.loads.values()] in (
+        [["l3"], []],
+        [[], ["l3"]],
+    )

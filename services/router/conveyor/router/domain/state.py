@@ -102,6 +102,12 @@ class RoutingState:
         """An assignment still in flight (accepted leads too, until won, lost or moved)."""
         return self.offers.get(assignment_id)
 
+    def finish(self, lead_id: str) -> None:
+        """The lead's deal is won or lost: nothing routes it again, so the state forgets it
+        (a long-running router holds its open leads, not its whole history)."""
+        for held in (self.holder, self.tried, self.waiting, self.unroutable, self.current):
+            held.pop(lead_id, None)
+
     def end_offer(self, assignment_id: str, status: str) -> None:
         """The assignment is over (won, lost, declined, withdrawn): its timers stop."""
         offer = self.offers.pop(assignment_id, None)

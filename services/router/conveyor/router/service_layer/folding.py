@@ -135,7 +135,7 @@ def _owner(state: RoutingState, event: KeyAccountOwnerChanged, _: Envelope) -> N
 def _won(state: RoutingState, event: DealWon, _: Envelope) -> None:
     """A won customer is an account of the rep who won it (a returning customer)."""
     state.end_offer(event.assignment_id, "won")
-    state.waiting.pop(event.lead_id, None)
+    state.finish(event.lead_id)
     contact = event.lead.contact
     domain = (contact.email or "").rpartition("@")[2].casefold()
     state.accounts[f"customer:{event.lead_id}"] = KeyAccount(
@@ -176,7 +176,7 @@ def _reassigned(state: RoutingState, event: LeadReassigned, _: Envelope) -> None
 
 def _lost(state: RoutingState, event: DealLost, _: Envelope) -> None:
     state.end_offer(event.assignment_id, "lost")
-    state.waiting.pop(event.lead_id, None)
+    state.finish(event.lead_id)
 
 
 def _stepped(state: RoutingState, event: Any, _: Envelope) -> None:
