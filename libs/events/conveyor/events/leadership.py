@@ -44,7 +44,7 @@ class Leadership:
                 await self._lead(work, stop)
             except Exception:
                 log.exception("leadership %s lost; trying again", self.name)
-            await _wait(stop, RETRY_SECONDS)
+            await pause(stop, RETRY_SECONDS)
 
     async def _lead(self, work: Work, stop: asyncio.Event) -> None:
         async with self.engine.connect() as conn:
@@ -69,7 +69,7 @@ class Leadership:
     async def _watch(self, conn: AsyncConnection, halt: asyncio.Event) -> None:
         """Check the lock's connection now and then; if it is gone, halt the work."""
         while not halt.is_set():
-            await _wait(halt, CHECK_SECONDS)
+            await pause(halt, CHECK_SECONDS)
             try:
                 await conn.execute(text("SELECT 1"))
                 await conn.commit()
@@ -90,6 +90,7 @@ async def _follow(stop: asyncio.Event, halt: asyncio.Event) -> None:
     halt.set()
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait the seconds, or less if stop is set."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)

@@ -60,6 +60,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "service": self.service,
+            "pid": record.process or 0,  # which of a server's worker processes
             "logger": record.name,
             "message": record.getMessage(),
         }

@@ -16,6 +16,7 @@ from conveyor.events import dead_letters
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.topics import ALL as ALL_TOPICS
 from conveyor.events.catalogue.topics import dead_letter_topic
+from conveyor.events.commits import listen, notify_as
 from conveyor.events.consumer import BatchHandler, BatchScope, Consumer, Handler
 from conveyor.events.leadership import Leadership
 from conveyor.events.metrics import Metrics
@@ -71,6 +72,7 @@ class Runtime:
         self._wakers: list[Waker] = []
         self._closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._workers: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
+        self._mark = notify_as(self.engine) if self.engine.dialect.name == "postgresql" else ""
 
     @property
     def source(self) -> str:
@@ -82,7 +84,9 @@ class Runtime:
         self.subscriptions.append(subscription)
 
     def committed(self) -> None:
-        """Tell the relay that events were committed, so it publishes them now."""
+        """Tell the relay that events were committed, so it publishes them now (and the
+        workers, which may have work now); called for this process's commits and, on
+        PostgreSQL, for those of the service's other processes."""
         if self._relay is not None:
             self._relay.wake()
         for waker in self._wakers:
@@ -90,7 +94,7 @@ class Runtime:
 
     def add_worker(self, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Waker:
         """Run a background loop beside the relay, on one replica at a time (the leader of
-        the worker's lock); the Waker returned fires on this replica's commits."""
+        the worker's lock); the Waker returned fires on the service's commits."""
         waker = Waker()
         self._wakers.append(waker)
         self._workers.append(work)
@@ -116,6 +120,9 @@ class Runtime:
             metrics=self.metrics,
         )
         self._lead(f"{self.name}.outbox", self._relay.run)
+        if self._mark:
+            hearing = listen(self.engine, self._mark, self.committed, self._stop)
+            self._tasks.append(asyncio.create_task(hearing))
         for subscription in self.subscriptions:
             await self._start_consumer(subscription, self._sink)
         for n, work in enumerate(self._workers, 1):

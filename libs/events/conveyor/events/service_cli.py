@@ -41,9 +41,13 @@ def run(
     build: Callable[[], RunningService],
     migrations: Path,
     also_rebuild: Sequence[Callable[[AsyncEngine], Awaitable[int]]] = (),
+    worker_app: str | None = None,
+    workers: int = 1,
 ) -> None:
     """Parse argv and run the chosen command (``also_rebuild``: read models a service
-    folds from elsewhere than its own log, rebuilt after the projections)."""
+    folds from elsewhere than its own log, rebuilt after the projections; ``worker_app``:
+    the import string of an app factory, each of ``workers`` > 1 processes building its
+    own app)."""
     parser = argparse.ArgumentParser(prog=prog)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database to the newest schema")
@@ -61,8 +65,12 @@ def run(
     if command in ("migrate", "serve"):
         upgrade(settings.database_url, str(migrations))
     if command == "serve":
+        app: str | FastAPI = create_app() if worker_app is None or workers == 1 else worker_app
+        several = isinstance(app, str)
         uvicorn.run(
-            create_app(),
+            app,
+            factory=several,
+            workers=workers if several else None,
             host=settings.host,
             port=settings.port,
             timeout_graceful_shutdown=10,

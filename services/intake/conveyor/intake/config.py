@@ -25,8 +25,17 @@ class Settings(BaseSettings):
     """Rows read from one POST /v1/leads:batch; the rest are refused."""
     admin_token: str = ""
     """The administrator's bearer token for /v1/sources; empty turns the admin API off."""
+    workers: int = Field(default=1, ge=1)
+    """HTTP worker processes sharing the port (say, one per core of the pod); more than one
+    needs PostgreSQL (an SQLite database serves one process)."""
 
     @model_validator(mode="after")
     def _derive_public_url(self) -> Self:
         self.public_url = (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _workers_need_postgres(self) -> Self:
+        if self.workers > 1 and not self.database_url.startswith("postgresql"):
+            raise ValueError("workers > 1 needs a PostgreSQL database_url (SQLite serves one)")
         return self

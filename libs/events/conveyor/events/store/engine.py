@@ -11,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
 _LOG_LOCKED_BY = "conveyor.log_locked_by"  # connection info: the transaction holding it
 _APPENDS = "conveyor.appends"  # connection info: appends ever made on the connection
+NOTIFY_AS = "conveyor.notify_as"  # connection info: the mark its commits are announced with
+COMMITS_CHANNEL = "conveyor_log"  # where they are announced
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK_AND_NOTIFY = text(
+    f"SELECT pg_advisory_xact_lock(:key), pg_notify('{COMMITS_CHANNEL}', CAST(:mark AS text))"
+)
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
@@ -49,14 +55,19 @@ async def lock_log(conn: AsyncConnection) -> None:
     serialises writers already (BEGIN IMMEDIATE).
 
     Taken once per transaction: a transaction that holds it already (a consumer's batch
-    making several decisions, say) sends nothing more.
+    making several decisions, say) sends nothing more. On a connection of an engine marked
+    by ``commits.notify_as`` the same statement also announces the commit to the service's
+    other processes.
     """
     if dialect_of(conn) != "postgresql":
         return
     transaction = transaction_of(conn)
     if transaction is not None and conn.info.get(_LOG_LOCKED_BY) is transaction:
         return
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    if (mark := conn.info.get(NOTIFY_AS)) is None:
+        await conn.execute(_LOCK, {"key": LOG_LOCK_KEY})
+    else:  # other processes of the service hear of the commit (conveyor.events.commits)
+        await conn.execute(_LOCK_AND_NOTIFY, {"key": LOG_LOCK_KEY, "mark": mark})
     if transaction is not None:  # a later transaction is another object: it locks again
         conn.info[_LOG_LOCKED_BY] = transaction
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from conveyor.events.logs import configure_logging
 from conveyor.events.web import service_app
 from conveyor.intake.bootstrap import bootstrap
 from conveyor.intake.config import Settings
@@ -19,3 +20,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several worker processes (``CONVEYOR_INTAKE_WORKERS``): uvicorn
+    imports this by name in each, which reads the settings from the environment."""
+    configure_logging("conveyor-intake")
+    return create_app()

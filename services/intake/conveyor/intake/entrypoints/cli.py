@@ -19,6 +19,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="conveyor-intake",
         settings=settings,
         create_app=lambda: create_app(settings),
+        worker_app="conveyor.intake.entrypoints.app:worker_app",
+        workers=settings.workers,
         build=lambda: bootstrap(settings),
         migrations=MIGRATIONS,
     )
