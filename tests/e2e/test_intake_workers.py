@@ -16,7 +16,7 @@ from conveyor.devkit.processes import service
 from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.catalogue.topics import LEADS
 from conveyor.events.transport.kafka import KafkaTransport
-from tests.support import read_topic
+from tests.support import DEADLINE, read_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 ADMIN = uuid.uuid4().hex
@@ -47,7 +47,8 @@ async def test_two_workers_serve_and_every_lead_is_published_once(
     intake = service("intake", port=free_port(), env=env, log_dir=tmp_path).start()
     try:
         intake.wait_ready()
-        async with httpx.AsyncClient(base_url=intake.url, timeout=30) as client:
+        fresh = httpx.Limits(max_keepalive_connections=0)  # each request a new connection
+        async with httpx.AsyncClient(base_url=intake.url, timeout=30, limits=fresh) as client:
             response = await client.post(
                 "/v1/sources",
                 headers={"Authorization": f"Bearer {ADMIN}"},
@@ -64,11 +65,11 @@ async def test_two_workers_serve_and_every_lead_is_published_once(
                 assert answer.status_code == 202, answer.text
                 return str(answer.json()["lead_id"])
 
-            accepted = set()
-            for _ in range(20):  # until both workers have answered (the kernel picks one)
-                accepted |= set(await asyncio.gather(*(post(len(accepted) + n) for n in range(6))))
-                if len(served_by(intake.log_path)) == 2 and len(accepted) >= LEADS_POSTED:
-                    break
+            accepted: set[str] = set()
+            async with asyncio.timeout(DEADLINE):  # until both have answered (either accepts)
+                while len(served_by(intake.log_path)) < 2 or len(accepted) < LEADS_POSTED:
+                    posted = await asyncio.gather(*(post(len(accepted) + n) for n in range(6)))
+                    accepted |= set(posted)
         pids = served_by(intake.log_path)
         assert len(pids) == 2 and sum(pids.values()) == len(accepted), pids
 
