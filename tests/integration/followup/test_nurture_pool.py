@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue import FOLLOWUPS, LEADS
-from conveyor.events.catalogue.followup import NurtureRecheckDue
+from conveyor.events.catalogue.followup import NurtureEnded, NurtureRecheckDue
 from conveyor.events.catalogue.intake import LeadNurtured, LeadQualified
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.codec import encode
@@ -17,9 +17,9 @@ from conveyor.events.transport import OutboundMessage
 from conveyor.events.transport.embedded import EmbeddedTransport
 from conveyor.followup.adapters.timers import SqlTimerStore
 from conveyor.followup.config import Settings
-from conveyor.followup.service_layer.nurture import NurturePool, release
+from conveyor.followup.service_layer.nurture import NurturePool, batch_scope, keep, release
 from conveyor.followup.service_layer.streams import Streams
-from tests.support import read_topic
+from tests.support import read_topic, statements_sent
 
 from .harness import Followup, ManualClock, eventually, settle, utc
 
@@ -174,3 +174,50 @@ async def test_a_lead_never_nurtured_costs_one_read_when_intake_decides(
             event.remove(sync_engine, "before_cursor_execute", count)
         assert await runtime.store.head(conn) == head  # nothing recorded
     assert len(statements) == 1, statements
+
+
+async def test_a_batch_asks_once_which_of_its_decided_leads_were_ever_in_the_pool(
+    followup: Followup, clock: ManualClock
+) -> None:
+    """As the consumer applies a batch: one statement for all its leads, not a read per
+    lead; a lead nurtured and qualified within the batch still leaves the pool."""
+    runtime = followup.service.runtime
+    pool = NurturePool(
+        streams=Streams(runtime.store, runtime.writer, runtime.source, clock.now),
+        timers=SqlTimerStore(),
+        committed=runtime.committed,
+    )
+
+    def from_intake(event: Event) -> Envelope:
+        return new_envelope(event, subject=event.lead_id, source="/conveyor/intake")
+
+    def decided(lead_id: str) -> Envelope:
+        contact = Contact(name="A")
+        lead = LeadSnapshot(lead_id=lead_id, source="web", channel="form", contact=contact)
+        return from_intake(LeadQualified(lead_id=lead_id, lead=lead, score=80, temperature="hot"))
+
+    async def apply(batch: list[Envelope]) -> list[str]:
+        """The statements the batch sends, applied as the consumer applies one."""
+        async with runtime.engine.begin() as conn:
+            with statements_sent(runtime.engine) as sent:
+                async with batch_scope(conn, batch, pool=pool):
+                    for envelope in batch:
+                        handle = keep if isinstance(envelope.data, LeadNurtured) else release
+                        await handle(envelope, conn, pool=pool)
+        return sent
+
+    def nurtured_then_qualified(lead_id: str) -> list[Envelope]:
+        nurtured = LeadNurtured(lead_id=lead_id, reasons=("later",), recheck_after=None)
+        return [from_intake(nurtured), decided(lead_id)]
+
+    many = await apply([*(decided(f"lead-{n}") for n in range(5)), *nurtured_then_qualified("y")])
+    alone = await apply(nurtured_then_qualified("z"))
+    for sent in (many, alone):
+        assert sum("DISTINCT events.stream_id" in s for s in sent) == 1, sent
+    reads = [sum("max(events.version)" in s for s in sent) for sent in (many, alone)]
+    assert reads[0] == reads[1], "the five leads never nurtured cost a read each"
+    async with runtime.engine.connect() as conn:
+        others = await runtime.store.existing(conn, [f"nurture-lead-{n}" for n in range(5)])
+        ends = [await pool.streams.last(conn, f"nurture-{lead}") for lead in ("y", "z")]
+    assert others == set()
+    assert all(isinstance(end, NurtureEnded) for end in ends)

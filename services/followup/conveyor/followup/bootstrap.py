@@ -163,7 +163,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
         LeadDisqualified.event_type: partial(nurture.release, pool=pool),
     }
     runtime.subscribe(
-        Subscription(group=CONSUMER_GROUP, topics=[REPS, ASSIGNMENTS, LEADS], handlers=subscribed)
+        Subscription(
+            group=CONSUMER_GROUP,
+            topics=[REPS, ASSIGNMENTS, LEADS],
+            handlers=subscribed,
+            batch_scope=partial(nurture.batch_scope, pool=pool),
+        )
     )
     scheduler = Scheduler(
         engine=runtime.engine,

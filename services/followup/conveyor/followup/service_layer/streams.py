@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.store import EventStore
 from conveyor.followup.service_layer.ports import StreamWriter
+
+_ABSENT = "conveyor.followup.absent_streams"  # connection info, inside absent_known
 
 
 def farmer_stream(farmer_id: str) -> str:
@@ -29,7 +32,23 @@ class Streams:
 
     async def version(self, conn: AsyncConnection, stream_id: str) -> int:
         """The stream's current version (0: it does not exist)."""
+        if stream_id in conn.info.get(_ABSENT, ()):
+            return 0
         return await self.store.stream_version(conn, stream_id)
+
+    @asynccontextmanager
+    async def absent_known(
+        self, conn: AsyncConnection, stream_ids: Collection[str]
+    ) -> AsyncIterator[None]:
+        """Inside, in conn's transaction: which of these streams do not exist is known from
+        one statement, so their versions need no read (a consumer batch asks about all its
+        leads at once; a stream appended to here exists from then on)."""
+        existing = await self.store.existing(conn, sorted(stream_ids))
+        conn.info[_ABSENT] = set(stream_ids) - existing
+        try:
+            yield
+        finally:
+            conn.info.pop(_ABSENT, None)
 
     async def last(self, conn: AsyncConnection, stream_id: str) -> Event | None:
         """The newest event of the stream, if it has any."""
@@ -52,3 +71,4 @@ class Streams:
             for e in events
         ]
         await self.writer.append(conn, stream_id, envelopes, expected_version=expected_version)
+        conn.info.get(_ABSENT, set()).discard(stream_id)
