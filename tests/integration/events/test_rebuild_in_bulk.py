@@ -144,8 +144,10 @@ async def test_a_rebuild_in_bulk_gives_the_live_rows_whatever_its_memory_bound(
     writer = await live(engine, [SeenLeads()])
     rows = await read_models(engine)
     assert rows["seen_leads"][0] == ("lead-0", 50, 2) and len(rows["seen_leads"]) == 10
-    for max_rows in (100_000, 3, 0):
-        replayed = await rebuild(engine, writer.store, writer.projections, max_rows=max_rows)
+    for max_rows, batch_size in ((100_000, 10_000), (3, 10_000), (0, 10_000), (3, 1), (7, 4)):
+        replayed = await rebuild(
+            engine, writer.store, writer.projections, max_rows=max_rows, batch_size=batch_size
+        )
         assert replayed == 25
         assert await read_models(engine) == rows
 
@@ -202,9 +204,12 @@ async def test_a_rebuild_that_fails_leaves_the_read_models_as_they_were(
 ) -> None:
     writer = await live(engine, [SeenLeads()])
     rows = await read_models(engine)
-    with pytest.raises(RuntimeError, match="cannot take"):
-        await rebuild(engine, writer.store, [FailsAtTheEnd()], max_rows=2)
-    assert await read_models(engine) == rows
+    for batch_size in (10_000, 3):  # in chunks, the next one is being read when it fails
+        with pytest.raises(RuntimeError, match="cannot take"):
+            await rebuild(
+                engine, writer.store, [FailsAtTheEnd()], max_rows=2, batch_size=batch_size
+            )
+        assert await read_models(engine) == rows
 
 
 async def test_the_log_read_in_chunks_gives_the_events_read_all_gives_of_the_types_asked(
