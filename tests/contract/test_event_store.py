@@ -12,6 +12,7 @@ from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.router import RepAvailabilityChanged
 from conveyor.events.store import ANY_VERSION, ConcurrencyError, EventStore, create_engine, lock_log
 from conveyor.events.store.engine import LOG_LOCK_KEY as KEY
+from tests.support import statements_sent
 
 
 def change(rep: str, n: int) -> Envelope:
@@ -280,3 +281,20 @@ async def test_appends_to_several_streams_check_each_envelope_belongs_to_its_str
                 conn, [("rep-1", [change("rep-1", 0)]), ("rep-2", [change("rep-1", 1)])]
             )
         assert await store.head(conn) == 0
+
+
+async def test_which_streams_exist_is_one_statement_whose_text_does_not_depend_on_the_count(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "rep-1", 2, expected=0)
+    await append(engine, store, "rep-3", 1, expected=0)
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("SELECT 1")  # the transaction's own statements go first
+        with statements_sent(engine) as statements:
+            one = await store.existing(conn, ["rep-2"])
+            three = await store.existing(conn, ["rep-1", "rep-2", "rep-3"])
+        assert await store.existing(conn, []) == set()
+    assert (one, three) == (set(), {"rep-1", "rep-3"})
+    assert len(statements) == 2
+    if engine.dialect.name == "postgresql":
+        assert statements[0] == statements[1]

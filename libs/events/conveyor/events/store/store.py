@@ -7,7 +7,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Row, func, insert, select
+from sqlalchemy import MetaData, Row, String, any_, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +16,7 @@ from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_
 from conveyor.events.model import Envelope, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import pg_append
-from conveyor.events.store.engine import lock_log, note_appended
+from conveyor.events.store.engine import dialect_of, lock_log, note_appended
 from conveyor.events.store.schema import events_table
 
 ANY_VERSION = -1
@@ -193,7 +194,11 @@ class EventStore:
         if not stream_ids:
             return set()
         column = self.table.c.stream_id
-        query = select(column).where(column.in_(list(stream_ids))).distinct()
+        if dialect_of(conn) == "postgresql":  # one statement text whatever the count
+            given = bindparam("ids", list(stream_ids), type_=ARRAY(String))
+            query = select(column).where(column == any_(given)).distinct()
+        else:
+            query = select(column).where(column.in_(list(stream_ids))).distinct()
         return set((await conn.execute(query)).scalars())
 
     async def read_stream(
