@@ -4,8 +4,7 @@ re-route to a rep who has not had the lead, and a lead with no accepted owner fo
 day raises an alert once."""
 
 from copy import deepcopy
-from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from conveyor.events.catalogue.delivery import LeadReminded, TeamLeadNotified
@@ -22,6 +21,7 @@ from conveyor.router.domain.calendar import WorkingCalendar
 from conveyor.router.domain.offers import Offer
 from conveyor.router.domain.reps import Rep, parse_settings
 from conveyor.router.domain.sla import stuck_since
+from conveyor.router.domain.state import RoutingState
 from conveyor.router.service_layer import handshake, policies
 from conveyor.router.service_layer.commands import Accept, DraftPolicy, PublishPolicy
 from conveyor.router.service_layer.sla_timers import Timers, take_next_step
@@ -149,39 +149,66 @@ class CountingCalendar(WorkingCalendar):
         return super().working_time_between(start, end)
 
 
+def waiting_since(leads: dict[str, datetime]) -> RoutingState:
+    state = RoutingState()
+    for lead_id, since in leads.items():
+        state.park(lead_id, {"lead_id": lead_id}, since)
+    return state
+
+
 def test_the_stuck_check_agrees_with_counting_working_time_across_a_weekend() -> None:
-    timers = Timers(rep_calendar, BUSINESS)
     since = utc(4, 15)  # a Friday afternoon: one business day later is Monday afternoon
     moments = [
         utc(day, hour, minute) for day in (4, 5, 6, 7) for hour in range(24) for minute in (0, 59)
     ]
+    timers, state = Timers(rep_calendar, BUSINESS), waiting_since({"lead-1": since})
     for now in moments:
-        assert timers.stuck("lead-1", since, now) == stuck_since(BUSINESS, since, now), now
+        timers.follow(state)
+        stuck = timers.first_stuck(state, now) == "lead-1"
+        assert stuck == stuck_since(BUSINESS, since, now), now
 
 
 def test_waiting_leads_short_of_a_business_day_cost_no_counting_of_working_time() -> None:
     calendar = CountingCalendar("UTC", HOURS, holiday_checker("DE"))
     timers = Timers(rep_calendar, calendar)
-    waiting = {f"lead-{n}": utc(7, 9, n % 60) for n in range(500)}
+    state = waiting_since({f"lead-{n}": utc(7, 9, n % 60) for n in range(500)})
     CountingCalendar.counted = 0
     for _ in range(3):
-        assert not any(timers.stuck(lead, since, utc(7, 16)) for lead, since in waiting.items())
+        timers.follow(state)
+        assert timers.first_stuck(state, utc(7, 16)) is None
     assert CountingCalendar.counted == 0
-    assert timers.stuck("lead-0", waiting["lead-0"], utc(8, 9, 1))
+    assert timers.first_stuck(state, utc(8, 9, 1)) == "lead-0"
     assert CountingCalendar.counted == 1
 
 
-def test_a_due_time_kept_for_an_offer_follows_a_change_of_the_reps_calendar() -> None:
-    timers = Timers(rep_calendar, BUSINESS)
-    clock = timers.policy(SLA).accept
-    assert clock is not None
-    rep = Rep("ana", "Ana", "hunter", working_hours=HOURS)
-    offer = Offer("a-1", "lead-1", "ana", utc(4, 16, 45))  # a Friday, 15 minutes before 17:00
-    first = timers.first_due(offer, "accept", offer.offered_at, clock, rep)
-    assert first == utc(7, 9, 15)  # 30 working minutes: Monday morning
-    assert timers.first_due(offer, "accept", offer.offered_at, clock, rep) == first
-    weekends = {**HOURS, "sat": ((time(9), time(17)),)}
-    later = replace(rep, working_hours=weekends)  # the rep now works on Saturdays
-    assert timers.first_due(offer, "accept", offer.offered_at, clock, later) == utc(5, 9, 15)
-    same = replace(rep)  # a new object with the same calendar: the kept time serves
-    assert timers.first_due(offer, "accept", offer.offered_at, clock, same) == first
+def test_a_pass_looks_only_at_what_changed_since_the_last() -> None:
+    """Offers and waiting leads are planned once; a pass then costs what falls due."""
+    timers, state = Timers(rep_calendar, BUSINESS), RoutingState()
+    state.add_rep(Rep("ana", "Ana", "hunter", working_hours=HOURS))
+    for n in range(300):
+        state.assign(f"lead-{n}", "ana", utc(7, 9), pool="default", advance=None)
+        state.open_offer(Offer(f"a-{n}", f"lead-{n}", "ana", utc(7, 9)))
+    timers.follow(state)
+    assert (len(timers.steps), len(timers.alerts)) == (300, 300)
+    for _ in range(3):  # nothing changed: nothing planned again
+        timers.follow(state)
+    assert (len(timers.steps), len(timers.alerts)) == (300, 300)
+    assert timers.earliest_step(state, utc(7, 9, 29)) is None
+    due = timers.earliest_step(state, utc(7, 9, 30))
+    assert due is not None and due[0].assignment_id == "a-0"
+
+
+def test_a_due_time_follows_a_change_of_the_reps_calendar() -> None:
+    timers, state = Timers(rep_calendar, BUSINESS), RoutingState()
+    state.add_rep(Rep("ana", "Ana", "hunter", working_hours=HOURS))
+    offered = utc(4, 16, 45)  # a Friday, 15 minutes before 17:00
+    state.open_offer(Offer("a-1", "lead-1", "ana", offered))
+    timers.follow(state)
+    saturday, monday = utc(5, 9, 15), utc(7, 9, 15)  # 30 working minutes on
+    assert timers.earliest_step(state, saturday) is None
+    step = timers.earliest_step(state, monday)
+    assert step is not None and step[3] == monday
+    state.change_rep("ana", {"working_hours": {**OFFICE, "sat": [("09:00", "17:00")]}})
+    timers.follow(state)  # the rep now works on Saturdays
+    step = timers.earliest_step(state, saturday)
+    assert step is not None and step[3] == saturday

@@ -31,6 +31,12 @@ class RoutingState:
     current: dict[str, str] = field(default_factory=dict)
     waiting: dict[str, Waiting] = field(default_factory=dict)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # for the SLA timers: offers whose clock started or moved, and leads that began to wait,
+    # since they last looked; ``epoch`` moves when they must look at everything again (a
+    # rep's calendar may have changed, or changes piled up while they did not look)
+    clock_moved: set[str] = field(default_factory=set)
+    began_waiting: set[str] = field(default_factory=set)
+    epoch: int = 0
 
     def load(self, rep_id: str) -> RepLoad:
         """The rep's load (empty for a rep with no leads yet)."""
@@ -43,10 +49,12 @@ class RoutingState:
     def add_rep(self, rep: Rep) -> None:
         """A rep joined."""
         self.reps[rep.rep_id] = rep
+        self.epoch += 1
 
     def change_rep(self, rep_id: str, changes: Mapping[str, Any]) -> None:
         """Some of a rep's settings changed."""
         self.reps[rep_id] = self.reps[rep_id].changed(changes)
+        self.epoch += 1
 
     def set_available(self, rep_id: str, available: bool) -> None:
         """The rep became available or unavailable."""
@@ -78,7 +86,7 @@ class RoutingState:
         self.holder[lead_id] = rep_id
         if rep_id not in (had := self.tried.get(lead_id, ())):
             self.tried[lead_id] = (*had, rep_id)  # a tuple: most leads have one (a set: 216 B)
-        self.waiting.setdefault(lead_id, Waiting(at))
+        self._wait(lead_id, at)
         if advance is not None:
             self.pool(pool).apply(advance)
 
@@ -91,12 +99,31 @@ class RoutingState:
         """No rep could take the lead; it waits for capacity."""
         self.unroutable[lead_id] = lead
         if at is not None:
-            self.waiting.setdefault(lead_id, Waiting(at))
+            self._wait(lead_id, at)
+
+    def _wait(self, lead_id: str, since: datetime) -> None:
+        if lead_id not in self.waiting:
+            self.waiting[lead_id] = Waiting(since)
+            self._noted(self.began_waiting, lead_id)
 
     def open_offer(self, offer: Offer) -> None:
         """The lead's current assignment (the one before it is no longer current)."""
         self.offers[offer.assignment_id] = offer
         self.current[offer.lead_id] = offer.assignment_id
+        self._noted(self.clock_moved, offer.assignment_id)
+
+    def clock_changed(self, offer: Offer) -> None:
+        """The offer's SLA clock started again (accepted) or took a step."""
+        self._noted(self.clock_moved, offer.assignment_id)
+
+    def _noted(self, changes: set[str], key: str) -> None:
+        """Note a change for the timers; many unread (a replica whose timers do not run)
+        are dropped for one look at everything."""
+        changes.add(key)
+        if len(changes) > 2 * (len(self.offers) + len(self.waiting)) + 1000:
+            self.clock_moved.clear()
+            self.began_waiting.clear()
+            self.epoch += 1
 
     def offer_of(self, assignment_id: str) -> Offer | None:
         """An assignment still in flight (accepted leads too, until won, lost or moved)."""

@@ -157,6 +157,7 @@ def _accepted(state: RoutingState, event: LeadAccepted, env: Envelope) -> None:
     state.waiting.pop(event.lead_id, None)
     if (offer := state.offer_of(event.assignment_id)) is not None:
         offer.status, offer.accepted_at = "accepted", env.time
+        state.clock_changed(offer)
 
 
 def _progressed(state: RoutingState, event: LeadContacted | LeadMeetingSet, _: Envelope) -> None:
@@ -189,6 +190,7 @@ def _stepped(state: RoutingState, event: Any, _: Envelope) -> None:
     if offer is not None and event.step is not None and event.sla:
         step = max(offer.done.get(event.sla, 0), event.step + 1)
         offer.done = {**offer.done, event.sla: step}
+        state.clock_changed(offer)
 
 
 def _key_issued(state: RoutingState, event: RepKeyIssued, _: Envelope) -> None:

@@ -4,9 +4,11 @@ a lead that has waited a business day with no accepted owner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 from conveyor.events import Event
@@ -36,15 +38,20 @@ STUCK = "no accepted owner for more than one business day"
 @dataclass
 class Timers:
     """What the timers need: each rep's calendar, the business calendar for the stuck-lead
-    alert, the default SLA, and parsed SLAs (kept, they never change once recorded)."""
+    alert, the default SLA, and parsed SLAs (kept, they never change once recorded); and
+    when each offer's next ladder step and each waiting lead's alert fall due, in two heaps
+    kept up to date from what changed in the routing state since the last look, so a pass
+    costs what changed and what falls due, not every offer in flight."""
 
     calendars: Calendars
     business: WorkingCalendar
     default: SlaPolicy = DEFAULT_SLA
     parsed: dict[str, SlaPolicy] = field(default_factory=dict)
-    next_at: dict[tuple[Any, ...], datetime | None] = field(default_factory=dict)
-    stuck_after: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
-    calendar_keys: dict[int, tuple[Rep, tuple[Any, ...]]] = field(default_factory=dict)
+    steps: list[tuple[datetime, int, str, str, datetime, int]] = field(default_factory=list)
+    alerts: list[tuple[datetime, int, str, datetime]] = field(default_factory=list)
+    _looked_at: tuple[int, int] | None = None  # (id of the state, its epoch) last followed
+    _state: RoutingState | None = None  # held, so its id is not reused while followed
+    _pushed: Iterator[int] = field(default_factory=count)  # ties in a heap: first pushed first
 
     def policy(self, sla: Mapping[str, Any] | None) -> SlaPolicy:
         """The SLA an offer runs on (the router's default when its rule set none)."""
@@ -55,50 +62,84 @@ class Timers:
             self.parsed[key] = sla_from_dict(sla)
         return self.parsed[key]
 
-    def forget_ended(self, offers: Mapping[str, Offer], waiting: Mapping[str, Any]) -> None:
-        """Drop the kept times of offers no longer in flight and leads no longer waiting
-        (now and then)."""
-        if len(self.next_at) > 4 * len(offers) + 1000:
-            self.next_at = {k: v for k, v in self.next_at.items() if k[0] in offers}
-        if len(self.stuck_after) > 2 * len(waiting) + 1000:
-            self.stuck_after = {k: v for k, v in self.stuck_after.items() if k[0] in waiting}
+    def follow(self, state: RoutingState) -> None:
+        """Bring the heaps up to date with the state: what changed since the last look, or
+        everything for another state or a new epoch (entries made stale by a change are
+        passed over when they come up)."""
+        if self._looked_at != (id(state), state.epoch):
+            self.steps, self.alerts = [], []
+            self._state, self._looked_at = state, (id(state), state.epoch)
+            moved, waiting = list(state.offers), list(state.waiting)
+        else:
+            moved, waiting = list(state.clock_moved), list(state.began_waiting)
+        state.clock_moved.clear()
+        state.began_waiting.clear()
+        for assignment_id in moved:
+            if (offer := state.offers.get(assignment_id)) is not None:
+                self._plan_step(offer, state)
+        day = self.business.business_day()
+        for lead_id in waiting:
+            if (lead := state.waiting.get(lead_id)) is not None and not lead.alerted:
+                due = self.business.add_working_time(lead.since, day)
+                heappush(self.alerts, (due, next(self._pushed), lead_id, lead.since))
+        stale = len(self.steps) > 4 * len(state.offers) + 1000
+        if stale or len(self.alerts) > 4 * len(state.waiting) + 1000:
+            self._looked_at = None  # mostly stale entries: start again on the next look
 
-    def stuck(self, lead_id: str, since: datetime, now: datetime) -> bool:
-        """Whether a lead waiting since then has waited more than a business day of working
-        time; the moment one business day has passed is kept per lead, so a pass over many
-        waiting leads counts working time only for those past it."""
-        key = (lead_id, since)
-        if key not in self.stuck_after:
-            day = self.business.business_day()
-            self.stuck_after[key] = self.business.add_working_time(since, day)
-        return now > self.stuck_after[key] and stuck_since(self.business, since, now)
-
-    def first_due(
-        self, offer: Offer, name: str, started: datetime, clock: Clock, rep: Rep
-    ) -> datetime | None:
-        """When the offer's next step on this clock falls due (kept until it moves on or the
-        rep's calendar changes, so a pass over many offers stays cheap)."""
+    def _plan_step(self, offer: Offer, state: RoutingState) -> None:
+        """Push when the offer's next ladder step falls due, on its running clock."""
+        clock = self._clock(offer, state)
+        if clock is None:
+            return
+        name, started, running, rep = clock
         done = offer.done.get(name, 0)
-        key = (offer.assignment_id, name, done, self._calendar_key(rep))
-        if key not in self.next_at:
-            self.next_at[key] = next_due(clock, self.calendars(rep), started, done)
-        return self.next_at[key]
+        due = next_due(running, self.calendars(rep), started, done)
+        if due is not None:
+            entry = (due, next(self._pushed), offer.assignment_id, name, started, done)
+            heappush(self.steps, entry)
 
-    def _calendar_key(self, rep: Rep) -> tuple[Any, ...]:
-        """What of a rep a due time depends on, as one tuple made once per ``Rep`` object (a
-        changed rep is a new one) and shared by the keys of all its offers."""
-        held = self.calendar_keys.get(id(rep))
-        if held is None or held[0] is not rep:  # the object is held: its id is not reused
-            if len(self.calendar_keys) > 10_000:
-                self.calendar_keys.clear()
-            calendar = (
-                rep.time_zone,
-                repr(rep.working_hours),
-                rep.holiday_country,
-                rep.holiday_subdivision,
-            )
-            held = self.calendar_keys[id(rep)] = (rep, calendar)
-        return held[1]
+    def _clock(self, offer: Offer, state: RoutingState) -> tuple[str, datetime, Clock, Rep] | None:
+        """The offer's running clock: its name, start, ladder and the rep's calendar."""
+        running, rep = offer.clock, state.reps.get(offer.rep_id)
+        if running is None or rep is None:
+            return None
+        name, started = running
+        clock: Clock | None = getattr(self.policy(offer.sla), name)
+        return None if clock is None else (name, started, clock, rep)
+
+    def earliest_step(
+        self, state: RoutingState, now: datetime
+    ) -> tuple[Offer, str, Step, datetime] | None:
+        """The offer whose next step fell due first, that step and when (stale entries,
+        of offers ended or moved on since, are dropped on the way)."""
+        while self.steps and self.steps[0][0] <= now:
+            _, _, assignment_id, name, started, done = self.steps[0]
+            offer = state.offers.get(assignment_id)
+            clock = None if offer is None else self._clock(offer, state)
+            current = clock is not None and clock[:2] == (name, started)
+            if offer is None or clock is None or not current or offer.done.get(name, 0) != done:
+                heappop(self.steps)  # the offer ended or its clock moved on since
+                continue
+            due = steps_due(clock[2], self.calendars(clock[3]), started, done, now)
+            if not due:
+                heappop(self.steps)
+                continue
+            return (offer, name, *due[0])
+        return None
+
+    def first_stuck(self, state: RoutingState, now: datetime) -> str | None:
+        """A lead that has waited more than one business day with no accepted owner and was
+        not alerted yet (the longest waiting first)."""
+        while self.alerts and self.alerts[0][0] < now:
+            _, _, lead_id, since = self.alerts[0]
+            waiting = state.waiting.get(lead_id)
+            if waiting is None or waiting.alerted or waiting.since != since:
+                heappop(self.alerts)
+                continue
+            # past the moment, counted exactly (at the end of a day the two can differ);
+            # if this lead is not stuck yet, none that began waiting after it is
+            return lead_id if stuck_since(self.business, since, now) else None
+        return None
 
 
 async def take_next_step(
@@ -112,40 +153,17 @@ async def take_next_step(
     """Take the earliest ladder step that is due, or raise the stuck-lead alert; one per
     unit of work. Returns whether anything was done."""
     state = await uow.routing_state()
-    timers.forget_ended(state.offers, state.waiting)
-    due = _earliest_step(state, timers, now)
+    timers.follow(state)
+    due = timers.earliest_step(state, now)
     if due is not None:
         offer, clock_name, step, at = due
         await _take(offer, clock_name, step, at, uow, state, now, source, matching)
         return True
-    for lead_id, waiting in state.waiting.items():
-        if not waiting.alerted and timers.stuck(lead_id, waiting.since, now):
-            alert = LeadEscalated(lead_id=lead_id, to="operations", reason=STUCK)
-            await append_to_lead(uow, lead_id, [alert], source=source, now=now)
-            return True
+    if (lead_id := timers.first_stuck(state, now)) is not None:
+        alert = LeadEscalated(lead_id=lead_id, to="operations", reason=STUCK)
+        await append_to_lead(uow, lead_id, [alert], source=source, now=now)
+        return True
     return False
-
-
-def _earliest_step(
-    state: RoutingState, timers: Timers, now: datetime
-) -> tuple[Offer, str, Step, datetime] | None:
-    found: tuple[Offer, str, Step, datetime] | None = None
-    for offer in state.offers.values():
-        running = offer.clock
-        rep = state.reps.get(offer.rep_id)
-        if running is None or rep is None:
-            continue
-        name, started = running
-        clock: Clock | None = getattr(timers.policy(offer.sla), name)
-        if clock is None:
-            continue
-        first = timers.first_due(offer, name, started, clock, rep)
-        if first is None or first > now or (found is not None and first >= found[3]):
-            continue
-        steps = steps_due(clock, timers.calendars(rep), started, offer.done.get(name, 0), now)
-        if steps and (found is None or steps[0][1] < found[3]):
-            found = (offer, name, *steps[0])
-    return found
 
 
 async def _take(
