@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.leadership import pause
 from conveyor.events.store.engine import COMMITS_CHANNEL, NOTIFY_AS
@@ -47,21 +47,30 @@ async def listen(
     while not stop.is_set():
         try:
             async with engine.connect() as conn:
-                driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
-
-                def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-                    if payload != mark:
-                        heard()
-
-                await driver.add_listener(COMMITS_CHANNEL, notified)
                 try:
-                    heard()  # commits made before the listener was in place
-                    while not stop.is_set():
-                        await pause(stop, CHECK_SECONDS)
-                        await conn.execute(text("SELECT 1"))
-                        await conn.commit()
+                    await _listen_on(conn, mark, heard, stop)
                 finally:
                     await conn.invalidate()  # never back to the pool still listening
         except Exception:
             log.exception("listening for other processes' commits failed; trying again")
         await pause(stop, RETRY_SECONDS)
+
+
+async def _listen_on(
+    conn: AsyncConnection, mark: str, heard: Callable[[], None], stop: asyncio.Event
+) -> None:
+    """Listen on conn, checking now and then that it still answers (a connection that
+    does not is given up: the caller opens another)."""
+    driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
+
+    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload != mark:
+            heard()
+
+    await driver.add_listener(COMMITS_CHANNEL, notified)
+    heard()  # commits made before the listener was in place
+    while not stop.is_set():
+        await pause(stop, CHECK_SECONDS)
+        async with asyncio.timeout(CHECK_SECONDS):
+            await conn.execute(text("SELECT 1"))
+            await conn.commit()

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     """The administrator's bearer token for /v1/sources; empty turns the admin API off."""
     workers: int = Field(default=1, ge=1)
     """HTTP worker processes sharing the port (say, one per core of the pod); more than one
-    needs PostgreSQL (an SQLite database serves one process)."""
+    needs PostgreSQL and Kafka (an SQLite database and the embedded bus serve one process)."""
 
     @model_validator(mode="after")
     def _derive_public_url(self) -> Self:
@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _workers_need_postgres(self) -> Self:
+    def _workers_need_postgres_and_kafka(self) -> Self:
         if self.workers > 1 and not self.database_url.startswith("postgresql"):
             raise ValueError("workers > 1 needs a PostgreSQL database_url (SQLite serves one)")
+        if self.workers > 1 and not self.bus_url.startswith("kafka"):
+            raise ValueError("workers > 1 needs a Kafka bus_url (the embedded bus serves one)")
         return self

@@ -14,7 +14,7 @@ from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS, LEADS, REPS
 from conveyor.events.runtime import Runtime, Subscription
-from conveyor.events.store import create_engine
+from conveyor.events.store import appends_made, create_engine
 from conveyor.events.transport import transport_from_url
 from conveyor.router.adapters.delivery import WebhookDelivery
 from conveyor.router.adapters.fuzzy import company_similarity
@@ -57,10 +57,15 @@ class RouterService:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
-        """A unit of work committed on success; the relay is woken after the commit."""
+        """A unit of work committed on success; the relay and the workers are woken after a
+        commit that appended (one that only read wakes nobody: a worker's pass that found
+        nothing to do would otherwise wake itself again at once)."""
         async with self.runtime.engine.begin() as conn:
+            before = appends_made(conn)
             yield SqlUnitOfWork(conn, self.runtime, self.cache)
-        self.runtime.committed()
+            appended = appends_made(conn) > before
+        if appended:
+            self.runtime.committed()
 
 
 def endpoint_policy(settings: Settings) -> EndpointPolicy:
@@ -147,7 +152,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         matching=matching,
         interval=settings.timer_interval,
     )
-    runtime.add_worker(timers.run)  # on its interval only: a pass looks at every offer
+    runtime.add_worker(timers.run)  # on its interval only: steps are due minutes apart
     _watch_waiting_leads(runtime, cache)
     return service
 

@@ -13,10 +13,11 @@ _LOG_LOCKED_BY = "conveyor.log_locked_by"  # connection info: the transaction ho
 _APPENDS = "conveyor.appends"  # connection info: appends ever made on the connection
 NOTIFY_AS = "conveyor.notify_as"  # connection info: the mark its commits are announced with
 COMMITS_CHANNEL = "conveyor_log"  # where they are announced
+_ANNOUNCED_BY = "conveyor.announced_by"  # connection info: the transaction that notified
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_LOCK_AND_NOTIFY = text(
-    f"SELECT pg_advisory_xact_lock(:key), pg_notify('{COMMITS_CHANNEL}', CAST(:mark AS text))"
-)
+_NOTIFY_SQL = f"pg_notify('{COMMITS_CHANNEL}', CAST(:mark AS text))"
+_NOTIFY = text(f"SELECT {_NOTIFY_SQL}")
+_LOCK_AND_NOTIFY = text(f"SELECT pg_advisory_xact_lock(:key), {_NOTIFY_SQL}")
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:
@@ -47,7 +48,7 @@ def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> A
     return create_async_engine(url, **kwargs)
 
 
-async def lock_log(conn: AsyncConnection) -> None:
+async def lock_log(conn: AsyncConnection, *, appending: bool = False) -> None:
     """Take the log lock until commit, so global positions follow commit order.
 
     On PostgreSQL, a sequence hands out positions at insert time, not at commit; without
@@ -55,21 +56,30 @@ async def lock_log(conn: AsyncConnection) -> None:
     serialises writers already (BEGIN IMMEDIATE).
 
     Taken once per transaction: a transaction that holds it already (a consumer's batch
-    making several decisions, say) sends nothing more. On a connection of an engine marked
-    by ``commits.notify_as`` the same statement also announces the commit to the service's
-    other processes.
+    making several decisions, say) sends nothing more. ``appending``: the transaction will
+    append, so on a connection of an engine marked by ``commits.notify_as`` its commit is
+    announced to the service's other processes (in the same statement as the lock, or in
+    one of its own when the lock was taken to read).
     """
     if dialect_of(conn) != "postgresql":
         return
     transaction = transaction_of(conn)
-    if transaction is not None and conn.info.get(_LOG_LOCKED_BY) is transaction:
+    mark = conn.info.get(NOTIFY_AS) if appending else None
+    info = conn.info
+    locked = transaction is not None and info.get(_LOG_LOCKED_BY) is transaction
+    announced = mark is None or (transaction is not None and info.get(_ANNOUNCED_BY) is transaction)
+    if locked and announced:
         return
-    if (mark := conn.info.get(NOTIFY_AS)) is None:
+    if locked:
+        await conn.execute(_NOTIFY, {"mark": mark})
+    elif mark is None:
         await conn.execute(_LOCK, {"key": LOG_LOCK_KEY})
     else:  # other processes of the service hear of the commit (conveyor.events.commits)
         await conn.execute(_LOCK_AND_NOTIFY, {"key": LOG_LOCK_KEY, "mark": mark})
     if transaction is not None:  # a later transaction is another object: it locks again
-        conn.info[_LOG_LOCKED_BY] = transaction
+        info[_LOG_LOCKED_BY] = transaction
+        if mark is not None:
+            info[_ANNOUNCED_BY] = transaction
 
 
 def note_appended(conn: AsyncConnection) -> None:

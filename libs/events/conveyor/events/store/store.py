@@ -58,7 +58,7 @@ class EventStore:
     ) -> list[Recorded]:
         """Append envelopes to a stream that must be at expected_version (0: new)."""
         _check_subjects(stream_id, envelopes)
-        await lock_log(conn)
+        await lock_log(conn, appending=True)
         if envelopes and pg_append.applies_to(conn):
             written = await self._append_pg(conn, stream_id, envelopes, expected_version)
             return _noted(conn, written)
@@ -82,7 +82,7 @@ class EventStore:
         for stream_id, envelopes in streams:
             _check_subjects(stream_id, envelopes)
         if not log_locked:
-            await lock_log(conn)
+            await lock_log(conn, appending=True)
         if pg_append.applies_to(conn) and any(envelopes for _, envelopes in streams):
             recorded = await self._append_many_pg(conn, streams, new)
         else:
@@ -152,7 +152,7 @@ class EventStore:
         """
         _check_subjects(stream_id, envelopes)
         if not log_locked:
-            await lock_log(conn)
+            await lock_log(conn, appending=True)
         if envelopes and pg_append.applies_to(conn):
             return _noted(conn, await self._append_pg(conn, stream_id, envelopes, 0))
         rows = [_row(env, stream_id, n) for n, env in enumerate(envelopes, 1)]

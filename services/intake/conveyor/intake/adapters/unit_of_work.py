@@ -61,7 +61,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         log or the transaction commits. The leads held count for the duplicate check."""
         conn = self._connection()
         if not self._log_locked:
-            await lock_log(conn)
+            await lock_log(conn, appending=True)
             self._log_locked = True
         await self._write_held()
         emails = sorted({k.email for k in keys if k.email})
@@ -143,7 +143,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         await self._write_held()
         conn = self._connection()
         if not self._log_locked:  # held until the transaction ends: a batch takes it once
-            await lock_log(conn)
+            await lock_log(conn, appending=True)
             self._log_locked = True
         statement, params = lookups.same_person(keys)
         rows = {row.kind: row for row in await conn.execute(statement, params)}

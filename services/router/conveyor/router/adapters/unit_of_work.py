@@ -44,7 +44,7 @@ def holding_new_streams(runtime: Runtime, cache: RoutingStateCache) -> BatchScop
             held = conn.info[HELD] = HeldStreams()
             try:
                 # under the lock, the leads routed already: their decisions are passed over
-                await lock_log(conn)
+                await lock_log(conn, appending=True)
                 held.begun |= await runtime.store.existing(conn, [e.subject for e in leads])
                 yield buffer
                 await SqlUnitOfWork(conn, runtime, cache).write_held()

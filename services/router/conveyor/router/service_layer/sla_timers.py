@@ -66,14 +66,12 @@ class Timers:
         """Bring the heaps up to date with the state: what changed since the last look, or
         everything for another state or a new epoch (entries made stale by a change are
         passed over when they come up)."""
-        if self._looked_at != (id(state), state.epoch):
+        everything = self._looked_at != (id(state), state.epoch)
+        if everything:
             self.steps, self.alerts = [], []
-            self._state, self._looked_at = state, (id(state), state.epoch)
             moved, waiting = list(state.offers), list(state.waiting)
         else:
             moved, waiting = list(state.clock_moved), list(state.began_waiting)
-        state.clock_moved.clear()
-        state.began_waiting.clear()
         for assignment_id in moved:
             if (offer := state.offers.get(assignment_id)) is not None:
                 self._plan_step(offer, state)
@@ -82,6 +80,10 @@ class Timers:
             if (lead := state.waiting.get(lead_id)) is not None and not lead.alerted:
                 due = self.business.add_working_time(lead.since, day)
                 heappush(self.alerts, (due, next(self._pushed), lead_id, lead.since))
+        state.clock_moved.clear()  # once planned: a failure above plans them again
+        state.began_waiting.clear()
+        if everything:
+            self._state, self._looked_at = state, (id(state), state.epoch)
         stale = len(self.steps) > 4 * len(state.offers) + 1000
         if stale or len(self.alerts) > 4 * len(state.waiting) + 1000:
             self._looked_at = None  # mostly stale entries: start again on the next look
