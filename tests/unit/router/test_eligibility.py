@@ -3,9 +3,12 @@
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from conveyor.router.domain.eligibility import capacity_reached, exclusion
 from conveyor.router.domain.load import RepLoad
 from conveyor.router.domain.reps import Absence
+from tests.support import calls_to
 from tests.unit.router.builders import at, lead, rep
 
 NINE_TO_FIVE = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -80,6 +83,20 @@ def test_weekly_and_open_lead_caps() -> None:
         load.close(f"l{n}")
     assert capacity_reached(capped, load, monday + timedelta(days=3)) == "weekly cap reached (3/3)"
     assert capacity_reached(capped, load, monday + timedelta(days=7)) is None
+
+
+def test_offers_are_counted_only_for_the_caps_a_rep_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load, now = RepLoad(), at("2026-03-02T09:00:00")
+    for n in range(5):
+        load.offer(f"l{n}", now - timedelta(hours=n))
+    counted = calls_to(monkeypatch, load, "offered_between")
+    assert capacity_reached(rep("ana", capacity={"max_open": 9}), load, now) is None
+    assert counted == []
+    daily = rep("ana", capacity={"per_day": 3})
+    assert capacity_reached(daily, load, now) == "daily cap reached (5/3)"
+    assert counted == ["offered_between"]
 
 
 def test_scope_matches_rep_territories_exactly_or_by_prefix() -> None:

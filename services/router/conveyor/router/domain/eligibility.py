@@ -106,12 +106,14 @@ def capacity_reached(rep: Rep, load: RepLoad, now: datetime) -> str | None:
     cap = rep.capacity
     if cap.max_open is not None and len(load.open_leads) >= cap.max_open:
         return f"open leads cap reached ({len(load.open_leads)}/{cap.max_open})"
-    day = rep.day_start(now)
-    today = load.offered_between(day, day + timedelta(days=1))
-    if cap.per_day is not None and today >= cap.per_day:
-        return f"daily cap reached ({today}/{cap.per_day})"
-    week = rep.week_start(now)
-    this_week = load.offered_between(week, week + timedelta(days=7))
-    if cap.per_week is not None and this_week >= cap.per_week:
-        return f"weekly cap reached ({this_week}/{cap.per_week})"
+    if cap.per_day is not None:  # counted only for a cap set: most reps have none
+        day = rep.day_start(now)
+        today = load.offered_between(day, day + timedelta(days=1))
+        if today >= cap.per_day:
+            return f"daily cap reached ({today}/{cap.per_day})"
+    if cap.per_week is not None:
+        week = rep.week_start(now)
+        this_week = load.offered_between(week, week + timedelta(days=7))
+        if this_week >= cap.per_week:
+            return f"weekly cap reached ({this_week}/{cap.per_week})"
     return None
