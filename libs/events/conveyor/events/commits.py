@@ -1,9 +1,10 @@
 """Commits made by a service's other processes (worker processes of one server, or
-replicas): on PostgreSQL every transaction that takes the log lock on an engine marked with
-``notify_as`` also sends a notification, delivered at its commit and dropped at its
-rollback. ``listen`` hears the notifications of the others and wakes this process's relay
-and workers, so an event committed by another process is published at once instead of at
-the relay's next poll. SQLite serves one process: nothing is sent or heard."""
+replicas): on PostgreSQL every transaction that appends on an engine marked with
+``notify_as`` also sends a notification (``lock_log(conn, appending=True)``), delivered at
+its commit and dropped at its rollback. ``listen`` hears the notifications of the others
+and wakes this process's relay and workers, so an event committed by another process is
+published at once instead of at the relay's next poll. SQLite serves one process: nothing
+is sent or heard."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ RETRY_SECONDS = 1.0
 
 
 def notify_as(engine: AsyncEngine) -> str:
-    """Mark the engine's log-locking transactions with a notification carrying a new mark,
+    """Mark the engine's appending transactions with a notification carrying a new mark,
     and return the mark (a listener passes over its own engine's commits)."""
     mark = uuid.uuid4().hex
 

@@ -63,9 +63,8 @@ async def lock_log(conn: AsyncConnection, *, appending: bool = False) -> None:
     """
     if dialect_of(conn) != "postgresql":
         return
-    transaction = transaction_of(conn)
-    mark = conn.info.get(NOTIFY_AS) if appending else None
-    info = conn.info
+    transaction, info = transaction_of(conn), conn.info
+    mark = info.get(NOTIFY_AS) if appending else None
     locked = transaction is not None and info.get(_LOG_LOCKED_BY) is transaction
     announced = mark is None or (transaction is not None and info.get(_ANNOUNCED_BY) is transaction)
     if locked and announced:

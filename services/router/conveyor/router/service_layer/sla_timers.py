@@ -118,9 +118,11 @@ class Timers:
             _, _, assignment_id, name, started, done = self.steps[0]
             offer = state.offers.get(assignment_id)
             clock = None if offer is None else self._clock(offer, state)
-            current = clock is not None and clock[:2] == (name, started)
-            if offer is None or clock is None or not current or offer.done.get(name, 0) != done:
-                heappop(self.steps)  # the offer ended or its clock moved on since
+            if offer is None or clock is None or clock[:2] != (name, started):
+                heappop(self.steps)  # the offer ended or its clock stopped or restarted since
+                continue
+            if offer.done.get(name, 0) != done:
+                heappop(self.steps)  # a step was taken since: planned again from there
                 continue
             due = steps_due(clock[2], self.calendars(clock[3]), started, done, now)
             if not due:
