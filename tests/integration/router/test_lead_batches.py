@@ -275,6 +275,16 @@ async def test_a_batch_appends_its_decisions_together_each_seeing_the_ones_befor
     await state_is_the_logs(router)
 
 
+async def each_routed_once(router: RouterService, consumer: Consumer) -> None:
+    """After l1 and l2, then l3, l1 again and l4: four leads decided once each, in turn,
+    the second l1 handled without a second decision, and the state as the log says."""
+    assert await owners(router) == {"l1": "ana", "l2": "ben", "l3": "ana", "l4": "ben"}
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (5, 0)
+    async with router.runtime.engine.connect() as conn:
+        assert len(await router.runtime.store.read_stream(conn, "l1")) == 1
+    await state_is_the_logs(router)
+
+
 async def test_a_lead_routed_in_an_earlier_batch_and_qualified_again_is_passed_over(
     service: tuple[RouterService, httpx.AsyncClient],
 ) -> None:
@@ -288,11 +298,7 @@ async def test_a_lead_routed_in_an_earlier_batch_and_qualified_again_is_passed_o
     await consumer.process([qualified("l3", 3), qualified("l1", 4), qualified("l4", 5)])
 
     assert len(commits) == 2  # a transaction a batch: the second did not fall back
-    assert await owners(router) == {"l1": "ana", "l2": "ben", "l3": "ana", "l4": "ben"}
-    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (5, 0)
-    async with router.runtime.engine.connect() as conn:
-        assert len(await router.runtime.store.read_stream(conn, "l1")) == 1
-    await state_is_the_logs(router)
+    await each_routed_once(router, consumer)
 
 
 async def test_a_batch_whose_decisions_the_log_refuses_is_applied_again_lead_by_lead(
@@ -313,11 +319,7 @@ async def test_a_batch_whose_decisions_the_log_refuses_is_applied_again_lead_by_
     await consumer.process([qualified("l3", 3), qualified("l1", 4), qualified("l4", 5)])
 
     assert len(commits) == 1 + 3  # the second batch fell back to a transaction a lead
-    assert await owners(router) == {"l1": "ana", "l2": "ben", "l3": "ana", "l4": "ben"}
-    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (5, 0)
-    async with router.runtime.engine.connect() as conn:
-        assert len(await router.runtime.store.read_stream(conn, "l1")) == 1
-    await state_is_the_logs(router)
+    await each_routed_once(router, consumer)
 
 
 async def test_decisions_held_are_never_lost_to_a_read_of_the_log(
