@@ -16,21 +16,30 @@ from conveyor.devkit.processes import service
 from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.catalogue.topics import LEADS
 from conveyor.events.transport.kafka import KafkaTransport
-from tests.support import DEADLINE, read_topic
+from tests.support import DEADLINE, read_topic, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 ADMIN = uuid.uuid4().hex
 LEADS_POSTED = 60
 
 
+def log_entries(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
 def served_by(log: Path) -> Counter[int]:
     """Requests to POST /v1/leads per worker process, from the access log lines."""
-    pids: Counter[int] = Counter()
-    for line in log.read_text().splitlines():
-        entry = json.loads(line) if line.startswith("{") else {}
-        if entry.get("route") == "/v1/leads" and entry.get("method") == "POST":
-            pids[entry["pid"]] += 1
-    return pids
+    return Counter(
+        entry["pid"]
+        for entry in log_entries(log)
+        if entry.get("route") == "/v1/leads" and entry.get("method") == "POST"
+    )
+
+
+def started(log: Path) -> set[int]:
+    """The worker processes that have finished their startup (and so accept requests)."""
+    done = "Application startup complete."
+    return {entry["pid"] for entry in log_entries(log) if entry.get("message") == done}
 
 
 async def test_two_workers_serve_and_every_lead_is_published_once(
@@ -46,7 +55,8 @@ async def test_two_workers_serve_and_every_lead_is_published_once(
     }
     intake = service("intake", port=free_port(), env=env, log_dir=tmp_path).start()
     try:
-        intake.wait_ready()
+        intake.wait_ready()  # one worker is ready; the other may still be joining Kafka
+        await wait_until(lambda: len(started(intake.log_path)) == 2, what="both workers")
         fresh = httpx.Limits(max_keepalive_connections=0)  # each request a new connection
         async with httpx.AsyncClient(base_url=intake.url, timeout=30, limits=fresh) as client:
             response = await client.post(
