@@ -11,7 +11,6 @@ from sqlalchemy import delete, select
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue import build_registry
-from conveyor.events.replay import decode_data
 from conveyor.router.adapters.kpi_store import rebuild as rebuild_kpis
 from conveyor.router.adapters.kpi_store import record_all
 from conveyor.router.adapters.kpi_tables import KPI_TABLES, kpi_events
@@ -50,7 +49,7 @@ async def test_kpi_facts_recorded_in_batches_equal_the_ones_recorded_event_by_ev
                 subject=row.lead_id or row.account_id or "",
                 time=datetime.fromisoformat(row.time),
                 schema_version=row.schema_version,
-                data=decode_data(registry, row.type, row.schema_version, row.data),
+                data=registry.decode_json(row.type, row.schema_version, row.data),
                 correlation_id=row.event_id,
             )
             for row in await conn.execute(select(kpi_events).order_by(kpi_events.c.seq))

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -41,6 +42,40 @@ def test_a_current_version_payload_is_read_without_upcasting() -> None:
     )
     event = build_registry().decode(LeadQualified.event_type, 2, current.model_dump(mode="json"))
     assert event == current
+
+
+def test_json_text_of_the_current_version_decodes_to_what_the_dict_path_gives() -> None:
+    registry = build_registry()
+    event = LeadQualified(lead_id="l1", lead=SNAPSHOT, score=80, temperature="hot", reasons=("a",))
+    text = event.model_dump_json()
+    for raw in (text, text.encode()):
+        decoded = registry.decode_json(LeadQualified.event_type, 2, raw)
+        assert decoded == registry.decode(LeadQualified.event_type, 2, json.loads(text)) == event
+
+
+def test_json_text_of_an_older_version_is_upcast_before_it_is_decoded() -> None:
+    registry = build_registry()
+    v1 = json.dumps({"lead_id": "l1", "lead": SNAPSHOT.model_dump(mode="json"), "score": 75})
+    decoded = registry.decode_json(LeadQualified.event_type, 1, v1)
+    assert decoded == registry.decode(LeadQualified.event_type, 1, json.loads(v1))
+    assert isinstance(decoded, LeadQualified) and decoded.score == 75
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[1, 2]", "not a JSON object|Input should be an object"),
+        ("7", "not a JSON object|Input should be an object"),
+        ("not json", "Expecting value|Invalid JSON"),
+        ('{"lead_id": "l1"}', "validation errors? for LeadQualified"),
+    ],
+)
+def test_json_text_that_is_not_such_a_payload_is_refused(
+    version: int, text: str, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):  # pydantic's ValidationError is one too
+        build_registry().decode_json(LeadQualified.event_type, version, text)
 
 
 def test_an_unknown_type_is_refused_by_name() -> None:

@@ -8,10 +8,8 @@ as JSON; every other attribute travels in a ``ce_`` header, ``datacontenttype`` 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Event
 from conveyor.events.registry import Registry
@@ -88,9 +86,7 @@ def decode(message: WireMessage, registry: Registry) -> Envelope:
     """Decode a binary-mode message into an envelope with the current model version."""
     attrs = _header_map(message.headers)
     try:
-        data = registry.decode(
-            attrs["ce_type"], int(attrs["ce_schemaversion"]), _json_object(message.value)
-        )
+        data = registry.decode_json(attrs["ce_type"], int(attrs["ce_schemaversion"]), message.value)
         return Envelope(
             id=attrs["ce_id"],
             source=attrs["ce_source"],
@@ -123,16 +119,6 @@ def _header_map(headers: Headers) -> dict[str, str]:
         return {name.lower(): value.decode() for name, value in headers}
     except UnicodeDecodeError as exc:
         raise MalformedMessage(f"header is not UTF-8: {exc}") from exc
-
-
-def _json_object(value: bytes) -> dict[str, Any]:
-    try:
-        loaded = json.loads(value)
-    except ValueError as exc:
-        raise MalformedMessage(f"value is not JSON: {exc}") from exc
-    if not isinstance(loaded, dict):
-        raise MalformedMessage("value is not a JSON object")
-    return loaded
 
 
 def format_time(moment: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -64,6 +65,18 @@ class Registry:
         for step in range(version, model.schema_version):
             payload = self._upcaster_for(event_type, step)(dict(payload))
         return model.model_validate(payload)
+
+    def decode_json(self, event_type: str, version: int, text: str | bytes) -> Event:
+        """Build the current model from a payload's JSON text: parsed straight into the model
+        (by pydantic, without building a dict first) when it is of the current schema
+        version, upcast as ``decode`` does otherwise."""
+        model = self.model(event_type)
+        if version == model.schema_version:
+            return model.model_validate_json(text)
+        payload = json.loads(text)
+        if not isinstance(payload, dict):
+            raise ValueError(f"{event_type} v{version}: the payload is not a JSON object")
+        return self.decode(event_type, version, payload)
 
     def _upcaster_for(self, event_type: str, version: int) -> Upcaster:
         try:

@@ -4,7 +4,6 @@ of the types asked for decoded (the rest are counted and passed over)."""
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Event, Recorded
+from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import EventStore
 
@@ -64,7 +63,7 @@ def _recorded(
 ) -> Recorded:
     """The event as ``EventStore.read_all`` gives it, built without the frozen dataclasses'
     field-by-field ``__init__`` (a third of the cost of reading an event)."""
-    data = decode_data(registry, event_type, schema_version, data_json)
+    data = registry.decode_json(event_type, schema_version, data_json)
     envelope = object.__new__(Envelope)
     envelope.__dict__.update(
         id=event_id,
@@ -84,15 +83,6 @@ def _recorded(
         envelope=envelope, stream_id=stream_id, version=version, position=position
     )
     return recorded
-
-
-def decode_data(registry: Registry, event_type: str, version: int, text: str) -> Event:
-    """A stored payload as the current model: parsed straight from its JSON text when it is
-    of the current schema version, upcast as ``Registry.decode`` does otherwise."""
-    model = registry.model(event_type)
-    if version == model.schema_version:
-        return model.model_validate_json(text)
-    return registry.decode(event_type, version, json.loads(text))
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -242,7 +241,7 @@ class EventStore:
         return [(row.position, row.event_type, _wire(row)) for row in await conn.execute(query)]
 
     def _recorded(self, row: Row[Any]) -> Recorded:
-        data = self.registry.decode(row.event_type, row.schema_version, json.loads(row.data))
+        data = self.registry.decode_json(row.event_type, row.schema_version, row.data)
         envelope = Envelope(
             id=row.event_id,
             source=row.source,

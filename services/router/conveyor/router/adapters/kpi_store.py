@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events import Envelope, Event
 from conveyor.events.bulk import insert_rows
 from conveyor.events.registry import Registry
-from conveyor.events.replay import decode_data
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
 from conveyor.router.adapters.kpi_tables import KPI_TABLES, kpi_events
@@ -114,7 +113,7 @@ async def rebuild(
         buffer = RowBuffer(conn, max_rows=max_rows)
         while kept := await _batch(conn, after, batch_size):
             for row in kept:
-                data = decode_data(registry, row.type, row.schema_version, row.data)
+                data = registry.decode_json(row.type, row.schema_version, row.data)
                 await fold(data, datetime.fromisoformat(row.time), buffer)
                 await buffer.spill()
             after, folded = kept[-1].seq, folded + len(kept)
