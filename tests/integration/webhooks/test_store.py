@@ -2,13 +2,14 @@
 message per endpoint at a time in order, due times, dead letters and replay, secrets
 retired after an overlap."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.store import create_engine
@@ -116,6 +117,54 @@ async def test_a_run_is_an_endpoints_due_messages_in_order_up_to_the_length_aske
             ["m3-0", "m4-0"],
             ["m2-0"],
         ]
+
+
+@pytest.mark.postgres
+async def test_finding_runs_reads_each_endpoints_first_messages_not_the_whole_backlog(
+    postgres_server: Any, unique_name: str
+) -> None:
+    made = create_engine(postgres_server.create_database(unique_name))
+    try:
+        async with made.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+            backlog = [message(n, f"rep{n % 3}") for n in range(600)]  # 200 pending each
+            await QUEUE.enqueue(conn, backlog, 10.0)
+            await QUEUE.record(conn, "m599-0", status=DELIVERED)
+            await conn.exec_driver_sql("ANALYZE webhook_messages")
+            with sent_with_parameters(made) as sent:
+                runs = await QUEUE.due_runs(conn, 11.0, 10, per_endpoint=4)
+            assert [[m["message_id"] for m in run] for run in runs] == [
+                [f"m{n}-0" for n in range(first, 12, 3)] for first in range(3)
+            ]
+            [(statement, parameters)] = sent
+            plan = await conn.exec_driver_sql(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+            )
+        read = rows_read_from(plan.scalar_one()[0]["Plan"], "webhook_messages")
+        assert 12 <= read <= 40, read  # 3 endpoints x 4 messages, and a step per endpoint
+    finally:
+        await made.dispose()
+
+
+@contextmanager
+def sent_with_parameters(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements sent on engine inside the block, each with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+
+def rows_read_from(node: dict[str, Any], table: str) -> int:
+    """Rows the scans of a table returned, over every loop, in an executed plan."""
+    own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == table else 0
+    return own + sum(rows_read_from(child, table) for child in node.get("Plans", []))
 
 
 async def test_a_rotated_secret_signs_beside_the_new_one_until_it_expires(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -117,14 +119,10 @@ class WebhookQueue:
         """For up to ``limit`` endpoints whose first pending message is due now (the longest
         due first), that message and up to ``per_endpoint - 1`` due ones after it, in order:
         what may be sent one after another while each is delivered."""
-        t = self.table
-        order = (t.c.position, t.c.recipient)
-        rank = func.row_number().over(partition_by=t.c.endpoint_id, order_by=order)
-        ranked = select(t, rank.label("rank")).where(t.c.status == PENDING).subquery()
         query = (
-            select(*(ranked.c[c.name] for c in t.c))
-            .where(ranked.c.rank <= per_endpoint)
-            .order_by(ranked.c.endpoint_id, ranked.c.rank)
+            self._runs_by_endpoint(per_endpoint)
+            if conn.dialect.name == "postgresql"
+            else self._runs_ranked(per_endpoint)
         )
         runs: dict[str, list[dict[str, Any]]] = {}
         held: set[str] = set()  # endpoints whose next message is not due yet
@@ -135,6 +133,49 @@ class WebhookQueue:
             else:
                 runs.setdefault(endpoint, []).append(dict(row))
         return sorted(runs.values(), key=lambda run: (run[0]["due"], run[0]["position"]))[:limit]
+
+    def _runs_by_endpoint(self, per_endpoint: int) -> Select[Any]:
+        """Each endpoint's first pending messages, found through the queue index without
+        reading the rest of the backlog: the endpoints with pending messages one after
+        another (each the next one up from the last), then up to ``per_endpoint`` of each's,
+        in order. What it reads grows with the endpoints, not with the messages pending."""
+        t, later = self.table, self.table.alias("later")
+        first = select(func.min(t.c.endpoint_id).label("endpoint_id")).where(t.c.status == PENDING)
+        endpoints = first.cte("endpoints", recursive=True)
+        following = (
+            select(func.min(later.c.endpoint_id))
+            .where(later.c.status == PENDING, later.c.endpoint_id > endpoints.c.endpoint_id)
+            .scalar_subquery()
+        )
+        endpoints = endpoints.union_all(
+            select(following).where(endpoints.c.endpoint_id.is_not(None))
+        )
+        run = (
+            select(t)
+            .where(t.c.status == PENDING, t.c.endpoint_id == endpoints.c.endpoint_id)
+            .order_by(t.c.position, t.c.recipient)
+            .limit(per_endpoint)
+            .lateral("run")
+        )
+        return (
+            select(run)
+            .select_from(endpoints.join(run, true()))
+            .order_by(run.c.endpoint_id, run.c.position, run.c.recipient)
+        )
+
+    def _runs_ranked(self, per_endpoint: int) -> Select[Any]:
+        """The same rows by ranking every pending message (SQLite has no LATERAL; its
+        embedded queue stays small)."""
+        t = self.table
+        rank = func.row_number().over(
+            partition_by=t.c.endpoint_id, order_by=(t.c.position, t.c.recipient)
+        )
+        ranked = select(t, rank.label("rank")).where(t.c.status == PENDING).subquery()
+        return (
+            select(*(ranked.c[c.name] for c in t.c))
+            .where(ranked.c.rank <= per_endpoint)
+            .order_by(ranked.c.endpoint_id, ranked.c.rank)
+        )
 
     async def next_due(self, conn: AsyncConnection) -> float | None:
         """When the earliest pending message is due (None: nothing pending)."""
