@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
 from conveyor.events.transport.kafka import DEFAULT_PARTITIONS
-from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
-from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
+from conveyor.followup import bootstrap as followup
+from conveyor.followup.config import Settings as FollowupSettings
+from conveyor.router import bootstrap as router
+from conveyor.router.config import Settings as RouterSettings
 from tests.deploy.tools import KUBERNETES, OVERLAYS, by_kind, container, render
 
-CONSUMED = {"router": (ROUTER_GROUP, {LEADS}), "followup": (FOLLOWUP_GROUP, {REPS, ASSIGNMENTS})}
+UNUSED = "sqlite+aiosqlite:///never-opened.db"  # building a service connects to nothing
+
+
+def subscribed(runtime: Any, group: str) -> tuple[str, set[str]]:
+    """A consumer group and the topics the service's code subscribes it to."""
+    [topics] = [s.topics for s in runtime.subscriptions if s.group == group]
+    return group, set(topics)
+
+
+CONSUMED = {  # what KEDA watches: the group that does each service's work
+    "router": subscribed(
+        router.bootstrap(RouterSettings(database_url=UNUSED, bus_url=UNUSED)).runtime,
+        router.CONSUMER_GROUP,
+    ),
+    "followup": subscribed(
+        followup.bootstrap(FollowupSettings(database_url=UNUSED, bus_url=UNUSED)).runtime,
+        followup.CONSUMER_GROUP,
+    ),
+}
 
 
 def test_intake_scales_on_cpu_with_a_horizontal_pod_autoscaler(

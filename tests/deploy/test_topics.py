@@ -10,11 +10,13 @@ from pathlib import Path
 from conveyor.events.catalogue.topics import ALL, dead_letter_topic
 from conveyor.events.transport.kafka import DEFAULT_PARTITIONS, KafkaTransport
 from conveyor.followup.bootstrap import CONSUMER_GROUP as FOLLOWUP_GROUP
+from conveyor.intake.bootstrap import CONSUMER_GROUP as INTAKE_GROUP
 from conveyor.router.bootstrap import CONSUMER_GROUP as ROUTER_GROUP
 from conveyor.router.bootstrap import KPI_GROUP
 from tests.deploy.tools import KUBERNETES
 
 SCRIPT = KUBERNETES / "base" / "create-topics.sh"
+GROUPS = (INTAKE_GROUP, ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP)  # every consumer group
 RECORDER = '#!/bin/sh\nprintf "%s\\n" "$*" >> "$CALLS"\n'
 
 
@@ -43,8 +45,7 @@ def test_the_script_creates_every_event_topic_and_each_groups_dead_letter_topic(
     tmp_path: Path,
 ) -> None:
     calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092")
-    groups = (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP)
-    expected = {*ALL, *(dead_letter_topic(group) for group in groups)}
+    expected = {*ALL, *(dead_letter_topic(group) for group in GROUPS)}
     assert {option(call, "--topic") for call in calls} == expected
     assert all(option(call, "--bootstrap-server") == "kafka:9092" for call in calls)
 
@@ -61,7 +62,7 @@ def test_events_are_kept_for_good_and_dead_letters_for_thirty_days(tmp_path: Pat
     retention = {option(call, "--topic"): configs(call) for call in calls}
     for topic in ALL:
         assert "retention.ms=-1" in retention[topic]
-    for group in (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP):
+    for group in GROUPS:
         assert f"retention.ms={30 * 24 * 3600 * 1000}" in retention[dead_letter_topic(group)]
 
 
@@ -89,8 +90,7 @@ def test_the_script_refuses_to_run_without_bootstrap_servers(tmp_path: Path) -> 
 def test_a_bus_namespace_prefixes_every_topic_as_the_services_would(tmp_path: Path) -> None:
     calls = created_with(tmp_path, BOOTSTRAP_SERVERS="kafka:9092", BUS_NAMESPACE="staging")
     bus = KafkaTransport.from_url("kafka://kafka:9092?namespace=staging")
-    groups = (ROUTER_GROUP, KPI_GROUP, FOLLOWUP_GROUP)
-    expected = {bus.kafka_topic(t) for t in (*ALL, *(dead_letter_topic(g) for g in groups))}
+    expected = {bus.kafka_topic(t) for t in (*ALL, *(dead_letter_topic(g) for g in GROUPS))}
     assert {option(call, "--topic") for call in calls} == expected
     retention = {option(call, "--topic"): configs(call) for call in calls}
     assert "retention.ms=-1" in retention["staging.conveyor.leads.v1"]

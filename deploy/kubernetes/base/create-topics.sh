@@ -20,8 +20,9 @@ KAFKA_TOPICS=${KAFKA_TOPICS:-/opt/kafka/bin/kafka-topics.sh}
 PREFIX=${BUS_NAMESPACE:+$BUS_NAMESPACE.}
 
 # The event topics (conveyor.events.catalogue.topics), then each consumer group's dead letters.
-TOPICS="conveyor.leads.v1 conveyor.reps.v1 conveyor.assignments.v1 conveyor.followups.v1
-conveyor.router.dlq conveyor.router.kpis.dlq conveyor.followup.dlq"
+TOPICS="conveyor.leads.v1 conveyor.reps.v1 conveyor.assignments.v1 conveyor.deals.v1
+conveyor.followups.v1
+conveyor.intake.dlq conveyor.router.dlq conveyor.router.kpis.dlq conveyor.followup.dlq"
 
 for topic in $TOPICS; do
   case $topic in

@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from conveyor.events import Envelope, Event, new_envelope
-from conveyor.events.catalogue import ASSIGNMENTS, FOLLOWUPS, REPS, build_registry
+from conveyor.events.catalogue import ASSIGNMENTS, DEALS, FOLLOWUPS, REPS, build_registry
 from conveyor.events.catalogue.router import DealWon, RepRegistered, Role
 from conveyor.events.catalogue.values import Contact, Interest, LeadSnapshot, Location
 from conveyor.events.codec import decode, encode
@@ -165,7 +165,7 @@ async def router_on(bus_url: str) -> AsyncIterator[Router]:
 
 
 def _envelope(event: Event, subject: str) -> Envelope:
-    assert event.topic in (REPS, ASSIGNMENTS)
+    assert event.topic in (REPS, ASSIGNMENTS, DEALS)
     return new_envelope(event, subject=subject, source=ROUTER)
 
 

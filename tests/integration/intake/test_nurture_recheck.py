@@ -9,7 +9,7 @@ import httpx
 from conveyor.events import new_envelope
 from conveyor.events.catalogue.followup import NurtureRecheckDue
 from conveyor.events.catalogue.router import DealWon
-from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS
+from conveyor.events.catalogue.topics import DEALS, FOLLOWUPS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.codec import encode
 from conveyor.events.transport.base import OutboundMessage
@@ -79,7 +79,7 @@ async def publish_deal_won(bus_url: str, lead_id: str) -> None:
     await sink.start()
     try:
         envelope = new_envelope(won, subject=lead_id, source="/conveyor/router")
-        await sink.publish([OutboundMessage(ASSIGNMENTS, encode(envelope))])
+        await sink.publish([OutboundMessage(DEALS, encode(envelope))])
     finally:
         await sink.stop()
         await transport.close()

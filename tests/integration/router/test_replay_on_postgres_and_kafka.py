@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from conveyor.devkit.postgres import DatabaseServer
-from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, DEALS, REPS
 from conveyor.events.transport.kafka import KafkaTransport
 from conveyor.router.adapters.queries import read_log
 from conveyor.router.bootstrap import RouterService
@@ -139,7 +139,7 @@ async def _end_offsets(bus_url: str) -> dict[TopicPartition, int]:
     try:
         partitions = [
             TopicPartition(topic, p)
-            for topic in (bus.kafka_topic(REPS), bus.kafka_topic(ASSIGNMENTS))
+            for topic in map(bus.kafka_topic, (REPS, ASSIGNMENTS, DEALS))
             for p in consumer.partitions_for_topic(topic) or ()
         ]
         return dict(await consumer.end_offsets(partitions))

@@ -15,7 +15,7 @@ from conveyor.events import new_envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.router import DealWon
-from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, DEALS, LEADS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.codec import encode
 from conveyor.events.migrate import upgrade
@@ -146,10 +146,13 @@ async def test_a_won_deal_is_published_once_and_cannot_be_won_twice(
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
     bus = EmbeddedTransport.from_url(settings.bus_url)
-    # LeadAssigned, WebhookDelivered, LeadAccepted (a won deal accepts the offer), DealWon
-    events = await read_topic(bus, ASSIGNMENTS, 4, group="test-reader")
+    # LeadAssigned, WebhookDelivered, LeadAccepted (a won deal accepts the offer); the deal
+    # goes on its own topic, for the services that follow deals only
+    offers = await read_topic(bus, ASSIGNMENTS, 3, group="test-reader")
+    deals = await read_topic(bus, DEALS, 1, group="test-reader")
     await bus.close()
-    won = [e.data for e in events if isinstance(e.data, DealWon)]
+    assert not [e for e in offers if isinstance(e.data, DealWon)]
+    won = [e.data for e in deals if isinstance(e.data, DealWon)]
     assert len(won) == 1 and str(won[0].amount) == "1200.50" and won[0].rep_id == "ana"
 
 

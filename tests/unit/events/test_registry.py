@@ -5,6 +5,8 @@ import pytest
 
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified
+from conveyor.events.catalogue.router import DealLost, DealWon
+from conveyor.events.catalogue.topics import DEALS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
 from conveyor.events.model import Event
 from conveyor.events.registry import Registry, UnknownEventType
@@ -25,6 +27,12 @@ def test_every_catalogue_event_has_a_topic_a_version_and_a_unique_name() -> None
         model = registry.model(name)
         assert model.topic.startswith("conveyor.") and model.topic.endswith(".v1")
         assert model.schema_version >= 1
+
+
+def test_deal_outcomes_have_a_topic_of_their_own() -> None:
+    registry = build_registry()
+    on_deals = {name for name in registry.types() if registry.model(name).topic == DEALS}
+    assert on_deals == {DealWon.event_type, DealLost.event_type}
 
 
 def test_a_stored_v1_lead_qualified_is_read_back_as_the_current_version() -> None:

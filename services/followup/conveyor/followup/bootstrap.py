@@ -20,7 +20,7 @@ from conveyor.events.catalogue.router import (
     RepRegistered,
     RepUpdated,
 )
-from conveyor.events.catalogue.topics import ASSIGNMENTS, LEADS, REPS
+from conveyor.events.catalogue.topics import DEALS, LEADS, REPS
 from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
@@ -165,7 +165,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
     runtime.subscribe(
         Subscription(
             group=CONSUMER_GROUP,
-            topics=[REPS, ASSIGNMENTS, LEADS],
+            topics=[REPS, DEALS, LEADS],
             handlers=subscribed,
             batch_scope=partial(nurture.batch_scope, pool=pool),
         )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events import Envelope
 from conveyor.events.catalogue.followup import NurtureRecheckDue
 from conveyor.events.catalogue.router import DealWon
-from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS
+from conveyor.events.catalogue.topics import DEALS, FOLLOWUPS
 from conveyor.events.consumer import Handler
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine
@@ -186,7 +186,7 @@ def bootstrap(settings: Settings) -> IntakeService:
     runtime.subscribe(
         Subscription(
             group=CONSUMER_GROUP,
-            topics=[FOLLOWUPS, ASSIGNMENTS],
+            topics=[FOLLOWUPS, DEALS],
             handlers={
                 NurtureRecheckDue.event_type: _on_recheck_due(runtime),
                 DealWon.event_type: _on_deal_won(runtime),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events import Envelope
 from conveyor.events.catalogue.intake import LeadQualified
-from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS, LEADS, REPS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, DEALS, FOLLOWUPS, LEADS, REPS
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import appends_made, create_engine
 from conveyor.events.transport import transport_from_url
@@ -115,7 +115,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
     runtime.subscribe(
         Subscription(
             group=KPI_GROUP,
-            topics=[LEADS, REPS, ASSIGNMENTS, FOLLOWUPS],
+            topics=[LEADS, REPS, ASSIGNMENTS, DEALS, FOLLOWUPS],
             handlers={name: record for name in kpi_event_types(runtime.registry)},
             handle_all=record_all,
         )

@@ -1,7 +1,7 @@
 """The event catalogue: every integration event Conveyor's services publish, in one registry."""
 
 from conveyor.events.catalogue import delivery, followup, intake, router, values
-from conveyor.events.catalogue.topics import ASSIGNMENTS, FOLLOWUPS, LEADS, REPS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, DEALS, FOLLOWUPS, LEADS, REPS
 from conveyor.events.registry import Registry
 
 
@@ -13,4 +13,4 @@ def build_registry() -> Registry:
     return registry
 
 
-__all__ = ["ASSIGNMENTS", "FOLLOWUPS", "LEADS", "REPS", "build_registry", "values"]
+__all__ = ["ASSIGNMENTS", "DEALS", "FOLLOWUPS", "LEADS", "REPS", "build_registry", "values"]

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from conveyor.events.catalogue.topics import ASSIGNMENTS, REPS
+from conveyor.events.catalogue.topics import ASSIGNMENTS, DEALS, REPS
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.model import Event
 from conveyor.events.registry import Registry
@@ -240,6 +240,7 @@ class LeadUnroutable(_AssignmentEvent):
 class DealWon(_AssignmentEvent):
     """The hunter closed the first deal."""
 
+    topic: ClassVar[str] = DEALS
     event_type: ClassVar[str] = "conveyor.deal.won"
     assignment_id: str
     rep_id: str
@@ -255,6 +256,7 @@ class DealWon(_AssignmentEvent):
 class DealLost(_AssignmentEvent):
     """The hunter lost the deal."""
 
+    topic: ClassVar[str] = DEALS
     event_type: ClassVar[str] = "conveyor.deal.lost"
     assignment_id: str
     rep_id: str
