@@ -101,6 +101,32 @@ async def test_the_whole_log_is_read_after_a_position_in_commit_order(
     assert [(r.stream_id, r.version) for r in tail] == [("b", 1), ("b", 2), ("c", 1)]
 
 
+async def test_reading_some_types_pages_through_the_log_decoding_only_those(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    await append(engine, store, "a", 2, expected=0)
+    async with engine.begin() as conn:  # a type this reader has no model for, in the middle
+        await conn.execute(
+            text(
+                "INSERT INTO events (event_id, stream_id, version, event_type, schema_version,"
+                " data, source, time, correlation_id) VALUES ('x1', 'x', 1, 'elsewhere.thing',"
+                " 1, 'not even JSON', '/elsewhere', '2026-01-01T00:00:00Z', 'x1')"
+            )
+        )
+    await append(engine, store, "b", 1, expected=0)
+    wanted = {RepAvailabilityChanged.event_type}
+    async with engine.connect() as conn:
+        everything = [r.position for r in await store.read_all(conn, limit=2)]
+        first = await store.read_types(conn, wanted, limit=3)
+        second = await store.read_types(conn, wanted, after=first.last_position, limit=3)
+        end = await store.read_types(conn, wanted, after=second.last_position)
+    assert [r.stream_id for r in first.events] == ["a", "a"] and first.read == 3
+    assert [r.position for r in first.events] == everything
+    assert [r.stream_id for r in second.events] == ["b"] and second.read == 1
+    assert first.last_position < second.last_position
+    assert end == ([], 0, second.last_position)
+
+
 async def test_concurrent_writers_to_many_streams_get_gapless_commit_order(
     engine: AsyncEngine, store: EventStore
 ) -> None:

@@ -24,7 +24,7 @@ from conveyor.followup.adapters.clocks import SystemClock
 from conveyor.followup.adapters.endpoints import Endpoint, endpoints, task_briefs
 from conveyor.followup.adapters.tables import secret_store
 from conveyor.followup.adapters.tables import webhook_queue as queue
-from conveyor.followup.service_layer.messages import messages_for, task_of
+from conveyor.followup.service_layer.messages import TOLD, messages_for, task_of
 from conveyor.followup.service_layer.ports import Clock
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
 from conveyor.webhooks.sender import Attempt, Session, WebhookSender, until_undelivered
@@ -89,9 +89,10 @@ class TaskDelivery:
         """Queue the messages of the next events of the log; return how many were read."""
         async with self.runtime.engine.begin() as conn:
             after = await load_position(conn, self.name)
-            batch = await self.runtime.store.read_all(conn, after=after, limit=limit)
-            if not batch:
+            page = await self.runtime.store.read_types(conn, TOLD, after=after, limit=limit)
+            if not page.read:
                 return 0
+            batch = page.events
             ids = [task_id for recorded in batch if (task_id := task_of(recorded))]
             briefs = await task_briefs(conn, ids)
             known = await endpoints(conn)
@@ -102,8 +103,8 @@ class TaskDelivery:
                 if m.endpoint_id in known
             ]
             await queue.enqueue(conn, messages, self.wall.now().timestamp())
-            await save_position(conn, self.name, batch[-1].position)
-        return len(batch)
+            await save_position(conn, self.name, page.last_position)
+        return page.read
 
     async def send_once(self) -> int:
         """Send the due messages of up to ``concurrency`` farmers, each farmer's as a run (up

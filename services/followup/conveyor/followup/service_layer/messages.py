@@ -13,6 +13,9 @@ from conveyor.webhooks.store import Message
 
 TASK_DUE, TASK_OVERDUE = "task.due", "task.overdue"
 FINISHED = frozenset({"done", "cancelled"})
+TOLD = frozenset({FollowUpDue.event_type, FollowUpOverdue.event_type})
+"""The event types some farmer or team lead is told of: ``messages_for`` gives nothing for
+any other."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from conveyor.router.adapters.tables import webhook_queue as queue
 from conveyor.router.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.router.domain.reps import Rep
 from conveyor.router.service_layer.handshake import move_on
-from conveyor.router.service_layer.messages import messages_for
+from conveyor.router.service_layer.messages import TOLD, messages_for
 from conveyor.router.service_layer.ports import AccountMatching
 from conveyor.webhooks.schedule import RETRY_SCHEDULE
 from conveyor.webhooks.sender import Attempt, Session, WebhookSender, until_undelivered
@@ -101,19 +101,19 @@ class WebhookDelivery:
         """Queue the messages of the next events of the log; return how many were read."""
         async with self.runtime.engine.begin() as conn:
             after = await load_position(conn, self.name)
-            batch = await self.runtime.store.read_all(conn, after=after, limit=limit)
-            if not batch:
+            page = await self.runtime.store.read_types(conn, TOLD, after=after, limit=limit)
+            if not page.read:
                 return 0
             reps = (await self.cache.refreshed(conn)).reps
             messages = [
                 m
-                for recorded in batch
+                for recorded in page.events
                 for m in messages_for(recorded, self.base_url)
                 if (rep := reps.get(m.endpoint_id)) is not None and rep.webhook_url
             ]
             await queue.enqueue(conn, messages, self.clock().timestamp())
-            await save_position(conn, self.name, batch[-1].position)
-        return len(batch)
+            await save_position(conn, self.name, page.last_position)
+        return page.read
 
     async def send_once(self) -> int:
         """Send the due messages of up to ``concurrency`` reps (the longest due first), each

@@ -12,6 +12,11 @@ from conveyor.events.catalogue.delivery import LeadReminded, TeamLeadNotified
 from conveyor.events.catalogue.router import LeadAssigned, LeadReassigned
 from conveyor.webhooks.store import Message
 
+TOLD = frozenset(
+    t.event_type for t in (LeadAssigned, LeadReassigned, LeadReminded, TeamLeadNotified)
+)
+"""The event types some rep is told of: ``messages_for`` gives nothing for any other."""
+
 
 def messages_for(recorded: Recorded, base_url: str) -> list[Message]:
     """The messages an event of the router's log sends (none for most events)."""
