@@ -233,12 +233,12 @@ class Consumer:
         setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
         if self.metrics is not None:
             label = "duplicate" if outcome == "duplicates" else outcome
-            self.metrics.consumer_messages.labels(self.metrics.service, self.group, label).inc()
+            self.metrics.consumer_messages_by(self.metrics.service, self.group, label).inc()
 
     def _observe_age(self, envelope: Envelope) -> None:
         if self.metrics is not None:
             age = (datetime.now(UTC) - envelope.time).total_seconds()
-            self.metrics.event_age.labels(self.metrics.service, self.group).observe(max(age, 0))
+            self.metrics.event_age_by(self.metrics.service, self.group).observe(max(age, 0))
 
     async def _dead_letter(self, inbound: InboundMessage, reason: str) -> None:
         self._count("dead_lettered")

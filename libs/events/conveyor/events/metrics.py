@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 from conveyor.events.codec import WireMessage
 
@@ -37,8 +39,29 @@ LATENCY_BUCKETS = (
 )
 
 
+M = TypeVar("M", bound=MetricWrapperBase)
+
+
+class Children(Generic[M]):
+    """A labelled metric's children, each looked up once: ``labels()`` checks its values and
+    takes a lock on every call, which a count per message or request would pay each time.
+    For metrics whose children are never removed."""
+
+    def __init__(self, metric: M) -> None:
+        self.metric = metric
+        self._known: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        """The child for these label values."""
+        child = self._known.get(values)
+        if child is None:
+            child = self._known[values] = self.metric.labels(*values)
+        return child
+
+
 class Metrics:
-    """The metrics every service exposes on /metrics."""
+    """The metrics every service exposes on /metrics; the ones counted on every request,
+    message or event also through ``Children`` (``..._by``)."""
 
     def __init__(self, service: str) -> None:
         self.service = service
@@ -103,13 +126,20 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.http_requests_by = Children(self.http_requests)
+        self.http_duration_by = Children(self.http_duration)
+        self.events_appended_by = Children(self.events_appended)
+        self.lead_verdicts_by = Children(self.lead_verdicts)
+        self.leads_received_by = Children(self.leads_received)
+        self.consumer_messages_by = Children(self.consumer_messages)
+        self.event_age_by = Children(self.event_age)
 
     def published(self, event_type: str, message: WireMessage) -> None:
         """Count an event the outbox published (the lead's source for LeadReceived, the
         outcome for a verdict)."""
-        self.events_appended.labels(self.service, event_type).inc()
+        self.events_appended_by(self.service, event_type).inc()
         if verdict := VERDICTS.get(event_type):
-            self.lead_verdicts.labels(verdict).inc()
+            self.lead_verdicts_by(verdict).inc()
         if event_type == LEAD_RECEIVED:
             lead = json.loads(message.value).get("lead", {})
-            self.leads_received.labels(lead.get("source", ""), lead.get("channel", "")).inc()
+            self.leads_received_by(lead.get("source", ""), lead.get("channel", "")).inc()

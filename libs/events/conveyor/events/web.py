@@ -220,8 +220,8 @@ def _served(app: FastAPI, scope: Scope, status: int, seconds: float) -> None:
     if service is not None and route != "/metrics":
         metrics = service.runtime.metrics
         labels = (metrics.service, method, route)
-        metrics.http_requests.labels(*labels, str(status)).inc()
-        metrics.http_duration.labels(*labels).observe(seconds)
+        metrics.http_requests_by(*labels, str(status)).inc()
+        metrics.http_duration_by(*labels).observe(seconds)
 
 
 def _field(location: Sequence[int | str]) -> str:
