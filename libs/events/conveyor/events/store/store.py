@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import MetaData, Row, String, any_, bindparam, func, insert, select
+from sqlalchemy import MetaData, Row, Select, String, any_, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -224,13 +224,7 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[Recorded]:
         """Up to limit events after a global position, in position (= commit) order."""
-        query = (
-            select(self.table)
-            .where(self.table.c.position > after)
-            .order_by(self.table.c.position)
-            .limit(limit)
-        )
-        return [self._recorded(row) for row in await conn.execute(query)]
+        return [self._recorded(row) for row in await conn.execute(self._page(after, limit))]
 
     async def read_types(
         self, conn: AsyncConnection, types: Collection[str], *, after: int = 0, limit: int = 1000
@@ -239,13 +233,7 @@ class EventStore:
         in position order; the others are passed over without being decoded. The page says
         how many events were read and the position read up to (where the next page
         starts)."""
-        query = (
-            select(self.table)
-            .where(self.table.c.position > after)
-            .order_by(self.table.c.position)
-            .limit(limit)
-        )
-        rows = (await conn.execute(query)).all()
+        rows = (await conn.execute(self._page(after, limit))).all()
         wanted = [self._recorded(row) for row in rows if row.event_type in types]
         return LogPage(wanted, len(rows), rows[-1].position if rows else after)
 
@@ -257,13 +245,13 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[tuple[int, str, WireMessage]]:
         """(position, event type, message) after a position, as stored: no decoding."""
-        query = (
-            select(self.table)
-            .where(self.table.c.position > after)
-            .order_by(self.table.c.position)
-            .limit(limit)
-        )
-        return [(row.position, row.event_type, _wire(row)) for row in await conn.execute(query)]
+        page = await conn.execute(self._page(after, limit))
+        return [(row.position, row.event_type, _wire(row)) for row in page]
+
+    def _page(self, after: int, limit: int) -> Select[Any]:
+        """The next ``limit`` rows of the log after a global position, in position order."""
+        t = self.table
+        return select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
 
     def _recorded(self, row: Row[Any]) -> Recorded:
         data = self.registry.decode_json(row.event_type, row.schema_version, row.data)

@@ -92,13 +92,12 @@ class TaskDelivery:
             page = await self.runtime.store.read_types(conn, TOLD, after=after, limit=limit)
             if not page.read:
                 return 0
-            batch = page.events
-            ids = [task_id for recorded in batch if (task_id := task_of(recorded))]
+            ids = [task_id for recorded in page.events if (task_id := task_of(recorded))]
             briefs = await task_briefs(conn, ids)
             known = await endpoints(conn)
             messages = [
                 m
-                for recorded in batch
+                for recorded in page.events
                 for m in messages_for(recorded, briefs.get(task_of(recorded) or ""), self.base_url)
                 if m.endpoint_id in known
             ]
