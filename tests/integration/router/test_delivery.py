@@ -70,7 +70,7 @@ async def test_timeouts_and_refused_connections_are_retried_then_dead_lettered_a
 ) -> None:
     state, url = receiver
     closed = f"http://127.0.0.1:{free_port()}/hooks/ben"
-    async with router(webhook_retry_schedule=[0.1, 0.1]) as client:
+    async with router(webhook_retry_schedule=[0.1, 0.1], webhook_timeout=0.5) as client:
         await register(client, state, url, "ana")
         await register(client, state, url, "ben", webhook_url=closed)
         state.answer("ana", "hang", "hang", "hang")
