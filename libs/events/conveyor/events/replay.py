@@ -1,5 +1,6 @@
-"""Reading the whole log to replay it: large chunks in position order, and only the events
-of the types asked for decoded (the rest are counted and passed over)."""
+"""Reading the log in chunks, in position order, with only the events of the types asked
+for decoded (the rest are counted and passed over): to replay the whole log, and for the
+followers that care about a few types (the webhook delivery queues)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import MetaData, Row, Select, String, any_, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -30,14 +30,6 @@ class ConcurrencyError(RuntimeError):
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
-
-
-class LogPage(NamedTuple):
-    """A stretch of the log read for some event types (``EventStore.read_types``)."""
-
-    events: list[Recorded]
-    read: int
-    last_position: int
 
 
 class EventStore:
@@ -225,17 +217,6 @@ class EventStore:
     ) -> list[Recorded]:
         """Up to limit events after a global position, in position (= commit) order."""
         return [self._recorded(row) for row in await conn.execute(self._page(after, limit))]
-
-    async def read_types(
-        self, conn: AsyncConnection, types: Collection[str], *, after: int = 0, limit: int = 1000
-    ) -> LogPage:
-        """The events of the given types among the next ``limit`` after a global position,
-        in position order; the others are passed over without being decoded. The page says
-        how many events were read and the position read up to (where the next page
-        starts)."""
-        rows = (await conn.execute(self._page(after, limit))).all()
-        wanted = [self._recorded(row) for row in rows if row.event_type in types]
-        return LogPage(wanted, len(rows), rows[-1].position if rows else after)
 
     async def head(self, conn: AsyncConnection) -> int:
         """The global position of the newest event (0 when the log is empty)."""

@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
 from conveyor.events import tracing
+from conveyor.events.replay import read_chunk
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import load_position, save_position
 from conveyor.events.waker import Waker
@@ -89,8 +90,8 @@ class TaskDelivery:
         """Queue the messages of the next events of the log; return how many were read."""
         async with self.runtime.engine.begin() as conn:
             after = await load_position(conn, self.name)
-            page = await self.runtime.store.read_types(conn, TOLD, after=after, limit=limit)
-            if not page.read:
+            page = await read_chunk(conn, self.runtime.store, types=TOLD, after=after, limit=limit)
+            if page is None:
                 return 0
             ids = [task_id for recorded in page.events if (task_id := task_of(recorded))]
             briefs = await task_briefs(conn, ids)
@@ -102,7 +103,7 @@ class TaskDelivery:
                 if m.endpoint_id in known
             ]
             await queue.enqueue(conn, messages, self.wall.now().timestamp())
-            await save_position(conn, self.name, page.last_position)
+            await save_position(conn, self.name, page.last)
         return page.read
 
     async def send_once(self) -> int:

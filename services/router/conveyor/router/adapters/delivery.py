@@ -20,6 +20,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
 from conveyor.events import tracing
+from conveyor.events.replay import read_chunk
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import load_position, save_position
 from conveyor.events.waker import Waker
@@ -101,8 +102,8 @@ class WebhookDelivery:
         """Queue the messages of the next events of the log; return how many were read."""
         async with self.runtime.engine.begin() as conn:
             after = await load_position(conn, self.name)
-            page = await self.runtime.store.read_types(conn, TOLD, after=after, limit=limit)
-            if not page.read:
+            page = await read_chunk(conn, self.runtime.store, types=TOLD, after=after, limit=limit)
+            if page is None:
                 return 0
             reps = (await self.cache.refreshed(conn)).reps
             messages = [
@@ -112,7 +113,7 @@ class WebhookDelivery:
                 if (rep := reps.get(m.endpoint_id)) is not None and rep.webhook_url
             ]
             await queue.enqueue(conn, messages, self.clock().timestamp())
-            await save_position(conn, self.name, page.last_position)
+            await save_position(conn, self.name, page.last)
         return page.read
 
     async def send_once(self) -> int:
