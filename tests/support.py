@@ -107,9 +107,28 @@ def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
     def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         sent.append(statement)
 
+    with _each_statement(engine, seen):
+        yield sent
+
+
+@contextmanager
+def sent_with_parameters(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements ``statements_sent`` sees, each with the parameters it was sent with."""
+    sent: list[tuple[str, Any]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        sent.append((statement, parameters))
+
+    with _each_statement(engine, seen):
+        yield sent
+
+
+@contextmanager
+def _each_statement(engine: AsyncEngine, seen: Callable[..., None]) -> Iterator[None]:
+    """Call seen before each statement SQLAlchemy sends on the engine inside the block."""
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
-        yield sent
+        yield
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
 

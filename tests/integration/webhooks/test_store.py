@@ -2,14 +2,13 @@
 message per endpoint at a time in order, due times, dead letters and replay, secrets
 retired after an overlap."""
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.store import create_engine
@@ -23,7 +22,7 @@ from conveyor.webhooks.store import (
     message_table,
     secret_table,
 )
-from tests.support import statements_sent
+from tests.support import sent_with_parameters, statements_sent
 
 METADATA = MetaData()
 QUEUE, SECRETS = WebhookQueue(message_table(METADATA)), SecretStore(secret_table(METADATA))
@@ -144,21 +143,6 @@ async def test_finding_runs_reads_each_endpoints_first_messages_not_the_whole_ba
         assert 12 <= read <= 40, read  # 3 endpoints x 4 messages, and a step per endpoint
     finally:
         await made.dispose()
-
-
-@contextmanager
-def sent_with_parameters(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """The statements sent on engine inside the block, each with its parameters."""
-    sent: list[tuple[str, Any]] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", seen)
 
 
 def rows_read_from(node: dict[str, Any], table: str) -> int:
