@@ -10,12 +10,13 @@ from collections.abc import Sequence
 import uvicorn
 from fastapi import FastAPI
 
+from conveyor.events.web import NO_NATIVE_TELEMETRY
 from conveyor.intake.entrypoints.schemas import LeadIn
 
 
 def create_app() -> FastAPI:
     """POST /v1/leads: validate, answer 202."""
-    app = FastAPI()
+    app = FastAPI(telemetry=NO_NATIVE_TELEMETRY)  # as the services run
 
     @app.post("/v1/leads", status_code=202)
     async def post(body: LeadIn) -> dict[str, str]:

@@ -81,6 +81,12 @@ def test_text_never_raises_and_normalising_twice_changes_nothing(raw: str) -> No
     assert normalise.text(once) == once
     assert once == once.strip()
     assert unicodedata.is_normalized("NFC", once)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in once)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"))))
+def test_text_without_control_characters_or_spaces_keeps_every_character(raw: str) -> None:
+    assert normalise.text(raw) == unicodedata.normalize("NFC", raw)
 
 
 @given(st.text())

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import Headers, MutableHeaders
@@ -25,6 +26,15 @@ from conveyor.events.store import ConcurrencyError
 access_log = logging.getLogger("conveyor.http")
 QUIET_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
 PROBLEM_JSON = "application/problem+json"
+NO_NATIVE_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+"""FastAPI's own OpenTelemetry spans, metrics and logs, off: ``Measured`` gives each request
+its span (in the lead's trace), its Prometheus metrics and its log line; FastAPI's would
+record the request a second time and look its providers up on every request."""
 PROBLEM_RESPONSE: dict[str, Any] = {
     "description": "A problem (RFC 9457): title, status, detail and, for invalid input, "
     "errors with each field and the reason",
@@ -129,7 +139,11 @@ def service_app(
             await service.runtime.stop()
 
     app = FastAPI(
-        title=title, version="0.1.0", lifespan=lifespan, responses={422: PROBLEM_RESPONSE}
+        title=title,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={422: PROBLEM_RESPONSE},
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     install_problem_handlers(app)
 

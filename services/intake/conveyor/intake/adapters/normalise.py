@@ -31,7 +31,8 @@ Check = Callable[[str], "Checked"]
 
 def text(raw: str) -> str:
     """Unicode NFC, control characters dropped, whitespace runs as one space, trimmed."""
-    visible = "".join(ch for ch in raw if not _is_dropped(ch))
+    # a printable text has no control character or surrogate: only others are looked at
+    visible = raw if raw.isprintable() else "".join(ch for ch in raw if not _is_dropped(ch))
     for _ in range(3):
         cleaned = unicodedata.normalize("NFC", " ".join(visible.split()))
         if cleaned == visible:
