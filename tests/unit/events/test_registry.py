@@ -17,6 +17,7 @@ SNAPSHOT = LeadSnapshot(
     channel="web_form",
     contact=Contact(name="Ada", email="ada@example.com"),
 )
+QUALIFIED = LeadQualified(lead_id="l1", lead=SNAPSHOT, score=80, temperature="hot")
 
 
 def test_every_catalogue_event_has_a_topic_a_version_and_a_unique_name() -> None:
@@ -67,6 +68,43 @@ def test_json_text_of_an_older_version_is_upcast_before_it_is_decoded() -> None:
     decoded = registry.decode_json(LeadQualified.event_type, 1, v1)
     assert decoded == registry.decode(LeadQualified.event_type, 1, json.loads(v1))
     assert isinstance(decoded, LeadQualified) and decoded.score == 75
+
+
+def test_an_event_decoded_again_by_id_is_the_model_decoded_the_first_time() -> None:
+    registry = build_registry()
+    text = QUALIFIED.model_dump_json()
+    first = registry.decode_json(LeadQualified.event_type, 2, text, event_id="e1")
+    again = registry.decode_json(LeadQualified.event_type, 2, text.encode(), event_id="e1")
+    assert again is first  # not parsed a second time
+    other = registry.decode_json(LeadQualified.event_type, 2, text, event_id="e2")
+    assert other == first and other is not first
+    without_id = registry.decode_json(LeadQualified.event_type, 2, text)
+    assert without_id is not first
+
+
+def test_a_registry_remembers_only_its_most_recent_events() -> None:
+    registry = Registry(recent=2)
+    registry.register(LeadQualified)
+    text = QUALIFIED.model_dump_json()
+    decoded = {
+        event_id: registry.decode_json(LeadQualified.event_type, 2, text, event_id=event_id)
+        for event_id in ("e1", "e2", "e3")
+    }
+    for event_id in ("e2", "e3"):
+        kept = registry.decode_json(LeadQualified.event_type, 2, text, event_id=event_id)
+        assert kept is decoded[event_id]
+    forgotten = registry.decode_json(LeadQualified.event_type, 2, text, event_id="e1")
+    assert forgotten == decoded["e1"] and forgotten is not decoded["e1"]
+
+
+def test_an_id_remembered_for_another_type_is_decoded_afresh() -> None:
+    registry = build_registry()
+    lost = DealLost(lead_id="l1", assignment_id="a1", rep_id="r1", reason="price")
+    lost_text = lost.model_dump_json()
+    registry.decode_json(DealLost.event_type, DealLost.schema_version, lost_text, event_id="e1")
+    text = QUALIFIED.model_dump_json()
+    decoded = registry.decode_json(LeadQualified.event_type, 2, text, event_id="e1")
+    assert isinstance(decoded, LeadQualified)
 
 
 @pytest.mark.parametrize("version", [1, 2])

@@ -86,7 +86,12 @@ def decode(message: WireMessage, registry: Registry) -> Envelope:
     """Decode a binary-mode message into an envelope with the current model version."""
     attrs = _header_map(message.headers)
     try:
-        data = registry.decode_json(attrs["ce_type"], int(attrs["ce_schemaversion"]), message.value)
+        data = registry.decode_json(
+            attrs["ce_type"],
+            int(attrs["ce_schemaversion"]),
+            message.value,
+            event_id=attrs["ce_id"],
+        )
         return Envelope(
             id=attrs["ce_id"],
             source=attrs["ce_source"],

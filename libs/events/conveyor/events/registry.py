@@ -11,6 +11,10 @@ from conveyor.events.model import Event
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]
 E = TypeVar("E", bound=type[Event])
+RECENT = 2048
+"""How many events decoded by id a registry remembers: a process reads an event more than
+once within moments (the router: from its own log and again from the bus; two consumer
+groups reading the same topic), and each read after the first is handed the same model."""
 
 
 class UnknownEventType(LookupError):
@@ -20,9 +24,11 @@ class UnknownEventType(LookupError):
 class Registry:
     """Maps event type names to models and upgrades stored payloads to the current version."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, recent: int = RECENT) -> None:
         self._models: dict[str, type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._recent: dict[str, Event] = {}  # by event id, oldest first
+        self._recent_size = recent
 
     def register(self, model: E) -> E:
         """Register a model under its event_type (usable as a class decorator)."""
@@ -66,10 +72,26 @@ class Registry:
             payload = self._upcaster_for(event_type, step)(dict(payload))
         return model.model_validate(payload)
 
-    def decode_json(self, event_type: str, version: int, text: str | bytes) -> Event:
+    def decode_json(
+        self, event_type: str, version: int, text: str | bytes, *, event_id: str | None = None
+    ) -> Event:
         """Build the current model from a payload's JSON text: parsed straight into the model
         (by pydantic, without building a dict first) when it is of the current schema
-        version, upcast as ``decode`` does otherwise."""
+        version, upcast as ``decode`` does otherwise.
+
+        With ``event_id``, an event this registry decoded among its last ``RECENT`` is handed
+        out again instead of parsed again: an event id names one event for good, and events
+        are immutable."""
+        if event_id is not None:
+            found = self._recent.get(event_id)
+            if found is not None and found.event_type == event_type:
+                return found
+        data = self._decode_json(event_type, version, text)
+        if event_id is not None:
+            self._remember(event_id, data)
+        return data
+
+    def _decode_json(self, event_type: str, version: int, text: str | bytes) -> Event:
         model = self.model(event_type)
         if version == model.schema_version:
             return model.model_validate_json(text)
@@ -77,6 +99,12 @@ class Registry:
         if not isinstance(payload, dict):
             raise ValueError(f"{event_type} v{version}: the payload is not a JSON object")
         return self.decode(event_type, version, payload)
+
+    def _remember(self, event_id: str, data: Event) -> None:
+        recent = self._recent
+        recent[event_id] = data
+        if len(recent) > self._recent_size:
+            del recent[next(iter(recent))]
 
     def _upcaster_for(self, event_type: str, version: int) -> Upcaster:
         try:

@@ -64,7 +64,7 @@ def _recorded(
 ) -> Recorded:
     """The event as ``EventStore.read_all`` gives it, built without the frozen dataclasses'
     field-by-field ``__init__`` (a third of the cost of reading an event)."""
-    data = registry.decode_json(event_type, schema_version, data_json)
+    data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
     envelope = object.__new__(Envelope)
     envelope.__dict__.update(
         id=event_id,

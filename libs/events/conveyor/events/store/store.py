@@ -235,7 +235,9 @@ class EventStore:
         return select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
 
     def _recorded(self, row: Row[Any]) -> Recorded:
-        data = self.registry.decode_json(row.event_type, row.schema_version, row.data)
+        data = self.registry.decode_json(
+            row.event_type, row.schema_version, row.data, event_id=row.event_id
+        )
         envelope = Envelope(
             id=row.event_id,
             source=row.source,
