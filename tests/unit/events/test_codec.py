@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -6,9 +7,15 @@ from cloudevents.core.formats.json import JSONFormat
 
 from conveyor.events import new_envelope
 from conveyor.events.catalogue import build_registry
-from conveyor.events.catalogue.intake import LeadReceived
+from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
-from conveyor.events.codec import MalformedMessage, WireMessage, decode, encode
+from conveyor.events.codec import (
+    MalformedMessage,
+    WireMessage,
+    data_json_of,
+    decode,
+    encode,
+)
 
 MOMENT = datetime(2026, 11, 22, 9, 30, 15, 250000, tzinfo=UTC)
 
@@ -81,3 +88,33 @@ def test_messages_carry_a_w3c_traceparent_in_the_leads_trace() -> None:
     assert (version, flags) == ("00", "01")
     assert trace_id == envelope.correlation_id.replace("-", "")
     assert len(span_id) == 16 and int(span_id, 16) != 0
+
+
+def test_a_decoded_message_keeps_its_data_as_it_came_and_sends_it_on_unchanged() -> None:
+    envelope = new_envelope(received(), subject="lead-1", source="/conveyor/intake", now=MOMENT)
+    wire = encode(envelope)
+    spaced = json.dumps(json.loads(wire.value), indent=1).encode()  # not how pydantic dumps
+    decoded = decode(WireMessage(wire.key, spaced, wire.headers), build_registry())
+    assert decoded == envelope
+    assert decoded.data_json == spaced.decode()
+    assert data_json_of(decoded) == spaced.decode()
+    assert encode(decoded).value == spaced  # passed on as read, not dumped again
+    assert data_json_of(envelope) == envelope.data.model_dump_json()  # made here: dumped
+
+
+def test_data_of_an_older_schema_version_is_not_kept_as_the_current_one() -> None:
+    old = json.dumps({"lead_id": "l1", "lead": received().lead.model_dump(mode="json"), "score": 9})
+    envelope = new_envelope(
+        LeadQualified(lead_id="l1", lead=received().lead, score=9, temperature="cold"),
+        subject="l1",
+        source="/conveyor/intake",
+        now=MOMENT,
+    )
+    wire = encode(envelope)
+    headers = tuple(
+        (name, b"1" if name == "ce_schemaversion" else value) for name, value in wire.headers
+    )
+    decoded = decode(WireMessage(wire.key, old.encode(), headers), build_registry())
+    assert decoded.schema_version == LeadQualified.schema_version == 2
+    assert decoded.data_json is None  # upcast: the text read is v1, the model v2
+    assert json.loads(data_json_of(decoded)) == decoded.data.model_dump(mode="json")

@@ -36,6 +36,11 @@ def dump_data(event: Event) -> str:
     return event.model_dump_json()
 
 
+def data_json_of(envelope: Envelope) -> str:
+    """The envelope's data as JSON text: as it was read, else dumped from the model."""
+    return envelope.data_json if envelope.data_json is not None else dump_data(envelope.data)
+
+
 def encode(envelope: Envelope) -> WireMessage:
     """Encode an envelope as a binary-mode CloudEvents Kafka message."""
     return encode_fields(
@@ -47,7 +52,7 @@ def encode(envelope: Envelope) -> WireMessage:
         schema_version=envelope.schema_version,
         correlation_id=envelope.correlation_id,
         causation_id=envelope.causation_id,
-        data_json=dump_data(envelope.data),
+        data_json=data_json_of(envelope),
     )
 
 
@@ -86,11 +91,9 @@ def decode(message: WireMessage, registry: Registry) -> Envelope:
     """Decode a binary-mode message into an envelope with the current model version."""
     attrs = _header_map(message.headers)
     try:
+        version = int(attrs["ce_schemaversion"])
         data = registry.decode_json(
-            attrs["ce_type"],
-            int(attrs["ce_schemaversion"]),
-            message.value,
-            event_id=attrs["ce_id"],
+            attrs["ce_type"], version, message.value, event_id=attrs["ce_id"]
         )
         return Envelope(
             id=attrs["ce_id"],
@@ -104,6 +107,7 @@ def decode(message: WireMessage, registry: Registry) -> Envelope:
             causation_id=attrs.get("ce_causationid"),
             specversion=attrs["ce_specversion"],
             datacontenttype=attrs.get("content-type", "application/json"),
+            data_json=message.value.decode() if version == data.schema_version else None,
         )
     except MalformedMessage:
         raise

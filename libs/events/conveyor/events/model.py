@@ -40,6 +40,9 @@ class Envelope:
     causation_id: str | None = None
     specversion: str = field(default=SPECVERSION)
     datacontenttype: str = field(default=DATACONTENTTYPE)
+    data_json: str | None = field(default=None, compare=False, repr=False)
+    """The data's JSON text as read (from the bus or a log), when it is of the current schema
+    version: what ``codec.data_json_of`` gives instead of dumping the model again."""
 
 
 @dataclass(frozen=True)

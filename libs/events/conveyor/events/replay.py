@@ -78,6 +78,7 @@ def _recorded(
         causation_id=causation_id,
         specversion=SPECVERSION,
         datacontenttype=DATACONTENTTYPE,
+        data_json=data_json if schema_version == data.schema_version else None,
     )
     recorded = object.__new__(Recorded)
     recorded.__dict__.update(

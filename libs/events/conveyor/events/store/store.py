@@ -248,6 +248,7 @@ class EventStore:
             data=data,
             correlation_id=row.correlation_id,
             causation_id=row.causation_id,
+            data_json=row.data if row.schema_version == data.schema_version else None,
         )
         return Recorded(envelope, row.stream_id, row.version, row.position)
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events import Envelope, Event
 from conveyor.events.bulk import insert_rows
+from conveyor.events.codec import data_json_of
 from conveyor.events.registry import Registry
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
@@ -72,7 +73,7 @@ def _kept(envelope: Envelope) -> dict[str, Any]:
         "time": stamp(envelope.time),
         "lead_id": getattr(data, "lead_id", None),
         "account_id": getattr(data, "account_id", None),
-        "data": data.model_dump_json(),
+        "data": data_json_of(envelope),  # as received: not dumped again
     }
 
 
