@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ class Registry:
     def __init__(self, *, recent: int = RECENT) -> None:
         self._models: dict[str, type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
-        self._recent: dict[str, Event] = {}  # by event id, oldest first
+        self._recent: OrderedDict[str, Event] = OrderedDict()  # by event id, oldest first
         self._recent_size = recent
 
     def register(self, model: E) -> E:
@@ -104,7 +105,7 @@ class Registry:
         recent = self._recent
         recent[event_id] = data
         if len(recent) > self._recent_size:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)  # a dict's first key is found past every one deleted
 
     def _upcaster_for(self, event_type: str, version: int) -> Upcaster:
         try:
