@@ -40,11 +40,17 @@ class RoutingState:
 
     def load(self, rep_id: str) -> RepLoad:
         """The rep's load (empty for a rep with no leads yet)."""
-        return self.loads.setdefault(rep_id, RepLoad())
+        found = self.loads.get(rep_id)  # not setdefault: it would build a RepLoad every call
+        if found is None:
+            found = self.loads[rep_id] = RepLoad()
+        return found
 
     def pool(self, name: str) -> PoolCounters:
         """The pool's counters (fresh for a pool with no turns yet)."""
-        return self.counters.setdefault(name, PoolCounters())
+        found = self.counters.get(name)
+        if found is None:
+            found = self.counters[name] = PoolCounters()
+        return found
 
     def add_rep(self, rep: Rep) -> None:
         """A rep joined."""
