@@ -8,14 +8,13 @@ import gc
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Recorded
-from conveyor.events.registry import Registry
+from conveyor.events.model import Recorded
 from conveyor.events.store import EventStore
+from conveyor.events.store.store import recorded_from_row
 
 
 @dataclass(frozen=True)
@@ -38,53 +37,14 @@ async def read_chunk(
 ) -> Chunk | None:
     """Up to ``limit`` events after a position, decoding those of ``types``; None at the end."""
     table = store.table
-    columns = list(table.c)  # position, event_id, … causation_id: _recorded's order
+    columns = list(table.c)  # position, event_id, … causation_id: recorded_from_row's order
     query = select(*columns).where(table.c.position > after).order_by(table.c.position)
     rows = (await conn.execute(query.limit(limit))).all()
     if not rows:
         return None
     registry = store.registry
-    events = [_recorded(registry, *row) for row in rows if row[4] in types]
+    events = [recorded_from_row(registry, *row) for row in rows if row[4] in types]
     return Chunk(events, len(rows), rows[-1][0])
-
-
-def _recorded(
-    registry: Registry,
-    position: int,
-    event_id: str,
-    stream_id: str,
-    version: int,
-    event_type: str,
-    schema_version: int,
-    data_json: str,
-    source: str,
-    time: str,
-    correlation_id: str,
-    causation_id: str | None,
-) -> Recorded:
-    """The event as ``EventStore.read_all`` gives it, built without the frozen dataclasses'
-    field-by-field ``__init__`` (a third of the cost of reading an event)."""
-    data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
-    envelope = object.__new__(Envelope)
-    envelope.__dict__.update(
-        id=event_id,
-        source=source,
-        type=event_type,
-        subject=stream_id,
-        time=datetime.fromisoformat(time),
-        schema_version=data.schema_version,
-        data=data,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-        specversion=SPECVERSION,
-        datacontenttype=DATACONTENTTYPE,
-        data_json=data_json if schema_version == data.schema_version else None,
-    )
-    recorded = object.__new__(Recorded)
-    recorded.__dict__.update(
-        envelope=envelope, stream_id=stream_id, version=version, position=position
-    )
-    return recorded
 
 
 @contextmanager

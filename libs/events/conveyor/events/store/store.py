@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_time
-from conveyor.events.model import Envelope, Recorded
+from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import pg_append
 from conveyor.events.store.engine import dialect_of, lock_log, note_appended
@@ -210,13 +210,14 @@ class EventStore:
             .where(self.table.c.version > after_version)
             .order_by(self.table.c.version)
         )
-        return [self._recorded(row) for row in await conn.execute(query)]
+        return [recorded_from_row(self.registry, *row) for row in await conn.execute(query)]
 
     async def read_all(
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[Recorded]:
         """Up to limit events after a global position, in position (= commit) order."""
-        return [self._recorded(row) for row in await conn.execute(self._page(after, limit))]
+        page = await conn.execute(self._page(after, limit))
+        return [recorded_from_row(self.registry, *row) for row in page]
 
     async def head(self, conn: AsyncConnection) -> int:
         """The global position of the newest event (0 when the log is empty)."""
@@ -234,23 +235,45 @@ class EventStore:
         t = self.table
         return select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
 
-    def _recorded(self, row: Row[Any]) -> Recorded:
-        data = self.registry.decode_json(
-            row.event_type, row.schema_version, row.data, event_id=row.event_id
-        )
-        envelope = Envelope(
-            id=row.event_id,
-            source=row.source,
-            type=row.event_type,
-            subject=row.stream_id,
-            time=datetime.fromisoformat(row.time),
-            schema_version=data.schema_version,
-            data=data,
-            correlation_id=row.correlation_id,
-            causation_id=row.causation_id,
-            data_json=row.data if row.schema_version == data.schema_version else None,
-        )
-        return Recorded(envelope, row.stream_id, row.version, row.position)
+
+def recorded_from_row(
+    registry: Registry,
+    position: int,
+    event_id: str,
+    stream_id: str,
+    version: int,
+    event_type: str,
+    schema_version: int,
+    data_json: str,
+    source: str,
+    time: str,
+    correlation_id: str,
+    causation_id: str | None,
+) -> Recorded:
+    """The event of a row of the events table (its columns in the table's order), built
+    without the frozen dataclasses' field-by-field ``__init__`` (a third of the cost of
+    reading an event): how every reader of the log turns rows into events."""
+    data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
+    envelope = object.__new__(Envelope)
+    envelope.__dict__.update(
+        id=event_id,
+        source=source,
+        type=event_type,
+        subject=stream_id,
+        time=datetime.fromisoformat(time),
+        schema_version=data.schema_version,
+        data=data,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        specversion=SPECVERSION,
+        datacontenttype=DATACONTENTTYPE,
+        data_json=data_json if schema_version == data.schema_version else None,
+    )
+    recorded = object.__new__(Recorded)
+    recorded.__dict__.update(
+        envelope=envelope, stream_id=stream_id, version=version, position=position
+    )
+    return recorded
 
 
 def _check_subjects(stream_id: str, envelopes: Sequence[Envelope]) -> None:
