@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -66,8 +67,10 @@ def url(router: tuple[ServiceProcess, str], hash_: str = "") -> str:
 
 
 def wait(driver: Chrome, condition: Any, what: str) -> Any:
-    """Wait for a condition on the page, with a deadline."""
-    return WebDriverWait(driver, WAIT).until(condition, message=f"timed out waiting for {what}")
+    """Wait for a condition on the page, with a deadline. An element the page re-rendered
+    between finding it and reading it (stale) means the page is not there yet: asked again."""
+    waiting = WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
+    return waiting.until(condition, message=f"timed out waiting for {what}")
 
 
 def log_in(driver: Chrome, credential: str) -> None:
