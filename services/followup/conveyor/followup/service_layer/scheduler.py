@@ -83,9 +83,11 @@ class Scheduler:
     async def _fire(self, timer: Timer) -> bool:
         try:
             async with self.engine.begin() as conn:
+                # the version before the pending check: a firing committed between the two
+                # reads makes this one's append stale (ConcurrencyError), never a second firing
+                version = await self.store.stream_version(conn, timer.stream_id)
                 if not await self.timers.is_pending(conn, timer.timer_id):
                     return False
-                version = await self.store.stream_version(conn, timer.stream_id)
                 envelopes = self._envelopes(timer, await self._firing_of(conn, timer))
                 await self.writer.append(conn, timer.stream_id, envelopes, expected_version=version)
                 await self._check_ended(conn, timer)
