@@ -31,7 +31,7 @@ AREAS = (
     ("/pydantic", "pydantic"),
     ("/uvicorn/", "uvicorn"),
     ("/httptools/", "uvicorn"),
-    ("/h11/", "uvicorn"),
+    ("/h11/", "h11 (webhook sends)"),
     ("/aiokafka/", "aiokafka"),
     ("/kafka/", "aiokafka"),
     ("/httpx/", "httpx"),

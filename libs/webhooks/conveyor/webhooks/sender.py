@@ -18,11 +18,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-import httpcore
+import h11
 import httpx
 
 from conveyor.webhooks import signing
-from conveyor.webhooks.pinning import PinnedBackend
+from conveyor.webhooks.http11 import Connection
 from conveyor.webhooks.safety import (
     EndpointPolicy,
     Target,
@@ -35,7 +35,7 @@ from conveyor.webhooks.safety import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Outcome = Literal["delivered", "retry", "gone", "refused"]
-_NETWORK_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError)
+_NETWORK_ERRORS = (h11.ProtocolError, OSError)  # OSError: ssl.SSLError, ConnectError too
 _FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
@@ -122,7 +122,8 @@ class Session:
     def __init__(self, sender: WebhookSender, url: str) -> None:
         self._sender, self._url = sender, url
         self._target: Target | None = None
-        self._pool: httpcore.AsyncConnectionPool | None = None
+        self._addresses: list[str] = []
+        self._connection: Connection | None = None
 
     async def send(
         self,
@@ -140,9 +141,8 @@ class Session:
         return Attempt(outcome, status, error, time.monotonic() - started)
 
     async def aclose(self) -> None:
-        """Close the connection, if one was opened."""
-        if self._pool is not None:
-            await self._pool.aclose()
+        """Close the connection, if one is open."""
+        await self._drop()
 
     async def _attempt(
         self, headers: dict[str, str], body: bytes
@@ -155,33 +155,39 @@ class Session:
             return "retry", None, error.reason
         except UnsafeEndpoint as error:
             return "refused", None, error.reason
-        except (TimeoutError, httpcore.TimeoutException):
+        except TimeoutError:
             return "retry", None, f"timed out after {timeout:g} s"
         except _NETWORK_ERRORS as error:
             return "retry", None, f"{type(error).__name__}: {error}"
         return _outcome(status), status, _status_error(status)
 
     async def _post(self, headers: dict[str, str], body: bytes) -> int:
-        if self._pool is None or self._target is None:
-            target = parse_target(self._url, self._sender.policy)
-            addresses = await resolve(target.host, target.port, self._sender.policy)
-            backend = PinnedBackend(host=target.host, port=target.port, addresses=addresses)
-            self._target, self._pool = (
-                target,
-                httpcore.AsyncConnectionPool(
-                    ssl_context=self._sender.ssl_context, max_connections=1, network_backend=backend
-                ),
+        if self._connection is not None and not self._connection.reusable:
+            await self._drop()
+        if self._connection is None:
+            if self._target is None:
+                target = parse_target(self._url, self._sender.policy)
+                self._addresses = await resolve(target.host, target.port, self._sender.policy)
+                self._target = target
+            self._connection = await Connection.open(
+                self._target.url,
+                self._target.host,
+                self._target.port,
+                self._addresses,
+                tls=self._sender.ssl_context,
             )
-        limits = {phase: self._sender.timeout for phase in ("connect", "read", "write", "pool")}
-        async with self._pool.stream(
-            "POST",
-            self._target.url,
-            headers=list(headers.items()),
-            content=body,
-            extensions={"timeout": limits},
-        ) as response:
-            await _read_capped(response, self._sender.max_response_bytes)
-            return response.status
+        try:
+            return await self._connection.post(
+                list(headers.items()), body, cap=self._sender.max_response_bytes
+            )
+        except BaseException:  # cut off (an error, the timeout): never reused
+            await self._drop()
+            raise
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.aclose()
 
 
 async def until_undelivered(
@@ -206,15 +212,6 @@ async def until_undelivered(
         if attempt.outcome != "delivered":
             break
     return sent
-
-
-async def _read_capped(response: httpcore.Response, cap: int) -> None:
-    """Read the response body until it ends or reaches cap bytes (the rest is never read)."""
-    read = 0
-    async for chunk in response.aiter_stream():
-        read += len(chunk)
-        if read >= cap:
-            return
 
 
 def _extra(headers: Mapping[str, str]) -> dict[str, str]:
