@@ -32,9 +32,10 @@ WITH e AS (
                          $7::text[], $8::text[], $9::text[], $10::bool[])
         WITH ORDINALITY AS e(stream_id, event_id, event_type, schema_version, data, source,
                              time, correlation_id, causation_id, new, n)
-), current AS (
-    SELECT stream_id, max(version) AS version FROM events
-    WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
+), current AS (  -- one index probe per stream, whatever the planner knows of the table
+    SELECT s.stream_id,
+           (SELECT max(version) FROM events WHERE events.stream_id = s.stream_id) AS version
+    FROM (SELECT DISTINCT stream_id FROM e WHERE NOT e.new) AS s
 )
 INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, source,
                     time, correlation_id, causation_id)
