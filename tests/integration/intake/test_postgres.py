@@ -4,8 +4,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from conveyor.devkit.postgres import DatabaseServer
+from conveyor.events.store import create_engine
+from conveyor.intake.adapters import lookups
 from conveyor.intake.config import Settings
 
 from .conftest import (
@@ -81,3 +84,55 @@ async def test_the_rate_limit_holds_on_postgresql(
             )
     codes = sorted(a.status_code for a in answers)
     assert codes == [202] * 5 + [429] * 3
+
+
+@pytest.mark.postgres
+async def test_earlier_leads_are_found_by_index_probes_on_a_table_never_analysed(
+    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
+) -> None:
+    """The duplicate check of a group finds each person's newest lead by e-mail and by phone
+    without reading the whole ``leads`` table, even before PostgreSQL has statistics of it
+    (a fresh database's first minute under load)."""
+    url = postgres_server.create_database(unique_name)
+    settings = Settings(
+        database_url=url,
+        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        public_url=PUBLIC_URL,
+        admin_token=ADMIN_TOKEN,
+    )
+    contact = {"name": "Ada", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
+    async with running_app(settings) as app, client_for(app) as admin:
+        key = await register_source(admin, "website")
+        async with client_for(app, key) as website:
+            first = (await website.post("/v1/leads", json=lead_body(contact=contact))).json()
+            engine = create_engine(url)
+            try:
+                async with engine.begin() as conn:
+                    await conn.execute(text("ALTER TABLE leads SET (autovacuum_enabled = false)"))
+                    await conn.execute(FILLER, {"lead": first["lead_id"], "count": 20_000})
+                    phone = (await conn.execute(PHONE, {"lead": first["lead_id"]})).scalar_one()
+                async with engine.begin() as conn:
+                    before = (await conn.execute(LEADS_SCANNED)).scalar_one()
+                    found = await conn.execute(
+                        lookups.PEOPLE["postgresql"],
+                        {"emails": ["ada@example.com", *OTHERS], "phones": [phone]},
+                    )
+                    leads_found = [row.id for row in found if row.kind == "lead"]
+                    after = (await conn.execute(LEADS_SCANNED)).scalar_one()
+            finally:
+                await engine.dispose()
+            again = {**contact, "email": "ada.lovelace@example.com"}
+            touch = (await website.post("/v1/leads", json=lead_body(contact=again))).json()
+    assert after == before
+    assert set(leads_found) == {first["lead_id"]}
+    assert touch["duplicate_of"] == first["lead_id"]
+
+
+FILLER = text(
+    "INSERT INTO leads SELECT (jsonb_populate_record(l, jsonb_build_object("
+    " 'lead_id', 'filler-' || n, 'email_key', 'filler-' || n || '@example.com',"
+    " 'phone', NULL))).* FROM leads l, generate_series(1, :count) n WHERE l.lead_id = :lead"
+)
+OTHERS = [f"nobody-{n}@example.com" for n in range(59)]  # a group's worth of arrivals
+PHONE = text("SELECT phone FROM leads WHERE lead_id = :lead")
+LEADS_SCANNED = text("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'leads'")

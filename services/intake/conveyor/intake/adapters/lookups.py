@@ -12,13 +12,14 @@ from sqlalchemy import (
     Select,
     String,
     Text,
-    any_,
     bindparam,
     cast,
+    func,
     literal,
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -98,19 +99,38 @@ def _people(email_in: Any, phone_in: Any) -> CompoundSelect[Any]:
     return _with_checklist(leads_of)
 
 
+def _newest_of_each(column: Any, keys: str) -> Select[Any]:
+    """The newest lead (not a touch) of each of the ``keys`` (an array parameter), found by
+    one probe of the column's index per key."""
+    given = func.unnest(bindparam(keys, type_=postgresql.ARRAY(Text))).table_valued("key")
+    given = given.render_derived(name=f"{keys}_given")
+    newest = (
+        select(*_LEAD_ROW)
+        .where(leads.c.duplicate_of.is_(None), column == given.c.key)
+        .order_by(leads.c.received_at.desc(), leads.c.lead_id.desc())
+        .limit(1)
+        .lateral(f"newest_of_{keys}")
+    )
+    return select(newest).select_from(given.join(newest, true()))
+
+
 PEOPLE = {
-    "postgresql": _people(
-        leads.c.email_key == any_(bindparam("emails", type_=postgresql.ARRAY(Text))),
-        leads.c.phone == any_(bindparam("phones", type_=postgresql.ARRAY(Text))),
+    "postgresql": union_all(
+        _newest_of_each(leads.c.email_key, "emails"),
+        _newest_of_each(leads.c.phone, "phones"),
+        select(_NEWEST_CHECKLIST.subquery()),
     ),
     "sqlite": _people(
         leads.c.email_key.in_(bindparam("emails", expanding=True)),
         leads.c.phone.in_(bindparam("phones", expanding=True)),
     ),
 }
-"""By dialect: every lead (not a touch) of these e-mail keys (``emails``) or phones
-(``phones``), and the newest checklist's event; rows as ``same_person`` gives them. One
-statement for a group of arrivals (on PostgreSQL the same text whatever their number)."""
+"""By dialect: the leads (not touches) of these e-mail keys (``emails``) or phones
+(``phones``), at least the newest of each (all that ``KnownPeople`` keeps), and the newest
+checklist's event; rows as ``same_person`` gives them. One statement for a group of
+arrivals. On PostgreSQL its text is the same whatever their number, and each key is one
+index probe: a match on ``email_key = ANY(...)`` read the whole table while PostgreSQL had
+no statistics of it yet (a fresh database's first minute under load)."""
 
 
 REPLY = select(idempotency_replies).where(
