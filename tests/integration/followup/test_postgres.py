@@ -2,15 +2,21 @@
 fire once, and the read models rebuild to the same rows."""
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.devkit.postgres import DatabaseServer
 from conveyor.events.projection import rebuild
 from conveyor.followup.config import Settings
+from conveyor.followup.domain.timers import Timer
+from conveyor.followup.service_layer.ports import TimerStore
+from conveyor.followup.service_layer.scheduler import Scheduler
 
 from .harness import ADMIN_TOKEN, Followup, ManualClock, eventually, router_on, running, settle, utc
 from .test_handover_flow import read_model_rows
@@ -75,3 +81,50 @@ async def test_timers_fire_once_and_the_read_models_rebuild_on_postgresql(
     live = await read_model_rows(on_postgres)
     await rebuild(runtime.engine, runtime.store, runtime.projections)
     assert await read_model_rows(on_postgres) == live
+
+
+class FiringMeanwhile(TimerStore):
+    """The scheduler's timer store, but the first time a timer is read as pending, another
+    scheduler fires everything due before the answer is returned: a firing committed
+    between this scheduler's reads of its transaction."""
+
+    def __init__(self, inner: TimerStore, other: Scheduler) -> None:
+        self.inner, self.other, self.fired_meanwhile = inner, other, -1
+
+    async def due(self, conn: AsyncConnection, now: datetime, *, limit: int) -> list[Timer]:
+        return await self.inner.due(conn, now, limit=limit)
+
+    async def is_pending(self, conn: AsyncConnection, timer_id: str) -> bool:
+        pending = await self.inner.is_pending(conn, timer_id)
+        if pending and self.fired_meanwhile < 0:
+            self.fired_meanwhile = await self.other.fire_due()
+        return pending
+
+
+@pytest.mark.postgres
+async def test_a_timer_fired_by_another_scheduler_meanwhile_is_not_fired_again(
+    on_postgres: Followup, clock: ManualClock
+) -> None:
+    async with router_on(on_postgres.service.settings.bus_url) as router:
+        await router.register("f-1")
+        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
+
+        async def task_planned() -> list[dict[str, str]]:
+            found: list[dict[str, str]] = await on_postgres.get("/v1/tasks")
+            return found
+
+        await eventually(task_planned)
+    clock.set(utc("2025-03-12T12:00:00"))
+    other = on_postgres.service.scheduler
+    this = copy.copy(other)
+    this.timers = meanwhile = FiringMeanwhile(other.timers, other)
+    fired_here = await this.fire_due()
+    runtime = on_postgres.service.runtime
+    async with runtime.engine.connect() as conn:
+        types = [r.envelope.type for r in await runtime.store.read_all(conn)]
+    assert meanwhile.fired_meanwhile == 2  # the task's due and overdue timers
+    assert fired_here == 0
+    assert (types.count("conveyor.followup.due"), types.count("conveyor.followup.overdue")) == (
+        1,
+        1,
+    )
