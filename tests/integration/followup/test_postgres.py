@@ -56,29 +56,19 @@ async def test_a_won_deal_becomes_an_onboarding_task_on_postgresql(on_postgres: 
 async def test_timers_fire_once_and_the_read_models_rebuild_on_postgresql(
     on_postgres: Followup, clock: ManualClock
 ) -> None:
-    async with router_on(on_postgres.service.settings.bus_url) as router:
-        await router.register("f-1")
-        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
-
-        async def task_planned() -> list[dict[str, str]]:
-            found: list[dict[str, str]] = await on_postgres.get("/v1/tasks")
-            return found
-
-        await eventually(task_planned)
-    clock.set(utc("2025-03-12T12:00:00"))
+    await overdue_task(on_postgres, clock)
     scheduler = on_postgres.service.scheduler
     await asyncio.gather(*(scheduler.fire_due() for _ in range(3)))
     await settle(on_postgres)
     [task] = await on_postgres.get("/v1/tasks")
     assert task["status"] == "overdue"
-    runtime = on_postgres.service.runtime
-    async with runtime.engine.connect() as conn:
-        types = [r.envelope.type for r in await runtime.store.read_all(conn)]
+    types = await logged_types(on_postgres)
     assert (types.count("conveyor.followup.due"), types.count("conveyor.followup.overdue")) == (
         1,
         1,
     )
     live = await read_model_rows(on_postgres)
+    runtime = on_postgres.service.runtime
     await rebuild(runtime.engine, runtime.store, runtime.projections)
     assert await read_model_rows(on_postgres) == live
 
@@ -105,26 +95,36 @@ class FiringMeanwhile(TimerStore):
 async def test_a_timer_fired_by_another_scheduler_meanwhile_is_not_fired_again(
     on_postgres: Followup, clock: ManualClock
 ) -> None:
-    async with router_on(on_postgres.service.settings.bus_url) as router:
-        await router.register("f-1")
-        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
-
-        async def task_planned() -> list[dict[str, str]]:
-            found: list[dict[str, str]] = await on_postgres.get("/v1/tasks")
-            return found
-
-        await eventually(task_planned)
-    clock.set(utc("2025-03-12T12:00:00"))
+    await overdue_task(on_postgres, clock)
     other = on_postgres.service.scheduler
     this = copy.copy(other)
     this.timers = meanwhile = FiringMeanwhile(other.timers, other)
     fired_here = await this.fire_due()
-    runtime = on_postgres.service.runtime
-    async with runtime.engine.connect() as conn:
-        types = [r.envelope.type for r in await runtime.store.read_all(conn)]
+    types = await logged_types(on_postgres)
     assert meanwhile.fired_meanwhile == 2  # the task's due and overdue timers
     assert fired_here == 0
     assert (types.count("conveyor.followup.due"), types.count("conveyor.followup.overdue")) == (
         1,
         1,
     )
+
+
+async def overdue_task(followup: Followup, clock: ManualClock) -> None:
+    """A won deal's onboarding task planned, then the clock past its due and overdue days."""
+    async with router_on(followup.service.settings.bus_url) as router:
+        await router.register("f-1")
+        await router.win("lead-1", won_at=utc("2025-03-07T15:30:00"))
+
+        async def task_planned() -> list[dict[str, str]]:
+            found: list[dict[str, str]] = await followup.get("/v1/tasks")
+            return found
+
+        await eventually(task_planned)
+    clock.set(utc("2025-03-12T12:00:00"))
+
+
+async def logged_types(followup: Followup) -> list[str]:
+    """The type of every event in followup's log, in order."""
+    runtime = followup.service.runtime
+    async with runtime.engine.connect() as conn:
+        return [r.envelope.type for r in await runtime.store.read_all(conn)]
