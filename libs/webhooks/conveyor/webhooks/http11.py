@@ -2,8 +2,8 @@
 keeps the protocol (framing, keep-alive, the response's parsing).
 
 A webhook session sends one request at a time to one endpoint, so it needs neither a pool
-nor a second async layer: through httpcore's pool and its AnyIO streams a send cost about
-three times the CPU it costs here (bench/README.md).
+nor a second async layer: through httpcore's pool and its AnyIO streams a send cost over
+twice the CPU it costs here (bench/README.md).
 """
 
 from __future__ import annotations

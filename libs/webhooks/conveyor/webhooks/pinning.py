@@ -33,5 +33,5 @@ async def open_pinned(
         except ssl.SSLError:
             raise
         except OSError as error:
-            failures.append(f"{address}: {error.strerror or error or type(error).__name__}")
+            failures.append(f"{address}: {error.strerror or str(error) or type(error).__name__}")
     raise ConnectError("; ".join(failures))
