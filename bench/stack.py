@@ -3,6 +3,7 @@ processes and a rep-app stub that records when each webhook arrives."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -32,6 +33,8 @@ class Stack:
     workdir: Path
     source_key: str = ""
     database_urls: dict[str, str] = field(default_factory=dict)
+    kafka_pid: int | None = None
+    postgres_pid: int | None = None  # the postmaster, when the run started the server
 
     def url(self, name: str) -> str:
         """Where a part serves HTTP."""
@@ -62,7 +65,14 @@ def running_stack(
             stack.enter_context(proc.start())
         for proc in procs.values():
             proc.wait_ready("/received" if proc.name == "inbox" else "/readyz")
-        result = Stack(broker.bootstrap_servers, procs, workdir, database_urls=urls)
+        result = Stack(
+            broker.bootstrap_servers,
+            procs,
+            workdir,
+            database_urls=urls,
+            kafka_pid=broker.process.pid,
+            postgres_pid=_postmaster(server),
+        )
         _prepare(result)
         yield result
 
@@ -110,3 +120,61 @@ def peak_rss_mib(proc: ServiceProcess) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user and system) used so far by each part that shares the machine: the
+    services and the rep-app stub, Kafka's broker, PostgreSQL's backends by the service whose
+    database they serve (the rest, exited children included, as "PostgreSQL: other"), and
+    this process, the load generator. PostgreSQL is left out when the run did not start it."""
+    used = {name: _cpu(proc.process.pid)[0] for name, proc in stack.procs.items() if proc.process}
+    used["load generator"] = sum(os.times()[:2])
+    if stack.kafka_pid is not None:
+        used["Kafka"] = _cpu(stack.kafka_pid)[0]
+    if stack.postgres_pid is not None:
+        used |= _postgres_cpu(stack.postgres_pid, stack.database_urls)
+    return used
+
+
+def _postgres_cpu(postmaster: int, database_urls: dict[str, str]) -> dict[str, float]:
+    """The server's processes by database (from their titles), the postmaster and the
+    children it has reaped as "other"."""
+    own, reaped = _cpu(postmaster)
+    by_database = {url.rsplit("/", 1)[1]: name for name, url in database_urls.items()}
+    used = {f"PostgreSQL: {name}": 0.0 for name in database_urls} | {
+        "PostgreSQL: other": own + reaped
+    }
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if parent != postmaster:
+            continue
+        # a backend's title: "postgres: <user> <database> <host>(<port>) <state>"
+        service = by_database.get(title[2]) if len(title) > 2 else None
+        key = f"PostgreSQL: {service}" if service else "PostgreSQL: other"
+        used[key] += _cpu(int(entry.name))[0]
+    return used
+
+
+def _cpu(pid: int) -> tuple[float, float]:
+    """A process's CPU seconds so far, and its reaped children's (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def _postmaster(server: DatabaseServer) -> int | None:
+    """The postmaster's pid when the server is one this run started (else None)."""
+    datadir = getattr(server, "datadir", None)
+    try:
+        return int((Path(datadir) / "postmaster.pid").read_text().split()[0]) if datadir else None
+    except (OSError, ValueError):
+        return None

@@ -18,7 +18,7 @@ from bench.load import open_loop
 from bench.report import Measurement
 from bench.sampling import Profile, sampled
 from bench.scenarios.intake import lead_body
-from bench.stack import SERVICES, Stack, peak_rss_mib
+from bench.stack import SERVICES, Stack, cpu_seconds, peak_rss_mib
 
 DRAIN_SECONDS = 600.0
 STALLED_SECONDS = 120.0
@@ -131,13 +131,16 @@ async def measure(stack: Stack, *, quick: bool, profiles: list[Profile]) -> list
     rates, seconds, burst_seconds = ((10.0,), 2.0, 2.0) if quick else ((500.0, 1000.0), 20.0, 60.0)
     results, offset, sustained = [], 5 * 10**6, 0.0
     for rate in rates:
+        before = cpu_seconds(stack)
         with _sampled(stack, rate, seconds, now=rate == rates[-1]) as found:
             flow = await leads_through(stack, rate, seconds, offset)
+        used = {part: spent - before.get(part, 0.0) for part, spent in cpu_seconds(stack).items()}
         profiles.extend(found)
         offset += 10**6
         bare = await kafka_round_trip(stack.kafka, rate, seconds)
         results += _latencies(flow, bare, rate)
         results.append(_throughput(flow, rate))
+        results.append(_cpu_per_lead(used, flow, rate))
         sustained = max(sustained, flow.delivered_rate)
     results += [_memory(name, peak_rss_mib(stack.procs[name])) for name in SERVICES]
     burst = 5 * sustained
@@ -185,6 +188,25 @@ def _latencies(flow: Flow, bare: HdrHistogram, rate: float) -> list[Measurement]
         )
         for p in (50, 99, 99.9)
     ]
+
+
+def _cpu_per_lead(used: dict[str, float], flow: Flow, rate: float) -> Measurement:
+    """The CPU every part of the machine spent per lead delivered, from the first post to
+    the last webhook: what bounds the rate when the cores are shared."""
+    shown = {"inbox": "rep-app stub"}
+    per_lead = {
+        shown.get(part, part): 1000 * spent / max(flow.delivered, 1) for part, spent in used.items()
+    }
+    split = ", ".join(
+        f"{part} {ms:.2f}" for part, ms in sorted(per_lead.items(), key=lambda kv: -kv[1])
+    )
+    return Measurement(
+        "end to end",
+        f"CPU per delivered lead at {rate:.0f}/s, all parts",
+        sum(per_lead.values()),
+        "ms",
+        notes=f"{split} (ms, from /proc); {flow.delivered} delivered",
+    )
 
 
 def _throughput(flow: Flow, rate: float) -> Measurement:
