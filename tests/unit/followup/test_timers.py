@@ -1,6 +1,9 @@
 """Timers: when a task falls due, and what ends its timer."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conveyor.events import new_envelope
 from conveyor.events.catalogue.followup import (
@@ -10,6 +13,7 @@ from conveyor.events.catalogue.followup import (
     FollowUpScheduled,
 )
 from conveyor.events.model import Recorded
+from conveyor.followup.adapters.timers import MOMENT, moment_text
 from conveyor.followup.domain.timers import TASK_DUE, TASK_OVERDUE, start_of_day
 from conveyor.followup.service_layer.firing import Firing, fire
 from conveyor.followup.service_layer.timers import timers_ended_by, timers_started_by
@@ -68,3 +72,16 @@ def test_completing_a_task_ends_its_timers() -> None:
     due, overdue = timers_started_by(scheduled("UTC"))
     done = FollowUpCompleted(task_id="t-1", account_id="a-1", outcome="no_need_now")
     assert timers_ended_by(done) == [due.timer_id, overdue.timer_id]
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=-11)), timezone(timedelta(hours=5, minutes=30))]
+        ),
+    )
+)
+def test_a_moment_is_kept_as_sortable_utc_text_to_the_second(at: datetime) -> None:
+    assert moment_text(at) == at.astimezone(UTC).strftime(MOMENT)

@@ -28,8 +28,9 @@ MOMENT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def moment_text(moment: datetime) -> str:
-    """A moment as sortable UTC text, to the second."""
-    return moment.astimezone(UTC).strftime(MOMENT)
+    """A moment as sortable UTC text, to the second (``MOMENT``; isoformat, not strftime:
+    a rebuild writes one per timer)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 class TimersProjection(RowProjection):
@@ -40,8 +41,13 @@ class TimersProjection(RowProjection):
 
     async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Start the timers an event starts; end the ones it ends."""
+        payloads: dict[int, str] = {}  # the timers an event starts may share a payload
         for timer in timers_started_by(recorded):
-            await rows.put(timers, _row(timer))  # every column: a pending timer is replaced
+            key = id(timer.payload)
+            if key not in payloads:
+                payloads[key] = json.dumps(timer.payload, sort_keys=True)
+            # every column: a pending timer is replaced
+            await rows.put(timers, _row(timer, payloads[key]))
         ended = timers_ended_by(recorded.envelope.data)
         if ended:
             where = {"timer_id": tuple(ended), "status": PENDING}
@@ -67,13 +73,13 @@ class SqlTimerStore(TimerStore):
         return (await conn.execute(query)).scalar() == PENDING
 
 
-def _row(timer: Timer) -> dict[str, object]:
+def _row(timer: Timer, payload: str) -> dict[str, object]:
     return {
         "timer_id": timer.timer_id,
         "kind": timer.kind,
         "stream_id": timer.stream_id,
         "due_at": moment_text(timer.due_at),
-        "payload": json.dumps(timer.payload, sort_keys=True),
+        "payload": payload,
         "status": PENDING,
         "correlation_id": timer.correlation_id,
         "causation_id": timer.causation_id,

@@ -17,6 +17,7 @@ from conveyor.events.catalogue.followup import (
     NurtureRecheckDue,
     NurtureRecheckScheduled,
 )
+from conveyor.events.codec import data_json_of
 from conveyor.followup.domain.timers import (
     DORMANCY,
     NURTURE,
@@ -58,11 +59,11 @@ def timers_started_by(recorded: Recorded) -> list[Timer]:
         starts = [(NURTURE, nurture_timer_id(event.lead_id), event.recheck_at, payload)]
     elif isinstance(event, AccountWatched):
         due_at = start_of_day(event.dormant_on, event.time_zone)
-        payload = {"watched": event.model_dump_json()}
+        payload = {"watched": data_json_of(envelope)}
         starts = [(DORMANCY, dormancy_timer_id(event.account_id), due_at, payload)]
     elif isinstance(event, FollowUpScheduled):
         overdue = event.overdue_on or event.due_on + timedelta(days=1)
-        payload = {"scheduled": event.model_dump_json()}
+        payload = {"scheduled": data_json_of(envelope)}
         starts = [
             (TASK_DUE, task_due_timer_id(event.task_id), _day(event.due_on, event), payload),
             (TASK_OVERDUE, task_overdue_timer_id(event.task_id), _day(overdue, event), payload),
