@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Row, Select, String, bindparam, func, insert, select
+from sqlalchemy import MetaData, Row, Select, String, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,6 +46,7 @@ class EventStore:
         self._insert = insert(self.table).returning(
             self.table.c.position, sort_by_parameter_order=True
         )
+        self._existing = _existing(self.table)
 
     async def append(
         self,
@@ -193,7 +194,7 @@ class EventStore:
         if not stream_ids:
             return set()
         if dialect_of(conn) == "postgresql":
-            found = await conn.execute(_EXISTING, {"ids": list(stream_ids)})
+            found = await conn.execute(self._existing, {"ids": list(stream_ids)})
         else:
             column = self.table.c.stream_id
             query = select(column).where(column.in_(list(stream_ids))).distinct()
@@ -236,19 +237,15 @@ class EventStore:
         return select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
 
 
-def _existing() -> Select[Any]:
+def _existing(t: Table) -> Select[Any]:
     """Which of the ``ids`` (an array: one statement text whatever their number) have events:
     one index probe per id (the newest version), so the plan never depends on how well
     the planner knows the table (a log growing faster than it is analysed, say; a match
     on ``stream_id = ANY(...)`` then read the whole log)."""
-    t = events_table(MetaData())
     ids = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id")
     ids = ids.render_derived(name="given")
     newest = select(func.max(t.c.version)).where(t.c.stream_id == ids.c.id).scalar_subquery()
     return select(ids.c.id).where(newest.is_not(None))
-
-
-_EXISTING = _existing()
 
 
 def recorded_from_row(
