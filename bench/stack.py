@@ -127,10 +127,12 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     services and the rep-app stub, Kafka's broker, PostgreSQL's backends by the service whose
     database they serve (the rest, exited children included, as "PostgreSQL: other"), and
     this process, the load generator. PostgreSQL is left out when the run did not start it."""
-    used = {name: _cpu(proc.process.pid)[0] for name, proc in stack.procs.items() if proc.process}
+    used = {
+        name: _cpu(_stat(proc.process.pid))[0] for name, proc in stack.procs.items() if proc.process
+    }
     used["load generator"] = sum(os.times()[:2])
     if stack.kafka_pid is not None:
-        used["Kafka"] = _cpu(stack.kafka_pid)[0]
+        used["Kafka"] = _cpu(_stat(stack.kafka_pid))[0]
     if stack.postgres_pid is not None:
         used |= _postgres_cpu(stack.postgres_pid, stack.database_urls)
     return used
@@ -139,7 +141,7 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
 def _postgres_cpu(postmaster: int, database_urls: dict[str, str]) -> dict[str, float]:
     """The server's processes by database (from their titles), the postmaster and the
     children it has reaped as "other"."""
-    own, reaped = _cpu(postmaster)
+    own, reaped = _cpu(_stat(postmaster))
     by_database = {url.rsplit("/", 1)[1]: name for name, url in database_urls.items()}
     used = {f"PostgreSQL: {name}": 0.0 for name in database_urls} | {
         "PostgreSQL: other": own + reaped
@@ -147,25 +149,32 @@ def _postgres_cpu(postmaster: int, database_urls: dict[str, str]) -> dict[str, f
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
+        fields = _stat(int(entry.name))
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if int(fields[1]) != postmaster:  # its parent
+                continue
             title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
-        except (OSError, ValueError, IndexError):
+        except (OSError, IndexError):
             continue  # gone meanwhile
-        if parent != postmaster:
-            continue
         # a backend's title: "postgres: <user> <database> <host>(<port>) <state>"
         service = by_database.get(title[2]) if len(title) > 2 else None
         key = f"PostgreSQL: {service}" if service else "PostgreSQL: other"
-        used[key] += _cpu(int(entry.name))[0]
+        used[key] += _cpu(fields)[0]
     return used
 
 
-def _cpu(pid: int) -> tuple[float, float]:
-    """A process's CPU seconds so far, and its reaped children's (0 if it is gone)."""
+def _stat(pid: int) -> list[str]:
+    """The fields of a process's /proc stat after its name (none if it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
+        return []
+
+
+def _cpu(fields: list[str]) -> tuple[float, float]:
+    """CPU seconds so far from a process's stat fields, and its reaped children's (0, 0
+    for a process that is gone)."""
+    if not fields:
         return 0.0, 0.0
     tick = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
