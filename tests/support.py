@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.devkit.local import free_port
 from conveyor.events import Envelope
@@ -146,3 +146,14 @@ def calls_to(monkeypatch: pytest.MonkeyPatch, target: object, *names: str) -> li
 
         monkeypatch.setattr(target, name, counted)
     return calls
+
+
+async def scans_of(conn: AsyncConnection, table: str) -> tuple[int, int]:
+    """How many sequential and index scans of a table PostgreSQL has counted for the
+    transaction in progress on ``conn`` (its own work only, nothing flushed yet)."""
+    query = text(
+        "SELECT seq_scan, coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables"
+        " WHERE relname = :table"
+    )
+    seq, idx = (await conn.execute(query, {"table": table})).one()
+    return int(seq), int(idx)

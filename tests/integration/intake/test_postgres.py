@@ -10,6 +10,7 @@ from conveyor.devkit.postgres import DatabaseServer
 from conveyor.events.store import create_engine
 from conveyor.intake.adapters import lookups
 from conveyor.intake.config import Settings
+from tests.support import scans_of
 
 from .conftest import (
     ADMIN_TOKEN,
@@ -112,13 +113,13 @@ async def test_earlier_leads_are_found_by_index_probes_on_a_table_never_analysed
                     await conn.execute(FILLER, {"lead": first["lead_id"], "count": 20_000})
                     phone = (await conn.execute(PHONE, {"lead": first["lead_id"]})).scalar_one()
                 async with engine.begin() as conn:
-                    before = (await conn.execute(LEADS_SCANNED)).scalar_one()
+                    before, _ = await scans_of(conn, "leads")
                     found = await conn.execute(
                         lookups.PEOPLE["postgresql"],
                         {"emails": ["ada@example.com", *OTHERS], "phones": [phone]},
                     )
                     leads_found = [row.id for row in found if row.kind == "lead"]
-                    after = (await conn.execute(LEADS_SCANNED)).scalar_one()
+                    after, _ = await scans_of(conn, "leads")
             finally:
                 await engine.dispose()
             again = {**contact, "email": "ada.lovelace@example.com"}
@@ -135,4 +136,3 @@ FILLER = text(
 )
 OTHERS = [f"nobody-{n}@example.com" for n in range(59)]  # a group's worth of arrivals
 PHONE = text("SELECT phone FROM leads WHERE lead_id = :lead")
-LEADS_SCANNED = text("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'leads'")
