@@ -12,8 +12,9 @@ from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.router import RepAvailabilityChanged
 from conveyor.events.catalogue.topics import dead_letter_topic
-from conveyor.events.codec import WireMessage, encode
+from conveyor.events.codec import WireMessage, decode, encode
 from conveyor.events.consumer import Consumer
+from conveyor.events.store import EventStore
 from conveyor.events.transport import OutboundMessage, Transport
 from tests.support import wait_until
 
@@ -191,7 +192,6 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
     poison, last = encode(event("rep-poison")), encode(event("rep-3"))
     await sink.publish([OutboundMessage(topic, m) for m in (first, second, first, poison, last)])
     source, batch = await fetched(transport, topic, unique_name, 5)
-    commits: list[int] = []
     rollbacks: list[int] = []
     scoped: list[list[str]] = []
 
@@ -200,7 +200,7 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         """Writes a row as it is left: committed with the batch, or rolled back with it."""
         scoped.append([e.subject for e in envelopes])
         yield
-        await conn.execute(insert(effects).values(event_id=f"scope-{len(commits)}", rep="scope"))
+        await conn.execute(insert(effects).values(event_id=f"scope-{len(scoped)}", rep="scope"))
 
     async def fails_for_poison(envelope: Envelope, conn: AsyncConnection) -> None:
         await record_effect(envelope, conn)
@@ -215,14 +215,13 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         registry=build_registry(),
         handlers={RepAvailabilityChanged.event_type: fails_for_poison},
         retry_delay=0.01,
-        after_commit=lambda: commits.append(1),
         on_rollback=lambda: rollbacks.append(1),
         batch_scope=scope,
     )
     try:
         early = [m for m in batch if m.message.value in (first.value, second.value)]
         await consumer.process(early)  # rep-1, rep-2 and rep-1 again
-        assert (len(commits), len(rollbacks)) == (1, 0)
+        assert rollbacks == []
         assert (consumer.stats.handled, consumer.stats.duplicates) == (2, 1)
         assert scoped == [["rep-1", "rep-2"]]  # the events the batch applies, once each
         await consumer.process(batch)  # all five again: the poison fails the batch
@@ -234,6 +233,53 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
             reps = sorted(r.rep for r in await conn.execute(select(effects)))
         # the scope was left in the first batch's transaction; the second's rolled back
         assert reps == ["rep-1", "rep-2", "rep-3", "scope"]
+    finally:
+        await source.stop()
+        await sink.stop()
+
+
+async def test_only_a_commit_that_appended_events_wakes_the_relay_and_the_workers(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    topic = f"{unique_name}.t"
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(unique_name)])
+    sink = transport.sink()
+    await sink.start()
+    reps = ["rep-1", "rep-2", "rep-3", "appends-4", "appends-5", "rep-6"]
+    await sink.publish([OutboundMessage(topic, encode(event(rep))) for rep in reps])
+    source, got = await fetched(transport, topic, unique_name, len(reps))
+    batch = sorted(got, key=lambda m: reps.index(decode(m.message, build_registry()).subject))
+    store = EventStore(build_registry())
+    woken: list[int] = []
+
+    async def handle(envelope: Envelope, conn: AsyncConnection) -> None:
+        await record_effect(envelope, conn)
+        if envelope.subject.startswith("appends"):
+            stream = f"{unique_name}-{envelope.subject}"
+            change = RepAvailabilityChanged(rep_id=stream, available=False)
+            appended = [new_envelope(change, subject=stream, source="/test")]
+            await store.append(conn, stream, appended, expected_version=0)
+
+    consumer = Consumer(
+        group=unique_name,
+        source=source,
+        dead_letters=sink,
+        engine=engine,
+        registry=build_registry(),
+        handlers={RepAvailabilityChanged.event_type: handle},
+        after_commit=lambda: woken.append(1),
+    )
+    try:
+        await consumer.process(batch[:2])  # a batch writing read models only
+        assert len(woken) == 0 and await count_effects(engine) == 2
+        await consumer.process(batch[2:4])  # a batch appending an event
+        assert len(woken) == 1
+        await consumer.process(batch[4:5])  # one message, its own transaction: appends
+        assert len(woken) == 2
+        await consumer.process(batch[5:])  # one message that appends nothing
+        assert len(woken) == 2 and await count_effects(engine) == len(reps)
     finally:
         await source.stop()
         await sink.stop()

@@ -1,8 +1,9 @@
 """The consumer runner: handlers applied with their effects and the handled event ids in one
 transaction, so a redelivered event changes nothing; poison messages are dead-lettered.
 
-A fetched batch is applied in one transaction (one commit, one wake-up of the relay and the
-workers for the whole batch). If any of its handlers fails, the transaction is rolled back,
+A fetched batch is applied in one transaction (one commit for the whole batch; the relay and
+the workers are woken after it when its handlers appended events: nothing else gives them
+work). If any of its handlers fails, the transaction is rolled back,
 the subscription's ``on_rollback`` is called (for in-memory state that folded what the
 transaction wrote), and the batch's messages are applied again one by one, each in its own
 transaction with retries, so one poison message costs only itself."""
@@ -31,6 +32,7 @@ from conveyor.events.codec import MalformedMessage, WireMessage, decode, event_t
 from conveyor.events.metrics import Metrics
 from conveyor.events.model import Envelope
 from conveyor.events.registry import Registry
+from conveyor.events.store.engine import appends_made
 from conveyor.events.store.schema import tracking_tables
 from conveyor.events.transport.base import (
     InboundMessage,
@@ -66,7 +68,8 @@ class ConsumerStats:
 
 
 class Consumer:
-    """Feeds a consumer group's messages to handlers by event type, effectively once."""
+    """Feeds a consumer group's messages to handlers by event type, effectively once;
+    ``after_commit`` is called after each commit whose handlers appended events."""
 
     def __init__(
         self,
@@ -156,6 +159,7 @@ class Consumer:
         try:
             async with self.engine.connect() as conn:
                 transaction = await conn.begin()
+                appends = appends_made(conn)
                 try:
                     fresh = await mark_all_handled(
                         conn, self.handled, consumer=self.group, event_ids=[e.id for _, e in work]
@@ -167,6 +171,7 @@ class Consumer:
                     async with self._scope(conn, applied):
                         await self._apply_all(applied, conn)
                     await transaction.commit()
+                    appended = appends_made(conn) != appends
                 except BaseException:
                     self.on_rollback()
                     await transaction.rollback()
@@ -184,7 +189,8 @@ class Consumer:
         for envelope in applied:
             self._count("handled")
             self._observe_age(envelope)
-        self.after_commit()
+        if appended:
+            self.after_commit()
         return True
 
     def _scope(
@@ -218,6 +224,7 @@ class Consumer:
 
     async def _apply(self, envelope: Envelope) -> None:
         async with self.engine.begin() as conn:
+            appends = appends_made(conn)
             ids = [envelope.id]
             if not await mark_all_handled(conn, self.handled, consumer=self.group, event_ids=ids):
                 raise _Duplicate
@@ -225,9 +232,11 @@ class Consumer:
                 await self.handle_all([envelope], conn)
             else:
                 await self.handlers[envelope.type](envelope, conn)
+            appended = appends_made(conn) != appends
         self._count("handled")
         self._observe_age(envelope)
-        self.after_commit()
+        if appended:
+            self.after_commit()
 
     def _count(self, outcome: str) -> None:
         setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)

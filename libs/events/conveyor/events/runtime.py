@@ -85,8 +85,8 @@ class Runtime:
 
     def committed(self) -> None:
         """Tell the relay that events were committed, so it publishes them now (and the
-        workers, which may have work now); called for this process's commits and, on
-        PostgreSQL, for those of the service's other processes."""
+        workers, which may have work now); called for this process's commits that appended
+        events and, on PostgreSQL, for those of the service's other processes."""
         if self._relay is not None:
             self._relay.wake()
         for waker in self._wakers:
@@ -94,7 +94,7 @@ class Runtime:
 
     def add_worker(self, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Waker:
         """Run a background loop beside the relay, on one replica at a time (the leader of
-        the worker's lock); the Waker returned fires on the service's commits."""
+        the worker's lock); the Waker returned fires on the service's commits of events."""
         waker = Waker()
         self._wakers.append(waker)
         self._workers.append(work)
