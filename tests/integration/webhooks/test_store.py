@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.store import create_engine
@@ -86,6 +86,38 @@ async def test_enqueueing_is_one_statement_whose_text_does_not_depend_on_the_cou
             await QUEUE.enqueue(conn, [message(n, "ben") for n in (2, 3, 4)], 10.0)
         assert len(statements) == 2 and statements[0] == statements[1]
         assert await QUEUE.counts(conn) == {"pending": 4}
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_many_messages_are_queued_and_updated_by_one_execution_each(
+    unique_name: str, postgres_server: Any
+) -> None:
+    """Not an executemany (the database would run the statement once per row): each column
+    goes as one array."""
+    made = create_engine(postgres_server.create_database(unique_name))
+    executions: list[bool] = []
+
+    def seen(*args: Any) -> None:
+        executions.append(args[-1])  # executemany?
+
+    try:
+        async with made.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+            event.listen(made.sync_engine, "before_cursor_execute", seen)
+            await QUEUE.enqueue(conn, [message(n, f"rep-{n % 5}") for n in range(100)], 10.0)
+            results = [(f"m{n}-0", {"attempts": 1, "due": 20.0}) for n in range(99)]
+            await QUEUE.record_all(conn, [*results, ("m0-0", {"status": DEAD, "attempts": 2})])
+            event.remove(made.sync_engine, "before_cursor_execute", seen)
+            rows = [await QUEUE.message(conn, f"m{n}-0") for n in (0, 1, 98, 99)]
+    finally:
+        await made.dispose()
+    assert executions == [False, False, False]  # enqueue; two sets of columns changed
+    assert [(row["status"], row["attempts"], row["due"]) for row in rows if row] == [
+        (DEAD, 2, 20.0),
+        (PENDING, 1, 20.0),
+        (PENDING, 1, 20.0),
+        (PENDING, 0, 10.0),
+    ]
 
 
 async def test_a_run_is_an_endpoints_due_messages_in_order_up_to_the_length_asked(

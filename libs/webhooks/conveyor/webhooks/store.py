@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     func,
     insert,
@@ -35,9 +36,11 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import TableValuedAlias, Update
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 
@@ -100,18 +103,27 @@ class WebhookQueue:
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        # one executemany of a statement compiled once (a VALUES list is compiled per count)
-        self._enqueue = {
-            "postgresql": pg_insert(table).on_conflict_do_nothing(),
-            "sqlite": sqlite_insert(table).on_conflict_do_nothing(),
-        }
+        # PostgreSQL: one statement whatever the count, each column an array; SQLite: one
+        # executemany of a statement compiled once (a VALUES list is compiled per count)
+        names = [c.name for c in table.c if c.name not in ("last_error", "last_status")]
+        given = _unnested(table, names)
+        self._enqueue_pg = (
+            pg_insert(table)
+            .from_select(names, select(*(given.c[name] for name in names)))
+            .on_conflict_do_nothing()
+        )
+        self._enqueue_sqlite = sqlite_insert(table).on_conflict_do_nothing()
+        self._updates: dict[tuple[str, ...], Update] = {}
 
     async def enqueue(self, conn: AsyncConnection, messages: Sequence[Message], now: float) -> None:
         """Queue messages; one already queued is left as it is (enqueueing is idempotent)."""
         if not messages:
             return
         rows = [_row(m, now) for m in messages]
-        await conn.execute(self._enqueue[conn.dialect.name], rows)
+        if conn.dialect.name == "postgresql":
+            await conn.execute(self._enqueue_pg, _arrays(rows))
+        else:
+            await conn.execute(self._enqueue_sqlite, rows)
 
     async def due_runs(
         self, conn: AsyncConnection, now: float, limit: int, *, per_endpoint: int
@@ -192,21 +204,41 @@ class WebhookQueue:
         self, conn: AsyncConnection, results: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> None:
         """Store several attempts' results (message id, values as ``record`` takes them):
-        one executemany per set of columns changed, the last result of a message winning."""
+        one statement per set of columns changed (an executemany on SQLite), the last result
+        of a message winning."""
         latest: dict[str, Mapping[str, Any]] = {}
         for message_id, values in results:
             latest[message_id] = {**latest.get(message_id, {}), **values}
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for message_id, values in latest.items():
             names = tuple(sorted(values))
-            groups.setdefault(names, []).append({"_id": message_id, **values})
-        for names, params in groups.items():
+            groups.setdefault(names, []).append({"message_id": message_id, **values})
+        for names, rows in groups.items():
+            if conn.dialect.name == "postgresql":
+                await conn.execute(self._update_pg(names), _arrays(rows))
+                continue
             query = (
                 update(self.table)
                 .where(self.table.c.message_id == bindparam("_id"))
                 .values({name: bindparam(name) for name in names})
             )
-            await conn.execute(query, params)
+            await conn.execute(query, [{"_id": row.pop("message_id"), **row} for row in rows])
+
+    def _update_pg(self, names: tuple[str, ...]) -> Update:
+        """Set these columns of the messages given, each column an array (built once per set
+        of columns). The messages are named by their key with ``= ANY`` as well as by the
+        join, which lets the planner probe the key's index for them: with the join alone it
+        read a growing queue whole while it had no statistics of it (seen at 10,000 rows)."""
+        if (query := self._updates.get(names)) is None:
+            t, given = self.table, _unnested(self.table, ["message_id", *names])
+            ids = bindparam("message_id_all", type_=ARRAY(t.c.message_id.type))
+            query = (
+                update(t)
+                .where(t.c.message_id == any_(ids), t.c.message_id == given.c.message_id)
+                .values({name: given.c[name] for name in names})
+            )
+            self._updates[names] = query
+        return query
 
     async def pending_of(self, conn: AsyncConnection, endpoint_id: str) -> list[dict[str, Any]]:
         """The endpoint's pending messages, in order."""
@@ -320,6 +352,18 @@ def _row(message: Message, now: float) -> dict[str, Any]:
         "attempts": 0,
         "due": now,
     }
+
+
+def _unnested(table: Table, names: Sequence[str]) -> TableValuedAlias:
+    """Rows of these columns of the table, from one array parameter per column (named
+    ``<column>_all``), side by side: PostgreSQL's one statement for many rows."""
+    arrays = [bindparam(f"{name}_all", type_=ARRAY(table.c[name].type)) for name in names]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+
+
+def _arrays(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' values column by column, as ``_unnested`` takes them."""
+    return {f"{name}_all": [row[name] for row in rows] for name in rows[0]}
 
 
 def create_tables(connection: Any) -> None:
