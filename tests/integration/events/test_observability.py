@@ -1,6 +1,7 @@
 """Metrics, JSON logs and correlation of a service built on the shared runtime, after real
 traffic over HTTP and the embedded bus."""
 
+import gc
 import io
 import json
 import logging
@@ -19,6 +20,7 @@ from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue.intake import LeadReceived
 from conveyor.events.catalogue.topics import LEADS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.heap import YOUNG
 from conveyor.events.logs import JsonFormatter
 from conveyor.events.runtime import Runtime, Subscription
 from conveyor.events.store import create_engine, event_store_metadata
@@ -81,6 +83,19 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, list[
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe") as http,
     ):
         yield http, seen
+
+
+async def test_while_a_service_runs_its_start_up_heap_is_frozen_out_of_collections(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/probe.db")
+    async with engine.begin() as conn:
+        await conn.run_sync(event_store_metadata().create_all)
+    await engine.dispose()
+    app, before = probe_app(tmp_path, []), gc.get_threshold()
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] == YOUNG
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.events import logs, tracing
+from conveyor.events.heap import settled_heap
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ConcurrencyError
 
@@ -134,7 +135,8 @@ def service_app(
         await service.runtime.start()
         app.state.service = service
         try:
-            yield
+            with settled_heap():
+                yield
         finally:
             await service.runtime.stop()
 
