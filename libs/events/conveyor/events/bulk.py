@@ -4,11 +4,11 @@ deleting many rows by primary key."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, tuple_
+from sqlalchemy import Table, bindparam, delete, insert, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.store import dialect_of
@@ -35,8 +35,25 @@ async def insert_rows(
 
 async def delete_keys(conn: AsyncConnection, table: Table, keys: Sequence[Hashable]) -> None:
     """Delete the rows with these primary keys (a value, or a tuple for a composite key)."""
+    statement = by_keys(table, delete)
     for chunk in key_chunks(keys):
-        await conn.execute(delete(table).where(primary_key(table).in_(chunk)))
+        await conn.execute(statement, {"keys": chunk})
+
+
+def by_keys(table: Table, make: Callable[[Table], Any]) -> Any:
+    """``make(table)`` (``select``, ``delete``) for the rows whose primary keys are in the
+    ``keys`` parameter (a list, values as ``delete_keys`` takes them), built once per table
+    and kind: an IN of the values built per call was a large construct, and cyclic garbage
+    for the collector after it. (An IN, not ``= ANY`` of an array: PostgreSQL's generic plan
+    for an array it cannot see read the whole table while it had no statistics of it.)"""
+    cached = _BY_KEYS.get((table, make))
+    if cached is None:
+        where = primary_key(table).in_(bindparam("keys", expanding=True))
+        cached = _BY_KEYS[(table, make)] = make(table).where(where)
+    return cached
+
+
+_BY_KEYS: dict[tuple[Table, Callable[[Table], Any]], Any] = {}
 
 
 def primary_key(table: Table) -> Any:

@@ -9,7 +9,6 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.model import Recorded
@@ -36,10 +35,8 @@ async def read_chunk(
     limit: int = 10_000,
 ) -> Chunk | None:
     """Up to ``limit`` events after a position, decoding those of ``types``; None at the end."""
-    table = store.table
-    columns = list(table.c)  # position, event_id, … causation_id: recorded_from_row's order
-    query = select(*columns).where(table.c.position > after).order_by(table.c.position)
-    rows = (await conn.execute(query.limit(limit))).all()
+    # the store's page of the log: every column, in recorded_from_row's order
+    rows = (await conn.execute(store.page, {"after": after, "limit": limit})).all()
     if not rows:
         return None
     registry = store.registry

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conveyor.events.bulk import delete_keys, insert_rows, key_chunks, primary_key
+from conveyor.events.bulk import by_keys, delete_keys, insert_rows, key_chunks
 from conveyor.events.held_rows import HeldRows, Row
 from conveyor.events.rows import ANY_OF, Where, matches, matching
 from conveyor.events.written_keys import WrittenKeys
@@ -58,8 +58,9 @@ class RowBuffer:
             for key in dict.fromkeys(held.key_of(where) for where in keys)
             if key not in held.rows and (not self._complete or held.may_hold(key))
         ]
+        statement = by_keys(table, select)
         for chunk in key_chunks(wanted):
-            result = await self.conn.execute(select(table).where(primary_key(table).in_(chunk)))
+            result = await self.conn.execute(statement, {"keys": chunk})
             found = {held.key_of(row): row for row in map(dict, result.mappings())}
             for key in chunk:
                 held.load(key, found.get(key))

@@ -27,7 +27,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    any_,
     bindparam,
     func,
     insert,
@@ -114,6 +113,7 @@ class WebhookQueue:
         )
         self._enqueue_sqlite = sqlite_insert(table).on_conflict_do_nothing()
         self._updates: dict[tuple[str, ...], Update] = {}
+        self._runs: dict[tuple[str, int], Select[Any]] = {}
 
     async def enqueue(self, conn: AsyncConnection, messages: Sequence[Message], now: float) -> None:
         """Queue messages; one already queued is left as it is (enqueueing is idempotent)."""
@@ -131,11 +131,14 @@ class WebhookQueue:
         """For up to ``limit`` endpoints whose first pending message is due now (the longest
         due first), that message and up to ``per_endpoint - 1`` due ones after it, in order:
         what may be sent one after another while each is delivered."""
-        query = (
-            self._runs_by_endpoint(per_endpoint)
-            if conn.dialect.name == "postgresql"
-            else self._runs_ranked(per_endpoint)
-        )
+        query = self._runs.get((conn.dialect.name, per_endpoint))
+        if query is None:  # built once: the construct is large (and cyclic garbage after use)
+            query = (
+                self._runs_by_endpoint(per_endpoint)
+                if conn.dialect.name == "postgresql"
+                else self._runs_ranked(per_endpoint)
+            )
+            self._runs[(conn.dialect.name, per_endpoint)] = query
         runs: dict[str, list[dict[str, Any]]] = {}
         held: set[str] = set()  # endpoints whose next message is not due yet
         for row in (await conn.execute(query)).mappings():
@@ -204,38 +207,26 @@ class WebhookQueue:
         self, conn: AsyncConnection, results: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> None:
         """Store several attempts' results (message id, values as ``record`` takes them):
-        one statement per set of columns changed (an executemany on SQLite), the last result
-        of a message winning."""
+        one executemany per set of columns changed, the last result of a message winning
+        (an UPDATE per message by its key: one statement joining an array of them let the
+        planner read the whole queue, now and then, for a generic plan)."""
         latest: dict[str, Mapping[str, Any]] = {}
         for message_id, values in results:
             latest[message_id] = {**latest.get(message_id, {}), **values}
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for message_id, values in latest.items():
             names = tuple(sorted(values))
-            groups.setdefault(names, []).append({"message_id": message_id, **values})
-        for names, rows in groups.items():
-            if conn.dialect.name == "postgresql":
-                await conn.execute(self._update_pg(names), _arrays(rows))
-                continue
+            groups.setdefault(names, []).append({"_id": message_id, **values})
+        for names, params in groups.items():
+            await conn.execute(self._update(names), params)
+
+    def _update(self, names: tuple[str, ...]) -> Update:
+        """Set these columns of the message ``_id`` (built once per set of columns)."""
+        if (query := self._updates.get(names)) is None:
             query = (
                 update(self.table)
                 .where(self.table.c.message_id == bindparam("_id"))
                 .values({name: bindparam(name) for name in names})
-            )
-            await conn.execute(query, [{"_id": row.pop("message_id"), **row} for row in rows])
-
-    def _update_pg(self, names: tuple[str, ...]) -> Update:
-        """Set these columns of the messages given, each column an array (built once per set
-        of columns). The messages are named by their key with ``= ANY`` as well as by the
-        join, which lets the planner probe the key's index for them: with the join alone it
-        read a growing queue whole while it had no statistics of it (seen at 10,000 rows)."""
-        if (query := self._updates.get(names)) is None:
-            t, given = self.table, _unnested(self.table, ["message_id", *names])
-            ids = bindparam("message_id_all", type_=ARRAY(t.c.message_id.type))
-            query = (
-                update(t)
-                .where(t.c.message_id == any_(ids), t.c.message_id == given.c.message_id)
-                .values({name: given.c[name] for name in names})
             )
             self._updates[names] = query
         return query
@@ -287,6 +278,16 @@ class SecretStore:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        # the secrets in force at ``at`` of the endpoints ``ids``, newest first: built once
+        # (built per call, the statement left cyclic garbage for the collector)
+        self._in_force_of = (
+            select(table.c.endpoint_id, table.c.secret)
+            .where(
+                table.c.endpoint_id.in_(bindparam("ids", expanding=True)),
+                self._unexpired(bindparam("at", type_=Float)),
+            )
+            .order_by(table.c.created_at.desc())
+        )
 
     async def add(
         self,
@@ -317,21 +318,16 @@ class SecretStore:
     ) -> dict[str, list[str]]:
         """Several endpoints' secrets in force at ``at``, newest first (one statement); an
         endpoint without any is left out."""
-        t = self.table
-        query = (
-            select(t.c.endpoint_id, t.c.secret)
-            .where(t.c.endpoint_id.in_(list(endpoint_ids)), self._unexpired(at))
-            .order_by(t.c.created_at.desc())
-        )
         found: dict[str, list[str]] = {}
-        for endpoint_id, secret in await conn.execute(query):
+        params = {"ids": list(endpoint_ids), "at": at}
+        for endpoint_id, secret in await conn.execute(self._in_force_of, params):
             found.setdefault(endpoint_id, []).append(secret)
         return found
 
     def _in_force(self, endpoint_id: str, at: float) -> ColumnElement[bool]:
         return and_(self.table.c.endpoint_id == endpoint_id, self._unexpired(at))
 
-    def _unexpired(self, at: float) -> ColumnElement[bool]:
+    def _unexpired(self, at: float | ColumnElement[float]) -> ColumnElement[bool]:
         t = self.table
         return or_(t.c.expires_at.is_(None), t.c.expires_at > at)
 

@@ -47,6 +47,15 @@ class EventStore:
             self.table.c.position, sort_by_parameter_order=True
         )
         self._existing = _existing(self.table)
+        t = self.table
+        # the log after a position (parameters after, limit), every column in the table's
+        # order: built once (a select built per read leaves cyclic garbage behind)
+        self.page = (
+            select(t)
+            .where(t.c.position > bindparam("after"))
+            .order_by(t.c.position)
+            .limit(bindparam("limit"))
+        )
 
     async def append(
         self,
@@ -217,7 +226,7 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[Recorded]:
         """Up to limit events after a global position, in position (= commit) order."""
-        page = await conn.execute(self._page(after, limit))
+        page = await conn.execute(self.page, {"after": after, "limit": limit})
         return [recorded_from_row(self.registry, *row) for row in page]
 
     async def head(self, conn: AsyncConnection) -> int:
@@ -228,13 +237,8 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[tuple[int, str, WireMessage]]:
         """(position, event type, message) after a position, as stored: no decoding."""
-        page = await conn.execute(self._page(after, limit))
+        page = await conn.execute(self.page, {"after": after, "limit": limit})
         return [(row.position, row.event_type, _wire(row)) for row in page]
-
-    def _page(self, after: int, limit: int) -> Select[Any]:
-        """The next ``limit`` rows of the log after a global position, in position order."""
-        t = self.table
-        return select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
 
 
 def _existing(t: Table) -> Select[Any]:
