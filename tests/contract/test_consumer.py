@@ -179,19 +179,28 @@ async def fetched(transport: Transport, topic: str, group: str, count: int) -> l
     return [source, got]
 
 
+async def published_and_fetched(
+    transport: Transport, engine: AsyncEngine, group: str, messages: list[WireMessage]
+) -> list[Any]:
+    """[sink, source, batch]: the effects table made, the messages published on the group's
+    topic and read back as one batch (the sink left started, for dead letters)."""
+    topic = f"{group}.t"
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(group)])
+    sink = transport.sink()
+    await sink.start()
+    await sink.publish([OutboundMessage(topic, m) for m in messages])
+    return [sink, *await fetched(transport, topic, group, len(messages))]
+
+
 async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_failure(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
-    topic = f"{unique_name}.t"
-    async with engine.begin() as conn:
-        await conn.run_sync(effects.metadata.create_all)
-    await transport.ensure_topics([topic, dead_letter_topic(unique_name)])
-    sink = transport.sink()
-    await sink.start()
     first, second = encode(event("rep-1")), encode(event("rep-2"))
     poison, last = encode(event("rep-poison")), encode(event("rep-3"))
-    await sink.publish([OutboundMessage(topic, m) for m in (first, second, first, poison, last)])
-    source, batch = await fetched(transport, topic, unique_name, 5)
+    sent = [first, second, first, poison, last]
+    sink, source, batch = await published_and_fetched(transport, engine, unique_name, sent)
     rollbacks: list[int] = []
     scoped: list[list[str]] = []
 
@@ -241,15 +250,9 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
 async def test_only_a_commit_that_appended_events_wakes_the_relay_and_the_workers(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
-    topic = f"{unique_name}.t"
-    async with engine.begin() as conn:
-        await conn.run_sync(effects.metadata.create_all)
-    await transport.ensure_topics([topic, dead_letter_topic(unique_name)])
-    sink = transport.sink()
-    await sink.start()
     reps = ["rep-1", "rep-2", "rep-3", "appends-4", "appends-5", "rep-6"]
-    await sink.publish([OutboundMessage(topic, encode(event(rep))) for rep in reps])
-    source, got = await fetched(transport, topic, unique_name, len(reps))
+    sent = [encode(event(rep)) for rep in reps]
+    sink, source, got = await published_and_fetched(transport, engine, unique_name, sent)
     batch = sorted(got, key=lambda m: reps.index(decode(m.message, build_registry()).subject))
     store = EventStore(build_registry())
     woken: list[int] = []

@@ -22,7 +22,9 @@ def settled_heap(young: int = YOUNG) -> Iterator[None]:
     """While the block runs, what exists on entry is frozen out of the collector's passes
     (it is kept for the process's life anyway) and the youngest generation is collected
     after ``young`` net allocations. Both are undone on exit: a test process starts and
-    stops many services, and what was frozen becomes collectable again."""
+    stops many services, and what was frozen becomes collectable again (the first of
+    several services in one process to stop unfreezes everything: the others then run
+    with a heap the collector walks)."""
     previous = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(young, *previous[1:])
