@@ -15,7 +15,7 @@ from conveyor.events.catalogue.topics import dead_letter_topic
 from conveyor.events.codec import WireMessage, decode, encode
 from conveyor.events.consumer import Consumer
 from conveyor.events.store import EventStore
-from conveyor.events.transport import OutboundMessage, Transport
+from conveyor.events.transport import MessageSink, MessageSource, OutboundMessage, Transport
 from tests.support import wait_until
 
 effects = Table("effects", MetaData(), Column("event_id", String(36)), Column("rep", String(50)))
@@ -29,6 +29,27 @@ def event(rep: str) -> Envelope:
 
 async def record_effect(envelope: Envelope, conn: AsyncConnection) -> None:
     await conn.execute(insert(effects).values(event_id=envelope.id, rep=envelope.subject))
+
+
+def consumer_of(
+    group: str,
+    source: MessageSource,
+    sink: MessageSink,
+    engine: AsyncEngine,
+    handlers: Mapping[str, Callable[[Envelope, AsyncConnection], Awaitable[None]]],
+    **options: Any,
+) -> Consumer:
+    """A consumer of the group reading source, dead-lettering to sink, retrying quickly."""
+    return Consumer(
+        group=group,
+        source=source,
+        dead_letters=sink,
+        engine=engine,
+        registry=build_registry(),
+        handlers=handlers,
+        retry_delay=0.01,
+        **options,
+    )
 
 
 async def run_consumer(
@@ -48,15 +69,7 @@ async def run_consumer(
     await sink.publish([OutboundMessage(topic, m) for m in messages])
     source = transport.source(topics=[topic], group=group)
     await source.start()
-    consumer = Consumer(
-        group=group,
-        source=source,
-        dead_letters=sink,
-        engine=engine,
-        registry=build_registry(),
-        handlers=handlers,
-        retry_delay=0.01,
-    )
+    consumer = consumer_of(group, source, sink, engine, handlers)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -216,14 +229,12 @@ async def test_a_batch_is_applied_in_one_transaction_and_rolled_back_whole_on_a_
         if envelope.subject == "rep-poison":
             raise RuntimeError("cannot handle it")
 
-    consumer = Consumer(
-        group=unique_name,
-        source=source,
-        dead_letters=sink,
-        engine=engine,
-        registry=build_registry(),
-        handlers={RepAvailabilityChanged.event_type: fails_for_poison},
-        retry_delay=0.01,
+    consumer = consumer_of(
+        unique_name,
+        source,
+        sink,
+        engine,
+        {RepAvailabilityChanged.event_type: fails_for_poison},
         on_rollback=lambda: rollbacks.append(1),
         batch_scope=scope,
     )
@@ -265,13 +276,12 @@ async def test_only_a_commit_that_appended_events_wakes_the_relay_and_the_worker
             appended = [new_envelope(change, subject=stream, source="/test")]
             await store.append(conn, stream, appended, expected_version=0)
 
-    consumer = Consumer(
-        group=unique_name,
-        source=source,
-        dead_letters=sink,
-        engine=engine,
-        registry=build_registry(),
-        handlers={RepAvailabilityChanged.event_type: handle},
+    consumer = consumer_of(
+        unique_name,
+        source,
+        sink,
+        engine,
+        {RepAvailabilityChanged.event_type: handle},
         after_commit=lambda: woken.append(1),
     )
     try:

@@ -131,16 +131,9 @@ class WebhookQueue:
         """For up to ``limit`` endpoints whose first pending message is due now (the longest
         due first), that message and up to ``per_endpoint - 1`` due ones after it, in order:
         what may be sent one after another while each is delivered."""
-        query = self._runs.get((conn.dialect.name, per_endpoint))
-        if query is None:  # built once: the construct is large (and cyclic garbage after use)
-            query = (
-                self._runs_by_endpoint(per_endpoint)
-                if conn.dialect.name == "postgresql"
-                else self._runs_ranked(per_endpoint)
-            )
-            self._runs[(conn.dialect.name, per_endpoint)] = query
         runs: dict[str, list[dict[str, Any]]] = {}
         held: set[str] = set()  # endpoints whose next message is not due yet
+        query = self._runs_query(conn.dialect.name, per_endpoint)
         for row in (await conn.execute(query)).mappings():
             endpoint = row["endpoint_id"]
             if endpoint in held or row["due"] > now:
@@ -148,6 +141,18 @@ class WebhookQueue:
             else:
                 runs.setdefault(endpoint, []).append(dict(row))
         return sorted(runs.values(), key=lambda run: (run[0]["due"], run[0]["position"]))[:limit]
+
+    def _runs_query(self, dialect: str, per_endpoint: int) -> Select[Any]:
+        """The runs statement for the dialect, built once per run length (the construct is
+        large, and cyclic garbage for the collector after each use)."""
+        if (query := self._runs.get((dialect, per_endpoint))) is None:
+            query = (
+                self._runs_by_endpoint(per_endpoint)
+                if dialect == "postgresql"
+                else self._runs_ranked(per_endpoint)
+            )
+            self._runs[(dialect, per_endpoint)] = query
+        return query
 
     def _runs_by_endpoint(self, per_endpoint: int) -> Select[Any]:
         """Each endpoint's first pending messages, found through the queue index without
