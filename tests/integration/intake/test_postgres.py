@@ -9,6 +9,7 @@ from sqlalchemy import text
 from conveyor.devkit.postgres import DatabaseServer
 from conveyor.events.store import create_engine
 from conveyor.intake.adapters import lookups
+from conveyor.intake.adapters.rate_limit import COUNT_UNDER_KEY
 from conveyor.intake.config import Settings
 from tests.support import scans_of
 
@@ -136,3 +137,37 @@ FILLER = text(
 )
 OTHERS = [f"nobody-{n}@example.com" for n in range(59)]  # a group's worth of arrivals
 PHONE = text("SELECT phone FROM leads WHERE lead_id = :lead")
+
+
+@pytest.mark.postgres
+async def test_a_rate_count_commits_without_waiting_for_the_disk(
+    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
+) -> None:
+    """A request's count (lost in a crash of the server at worst) does not wait for the flush,
+    so the commits of leads do not queue behind it; the count itself is made as before. The
+    test server runs without synchronous commits: the session asks for them."""
+    url = postgres_server.create_database(unique_name)
+    settings = Settings(
+        database_url=url,
+        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        public_url=PUBLIC_URL,
+        admin_token=ADMIN_TOKEN,
+    )
+    async with running_app(settings) as app, client_for(app) as admin:
+        await register_source(admin, "website")
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SET synchronous_commit TO on"))
+            key_id = (await conn.execute(text("SELECT key_id FROM sources"))).scalar_one()
+            await conn.commit()
+            params = {"key_id": key_id, "window": 600, "n": 3}
+            async with conn.begin():
+                counted = (await conn.execute(COUNT_UNDER_KEY["postgresql"], params)).one()
+                inside = (await conn.execute(text("SHOW synchronous_commit"))).scalar_one()
+            after = (await conn.execute(text("SHOW synchronous_commit"))).scalar_one()
+            await conn.rollback()
+    finally:
+        await engine.dispose()
+    assert counted.hits == 3
+    assert (inside, after) == ("off", "on")

@@ -73,8 +73,8 @@ class OutboxRelay:
         await self.sink.publish(
             [OutboundMessage(registry.model(event_type).topic, msg) for _, event_type, msg in batch]
         )
-        async with conn.begin():
-            await save_position(conn, self.name, batch[-1][0])
+        async with conn.begin():  # a position lost in a crash only publishes again
+            await save_position(conn, self.name, batch[-1][0], flushed=False)
         if self.metrics is not None:
             for _, event_type, message in batch:
                 self.metrics.published(event_type, message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import ColumnElement, event, func, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 LOG_LOCK_KEY = 7_305_021_911  # pg_advisory_xact_lock key that orders appends by commit
@@ -18,6 +18,17 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _NOTIFY_SQL = f"pg_notify('{COMMITS_CHANNEL}', CAST(:mark AS text))"
 _NOTIFY = text(f"SELECT {_NOTIFY_SQL}")
 _LOCK_AND_NOTIFY = text(f"SELECT pg_advisory_xact_lock(:key), {_NOTIFY_SQL}")
+
+
+def unflushed() -> ColumnElement[bool]:
+    """A condition that holds, and makes the commit of the transaction it runs in return
+    without waiting for PostgreSQL to flush it to disk (``synchronous_commit`` off for that
+    transaction only): for a statement run alone (autocommit) whose write may be lost in a
+    crash of the server, as a count or a position that only says how far a worker got. The
+    commit still comes after every earlier one in the log; the flush comes within a few
+    hundred milliseconds (``wal_writer_delay``), and meanwhile the commits that do wait for
+    theirs (appends) no longer wait for these too."""
+    return func.set_config("synchronous_commit", "off", True) == "off"
 
 
 def dialect_of(engine_or_conn: AsyncEngine | AsyncConnection) -> str:

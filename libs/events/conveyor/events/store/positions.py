@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, select
+from typing import Any
+
+from sqlalchemy import BigInteger, Insert, MetaData, String, bindparam, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conveyor.events.store.engine import unflushed
 from conveyor.events.store.schema import tracking_tables
 
 _positions, _ = tracking_tables(MetaData())
@@ -17,10 +20,34 @@ async def load_position(conn: AsyncConnection, name: str) -> int:
     return int((await conn.execute(query)).scalar() or 0)
 
 
-async def save_position(conn: AsyncConnection, name: str, position: int) -> None:
-    """Record position under name, in the caller's transaction (one statement)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(_positions).values(name=name, position=position)
-    await conn.execute(
-        upsert.on_conflict_do_update(index_elements=["name"], set_={"position": position})
+async def save_position(
+    conn: AsyncConnection, name: str, position: int, *, flushed: bool = True
+) -> None:
+    """Record position under name, in the caller's transaction (one statement).
+
+    ``flushed=False``, for a statement run alone (autocommit) by a follower that may do its
+    work again (a relay whose consumers absorb duplicates): on PostgreSQL its commit does not
+    wait for the disk (``unflushed``); a crash of the server can lose the last positions
+    saved, never anything else."""
+    postgres = conn.dialect.name == "postgresql"
+    statement = _SAVE[postgres, postgres and not flushed]
+    await conn.execute(statement, {"name": name, "position": position})
+
+
+def _upsert(dialect: Any, *, wait_for_flush: bool) -> Insert:
+    """Set a name's position, adding the name if new."""
+    values = select(bindparam("name", type_=String), bindparam("position", type_=BigInteger))
+    # a WHERE in any case: SQLite reads ``SELECT … ON CONFLICT`` without one as a join
+    values = values.where(true() if wait_for_flush else unflushed())
+    upsert = dialect.insert(_positions).from_select(["name", "position"], values)
+    saved: Insert = upsert.on_conflict_do_update(
+        index_elements=["name"], set_={"position": upsert.excluded.position}
     )
+    return saved
+
+
+_SAVE = {  # (on PostgreSQL, without waiting for the flush) -> the statement
+    (True, False): _upsert(postgresql, wait_for_flush=True),
+    (True, True): _upsert(postgresql, wait_for_flush=False),
+    (False, False): _upsert(sqlite, wait_for_flush=True),
+}
