@@ -25,6 +25,7 @@ from conveyor.events.transport.base import (
     OutboundMessage,
     Transport,
 )
+from conveyor.events.transport.partitioner import partition_of
 
 DEFAULT_PARTITIONS = 12
 SCHEME = "kafka://"
@@ -90,6 +91,7 @@ class KafkaSink(MessageSink):
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
+            partitioner=partition_of,  # Kafka's rule, computed faster
         )
 
     async def start(self) -> None:
