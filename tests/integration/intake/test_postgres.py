@@ -24,16 +24,21 @@ from .conftest import (
 )
 
 
-@pytest.mark.postgres
-async def test_a_lead_posts_fine_on_postgresql(
-    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
-) -> None:
-    settings = Settings(
-        database_url=postgres_server.create_database(unique_name),
+def _settings(database_url: str, tmp_path: Path) -> Settings:
+    """Intake on that database, its bus an embedded one in tmp_path."""
+    return Settings(
+        database_url=database_url,
         bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
         public_url=PUBLIC_URL,
         admin_token=ADMIN_TOKEN,
     )
+
+
+@pytest.mark.postgres
+async def test_a_lead_posts_fine_on_postgresql(
+    postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
+) -> None:
+    settings = _settings(postgres_server.create_database(unique_name), tmp_path)
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website")
         async with client_for(app, key) as website:
@@ -47,12 +52,7 @@ async def test_a_lead_posts_fine_on_postgresql(
 async def test_concurrent_retries_under_one_key_make_one_lead_on_postgresql(
     postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        database_url=postgres_server.create_database(unique_name),
-        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        public_url=PUBLIC_URL,
-        admin_token=ADMIN_TOKEN,
-    )
+    settings = _settings(postgres_server.create_database(unique_name), tmp_path)
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website", rate=1000)
         async with client_for(app, key) as website:
@@ -72,12 +72,7 @@ async def test_concurrent_retries_under_one_key_make_one_lead_on_postgresql(
 async def test_the_rate_limit_holds_on_postgresql(
     postgres_server: DatabaseServer, unique_name: str, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        database_url=postgres_server.create_database(unique_name),
-        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        public_url=PUBLIC_URL,
-        admin_token=ADMIN_TOKEN,
-    )
+    settings = _settings(postgres_server.create_database(unique_name), tmp_path)
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website", rate=5)
         async with client_for(app, key) as website:
@@ -96,12 +91,7 @@ async def test_earlier_leads_are_found_by_index_probes_on_a_table_never_analysed
     without reading the whole ``leads`` table, even before PostgreSQL has statistics of it
     (a fresh database's first minute under load)."""
     url = postgres_server.create_database(unique_name)
-    settings = Settings(
-        database_url=url,
-        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        public_url=PUBLIC_URL,
-        admin_token=ADMIN_TOKEN,
-    )
+    settings = _settings(url, tmp_path)
     contact = {"name": "Ada", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website")
@@ -147,12 +137,7 @@ async def test_a_rate_count_commits_without_waiting_for_the_disk(
     so the commits of leads do not queue behind it; the count itself is made as before. The
     test server runs without synchronous commits: the session asks for them."""
     url = postgres_server.create_database(unique_name)
-    settings = Settings(
-        database_url=url,
-        bus_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        public_url=PUBLIC_URL,
-        admin_token=ADMIN_TOKEN,
-    )
+    settings = _settings(url, tmp_path)
     async with running_app(settings) as app, client_for(app) as admin:
         await register_source(admin, "website")
     engine = create_engine(url)
