@@ -143,25 +143,34 @@ async def measure(new_database: Callable[[str], str], *, quick: bool) -> list[Me
     for r in range(rounds):
         for name in names[r:] + names[:r]:
             found[name].append(await variants[name](new_database(f"es_{name}_{r}")))
-    ours_1, ours_8, ours_b, raw_1, raw_8, raw_b, evs_1, evs_b = (
-        statistics.median(found[name]) for name in names
-    )
+    m = {name: statistics.median(values) for name, values in found.items()}
     return [
-        _m("single appends/s, 1 writer", ours_1, "raw asyncpg insert", raw_1, 3_000),
-        _m("single appends/s, 1 writer (vs eventsourcing)", ours_1, "eventsourcing 9.5", evs_1),
-        _m("single appends/s, 8 writers", ours_8, "raw asyncpg insert, 8 writers", raw_8, 3_000),
+        _m("single appends/s, 1 writer", m["ours_1"], "raw asyncpg insert", m["raw_1"], 3_000),
+        _m(
+            "single appends/s, 1 writer (vs eventsourcing)",
+            m["ours_1"],
+            "eventsourcing 9.5",
+            m["lib_1"],
+        ),
+        _m(
+            "single appends/s, 8 writers",
+            m["ours_8"],
+            "raw asyncpg insert, 8 writers",
+            m["raw_8"],
+            3_000,
+        ),
         _m(
             f"batched appends/s ({BATCH} per transaction)",
-            ours_b,
+            m["ours_b"],
             "raw asyncpg executemany",
-            raw_b,
+            m["raw_b"],
             20_000,
         ),
         _m(
             f"batched appends/s ({BATCH} per transaction, vs eventsourcing)",
-            ours_b,
+            m["ours_b"],
             "eventsourcing 9.5",
-            evs_b,
+            m["lib_b"],
         ),
     ]
 
