@@ -29,9 +29,8 @@ async def save_position(
     work again (a relay whose consumers absorb duplicates): on PostgreSQL its commit does not
     wait for the disk (``unflushed``); a crash of the server can lose the last positions
     saved, never anything else."""
-    postgres = conn.dialect.name == "postgresql"
-    statement = _SAVE[postgres, postgres and not flushed]
-    await conn.execute(statement, {"name": name, "position": position})
+    waits = flushed or conn.dialect.name != "postgresql"  # SQLite's commits are its own
+    await conn.execute(_SAVE[conn.dialect.name, waits], {"name": name, "position": position})
 
 
 def _upsert(dialect: Any, *, wait_for_flush: bool) -> Insert:
@@ -46,8 +45,8 @@ def _upsert(dialect: Any, *, wait_for_flush: bool) -> Insert:
     return saved
 
 
-_SAVE = {  # (on PostgreSQL, without waiting for the flush) -> the statement
-    (True, False): _upsert(postgresql, wait_for_flush=True),
-    (True, True): _upsert(postgresql, wait_for_flush=False),
-    (False, False): _upsert(sqlite, wait_for_flush=True),
+_SAVE = {  # (dialect, whether the commit waits for the flush) -> the statement
+    ("postgresql", True): _upsert(postgresql, wait_for_flush=True),
+    ("postgresql", False): _upsert(postgresql, wait_for_flush=False),
+    ("sqlite", True): _upsert(sqlite, wait_for_flush=True),
 }
