@@ -142,3 +142,31 @@ async def test_one_sources_rate_limit_does_not_slow_another(
         await slow.post("/v1/leads", json=lead_body())
         assert (await slow.post("/v1/leads", json=lead_body())).status_code == 429
         assert (await other.post("/v1/leads", json=lead_body())).status_code == 202
+
+
+@pytest.mark.usefixtures("one_rate_window")
+async def test_every_request_counts_and_a_refused_one_is_answered_so_whatever_else_is_wrong(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A request to post a lead counts against its source's limit whatever is wrong with it
+    (a body its schema or the cleaning refuses, another source named); once over the limit,
+    or with the key's source revoked, the answer is 429 (or 401), not what the body got
+    wrong."""
+    not_a_lead = {"contact": "nobody"}  # refused by the body's schema
+    bad_address = lead_body(contact={"name": "x", "email": "not an address"})  # by cleaning
+    elsewhere = lead_body(source="someone-else")
+    async with client_for(app, await register_source(client, "slow", rate=3)) as slow:
+        bodies = (not_a_lead, bad_address, elsewhere)
+        first = [await slow.post("/v1/leads", json=body) for body in bodies]
+        over = [await slow.post("/v1/leads", json=body) for body in (*bodies, lead_body())]
+    assert [a.status_code for a in first] == [422, 422, 403]
+    assert [a.status_code for a in over] == [429] * 4
+    assert all(a.headers["content-type"] == PROBLEM_JSON for a in first + over)
+    assert all(1 <= int(a.headers["retry-after"]) <= 60 for a in over)
+    async with client_for(app, await register_source(client, "gone")) as gone:
+        assert (await gone.post("/v1/leads", json=lead_body())).status_code == 202  # key seen
+        revoked = await client.post("/v1/sources/gone/revocation", headers=ADMIN)
+        assert revoked.status_code == 204
+        refused = [await gone.post("/v1/leads", json=body) for body in bodies]
+    assert [a.status_code for a in refused] == [401] * 3
+    assert all("revoked" in a.json()["detail"] for a in refused)
