@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from conveyor.intake.adapters.tables import leads
+from conveyor.intake.adapters.tables import leads, rate_windows
+from conveyor.intake.adapters.unit_of_work import SqlUnitOfWork
 from conveyor.intake.bootstrap import IntakeService
 from conveyor.intake.config import Settings
 from conveyor.intake.domain.source import key_id_of
@@ -108,6 +109,31 @@ async def test_requests_counted_together_keep_the_rate_limit_exact(
     assert await count_leads(database_url) == 5
 
 
+async def window_hits(service: IntakeService) -> int:
+    async with service.runtime.engine.connect() as conn:
+        return int((await conn.execute(select(func.sum(rate_windows.c.hits)))).scalar() or 0)
+
+
+@pytest.mark.usefixtures("one_rate_window")
+async def test_a_leads_request_is_counted_in_the_leads_transaction(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posting a lead sends no count of its own (the limiter's statement): the request is
+    counted in the transaction that records the lead, and undone with it."""
+    async with running_app(settings) as app, client_for(app) as admin:
+        key = await register_source(admin, "website", rate=3)
+        service: IntakeService = app.state.service
+        counted_alone = calls_to(monkeypatch, service.limiter, "hit")
+        async with client_for(app, key) as website:
+            answers = [await website.post("/v1/leads", json=person(n)) for n in range(4)]
+        assert [a.status_code for a in answers] == [202, 202, 202, 429]
+        assert counted_alone == [] and await window_hits(service) == 4
+        source = await service.keyed_source(key)
+        async with SqlUnitOfWork(service.runtime) as uow:  # left without a commit
+            assert await uow.count_requests([service.hit(source)]) == [30.0]
+        assert await window_hits(service) == 4
+
+
 async def test_commands_submitted_together_go_in_one_group_each_answered_as_if_alone(
     settings: Settings, database_url: str
 ) -> None:
@@ -117,7 +143,7 @@ async def test_commands_submitted_together_go_in_one_group_each_answered_as_if_a
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website", rate=5)
         service: IntakeService = app.state.service
-        source, _ = await service.admit(key)
+        source = (await service.keyed_source(key)).caller
 
         def command(n: int, idempotency: str | None = None) -> ReceiveLead:
             body = LeadIn.model_validate(person(n))
@@ -191,7 +217,7 @@ async def received(settings: Settings, *, together: bool) -> list[dict[str, Any]
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website", rate=1000)
         service: IntakeService = app.state.service
-        source, _ = await service.admit(key)
+        source = (await service.keyed_source(key)).caller
 
         def commands(bodies: list[dict[str, Any]]) -> list[ReceiveLead]:
             return [to_command(LeadIn.model_validate(b), source, None) for b in bodies]
@@ -247,7 +273,7 @@ async def test_a_group_looks_its_people_up_once_and_appends_in_one_call(
     async with running_app(settings) as app, client_for(app) as admin:
         key = await register_source(admin, "website", rate=1000)
         service: IntakeService = app.state.service
-        source, _ = await service.admit(key)
+        source = (await service.keyed_source(key)).caller
         commands = [to_command(LeadIn.model_validate(b), source, None) for b in BEFORE + TOGETHER]
         await service.receive_lead(commands[0])  # the default checklist is published
         calls = calls_to(monkeypatch, service.runtime.store, "append", "append_new", "append_many")

@@ -1,5 +1,6 @@
 """Fakes of intake's own ports."""
 
+from collections import Counter
 from collections.abc import Sequence
 
 from conveyor.events import Envelope
@@ -13,6 +14,7 @@ from conveyor.events.catalogue.intake import (
 from conveyor.events.store import ANY_VERSION, ConcurrencyError
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
+from conveyor.intake.service_layer.rate_limits import Admission, Hit
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -25,8 +27,11 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         """Every committed stream (leads, sources, the checklist) by id."""
         self.replies: dict[tuple[str, str], StoredReply] = {}
         self.commits = 0
+        self.hits: Counter[tuple[str, int]] = Counter()
+        """Requests counted (committed) per key id and window."""
         self._pending: list[tuple[str, list[Envelope]]] = []
         self._pending_replies: list[StoredReply] = []
+        self._pending_hits: Counter[tuple[str, int]] = Counter()
 
     async def append(
         self, stream_id: str, envelopes: Sequence[Envelope], *, expected_version: int
@@ -48,6 +53,14 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         ]
         return max(found, key=lambda lead: lead.received_at, default=None)
 
+    async def count_requests(self, hits: Sequence[Hit]) -> list[Admission]:
+        admitted: list[Admission] = []
+        for hit in hits:
+            self._pending_hits[hit.key_id, hit.window] += 1
+            place = self.hits[hit.key_id, hit.window] + self._pending_hits[hit.key_id, hit.window]
+            admitted.append(hit.at_place(place))
+        return admitted
+
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         return self.replies.get((source_id, key))
 
@@ -61,13 +74,16 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             self.streams.setdefault(stream_id, []).extend(envelopes)
         for reply in self._pending_replies:
             self.replies[(reply.source_id, reply.key)] = reply
+        self.hits.update(self._pending_hits)
         self._pending.clear()
         self._pending_replies.clear()
+        self._pending_hits.clear()
         self.commits += 1
 
     async def rollback(self) -> None:
         self._pending.clear()
         self._pending_replies.clear()
+        self._pending_hits.clear()
 
 
 def _matched(received: LeadReceived, keys: PersonKeys) -> str:

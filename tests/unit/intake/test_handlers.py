@@ -6,7 +6,8 @@ from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.store import ConcurrencyError
 from conveyor.intake.domain.lead import Contact, Interest, Location
 from conveyor.intake.service_layer.commands import ReceiveLead
-from conveyor.intake.service_layer.handlers import receive_lead
+from conveyor.intake.service_layer.handlers import Receipt, receive_lead, receive_leads
+from conveyor.intake.service_layer.rate_limits import Hit, RateLimited
 
 from .fakes import FakeUnitOfWork, lead_streams
 
@@ -99,3 +100,32 @@ async def test_a_failed_append_reaches_the_caller_and_commits_nothing() -> None:
         await receive_lead(ReceiveLead(contact=ADA), uow)
     assert uow.commits == 0
     assert lead_streams(uow) == {}
+
+
+WINDOW = 1_789_999_980  # a minute's start
+
+
+def hit(limit: int) -> Hit:
+    """A request made with key-1, 30 s into the minute."""
+    return Hit("key-1", limit, WINDOW + 30.0)
+
+
+async def test_requests_over_the_limit_are_counted_with_the_leads_and_refused() -> None:
+    """The requests are counted in the leads' transaction, in order: those past the limit
+    get RateLimited and nothing recorded; they count all the same (one commit)."""
+    uow = FakeUnitOfWork()
+    people = [Contact(f"P{n}", email=f"p{n}@example.com") for n in range(3)]
+    got = await receive_leads([ReceiveLead(contact=c, hit=hit(2)) for c in people], uow)
+    assert [type(r) for r in got] == [Receipt, Receipt, RateLimited]
+    refused = got[2]
+    assert isinstance(refused, RateLimited) and refused.retry_after == 30.0
+    assert len(lead_streams(uow)) == 2 and uow.commits == 1
+    assert uow.hits == {("key-1", WINDOW): 3}
+
+
+async def test_a_lone_request_over_the_limit_is_refused_once_its_count_is_committed() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(RateLimited):
+        await receive_lead(ReceiveLead(contact=ADA, hit=hit(0)), uow)
+    assert lead_streams(uow) == {} and uow.commits == 1
+    assert sum(uow.hits.values()) == 1

@@ -68,6 +68,16 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON)
 
 
+def validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A request that failed validation as a 422 problem, each field with its reason."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+    return problem_response(
+        request,
+        Problem(422, "The request is not valid", "See errors for each field.", errors=errors),
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map validation errors, HTTP errors, concurrency conflicts and Problems to RFC 9457."""
 
@@ -76,12 +86,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
-        return problem_response(
-            request,
-            Problem(422, "The request is not valid", "See errors for each field.", errors=errors),
-        )
+        return validation_problem(request, exc)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)

@@ -21,7 +21,7 @@ from conveyor.events.transport import transport_from_url
 from conveyor.intake.adapters import queries
 from conveyor.intake.adapters.checklist_cache import ChecklistCache
 from conveyor.intake.adapters.projections import LeadStatusProjection
-from conveyor.intake.adapters.rate_limit import KeyNotCurrent, SqlRateLimiter
+from conveyor.intake.adapters.rate_limit import SqlRateLimiter
 from conveyor.intake.adapters.source_projection import SourcesProjection
 from conveyor.intake.adapters.unit_of_work import ConsumerUnitOfWork, SqlUnitOfWork
 from conveyor.intake.config import Settings
@@ -32,6 +32,7 @@ from conveyor.intake.service_layer import handlers, qualifying, sources
 from conveyor.intake.service_layer.access import (
     ADMIN,
     Caller,
+    KeyedSource,
     KnownKeys,
     NotAuthenticated,
     is_admin_token,
@@ -45,12 +46,15 @@ from conveyor.intake.service_layer.commands import (
 )
 from conveyor.intake.service_layer.conversions import record_conversion
 from conveyor.intake.service_layer.grouping import GroupCommit
-from conveyor.intake.service_layer.handlers import Receipt
+from conveyor.intake.service_layer.handlers import Receipt, Refusal
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
+from conveyor.intake.service_layer.rate_limits import Hit, KeyNotCurrent, RateLimited
 from conveyor.intake.service_layer.requalifying import requalify
 
 CONSUMER_GROUP = "conveyor.intake"
+Received = Receipt | IdempotencyKeyReused | Refusal
+"""What a lead's request gets: its receipt, or why it was refused."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class IntakeService:
     limiter: SqlRateLimiter
     keys: KnownKeys = field(default_factory=KnownKeys)
     checklists: ChecklistCache = field(default_factory=ChecklistCache)
-    grouped: GroupCommit[ReceiveLead, Receipt | IdempotencyKeyReused] = field(init=False)
+    grouped: GroupCommit[ReceiveLead, Received] = field(init=False)
 
     def __post_init__(self) -> None:
         grouped = GroupCommit(self.receive_leads, self._receive_alone)
@@ -70,24 +74,28 @@ class IntakeService:
 
     async def receive_lead(self, cmd: ReceiveLead) -> Receipt:
         """Handle ReceiveLead; answer once committed. Leads posted at the same time share a
-        transaction (group commit): each is recorded as if alone, in arrival order."""
+        transaction (group commit): each is recorded as if alone, in arrival order, its
+        request counted against the rate limit in that transaction (``cmd.hit``):
+        RateLimited or NotAuthenticated, nothing recorded, if it is not admitted."""
         result = await self.grouped.submit(cmd)
-        if isinstance(result, IdempotencyKeyReused):
+        if isinstance(result, KeyNotCurrent):
+            assert cmd.hit is not None
+            raise await self._not_current(cmd.hit.key_id)
+        if isinstance(result, Exception):
             raise result
         return result
 
-    async def _receive_alone(self, cmd: ReceiveLead) -> Receipt | IdempotencyKeyReused:
+    async def _receive_alone(self, cmd: ReceiveLead) -> Received:
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime, self.checklists)
         try:
             return await handlers.receive_lead(cmd, uow, duplicate_window=window)
-        except IdempotencyKeyReused as exc:
+        except (IdempotencyKeyReused, RateLimited, KeyNotCurrent) as exc:
             return exc
 
-    async def receive_leads(
-        self, cmds: Sequence[ReceiveLead]
-    ) -> list[Receipt | IdempotencyKeyReused]:
-        """Handle a batch's rows in one SQL unit of work."""
+    async def receive_leads(self, cmds: Sequence[ReceiveLead]) -> list[Received]:
+        """Handle leads in one SQL unit of work: a batch's rows, or leads posted at the same
+        time (their requests counted with them)."""
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime, self.checklists)
         return await handlers.receive_leads(cmds, uow, duplicate_window=window)
@@ -134,21 +142,41 @@ class IntakeService:
         """Whether the credential is the admin token."""
         return is_admin_token(credential, self.settings.admin_token)
 
-    async def admit(self, key: str) -> tuple[Caller, float | None]:
-        """The source a key belongs to, its request counted: None if within the rate limit,
-        else seconds to wait (Retry-After). NotAuthenticated for an unknown, rotated or
-        revoked key; one statement when the key was seen before."""
+    async def keyed_source(self, key: str) -> KeyedSource:
+        """The source a key belongs to, its request not counted yet (``admit``, or with the
+        lead: ``hit``). NotAuthenticated for a key never issued, rotated away or revoked as
+        far as this replica knows (the count checks again); no statement once the key was
+        seen."""
         key_id = key_id_of(key)
         if key_id is None:
             raise NotAuthenticated("The API key is not known.")
         caller = self.keys.caller(key, key_id) or await self._look_up(key, key_id)
-        limit = caller.rate_limit_per_minute
+        return KeyedSource(caller, key_id)
+
+    def hit(self, source: KeyedSource) -> Hit:
+        """The source's request, made now, to count against its rate limit."""
+        return Hit.of(source.caller, source.key_id, time.time())
+
+    async def admit(self, source: KeyedSource) -> Caller:
+        """Count the source's request against its rate limit (one statement): the caller if
+        within it, else RateLimited; NotAuthenticated if the key was rotated away or its
+        source revoked meanwhile."""
+        hit = self.hit(source)
         try:
-            return caller, await self.limiter.hit(key_id, limit=limit, now=time.time())
+            retry_after = await self.limiter.hit(hit.key_id, limit=hit.limit, now=hit.now)
         except KeyNotCurrent:
-            self.keys.forget(key_id)
-            source_caller(key, await queries.source_by_key_id(self.engine, key_id))
-            raise NotAuthenticated("The API key is not known.") from None
+            raise await self._not_current(hit.key_id) from None
+        if retry_after is not None:
+            raise RateLimited(hit.limit, retry_after)
+        return source.caller
+
+    async def _not_current(self, key_id: str) -> NotAuthenticated:
+        """Why a key seen before is refused now, forgotten by this replica."""
+        self.keys.forget(key_id)
+        row = await queries.source_by_key_id(self.engine, key_id)
+        if row is not None and row["revoked"]:
+            return NotAuthenticated("The API key's source has been revoked.")
+        return NotAuthenticated("The API key is not known.")
 
     async def _look_up(self, key: str, key_id: str) -> Caller:
         row = await queries.source_by_key_id(self.engine, key_id)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Insert, Integer, bindparam, delete, select
@@ -15,19 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from conveyor.events.store.engine import unflushed
 from conveyor.intake.adapters.tables import rate_windows, sources
 from conveyor.intake.service_layer.grouping import GroupCommit
-
-WINDOW_SECONDS = 60
-
-
-class KeyNotCurrent(Exception):
-    """The key is no longer its source's current key, or the source was revoked."""
+from conveyor.intake.service_layer.rate_limits import Admission, Hit, KeyNotCurrent
 
 
 def _count_under_key(insert: Any, *, wait_for_flush: bool = True) -> Insert:
     """``n`` hits on the window of the source whose current key this is (nothing if none);
-    without waiting for the flush, on PostgreSQL: a count lost in a crash of the server lets
-    a source a few more requests that minute, and the commits of leads no longer queue
-    behind the counts' flushes."""
+    without waiting for the flush, on PostgreSQL, for a count committed alone: one lost in a
+    crash of the server lets a source a few more requests that minute, and the commits of
+    leads do not queue behind the counts' flushes (in the leads' own transaction the count
+    waits with them: the setting would hold for the whole transaction)."""
     hits = bindparam("n", type_=Integer)
     counted_source = (
         select(sources.c.source_id, bindparam("window", type_=BigInteger), hits)
@@ -50,32 +44,19 @@ COUNT_UNDER_KEY = {
     "postgresql": _count_under_key(postgresql.insert, wait_for_flush=False),
     "sqlite": _count_under_key(sqlite.insert),
 }
+COUNT_WITH_THE_LEADS = {  # in the leads' transaction: its commit waits for the flush
+    "postgresql": _count_under_key(postgresql.insert),
+    "sqlite": _count_under_key(sqlite.insert),
+}
 FORGET_OLD_WINDOWS = delete(rate_windows).where(
     rate_windows.c.source_id == bindparam("source_id"),
     rate_windows.c.window_start < bindparam("window"),
 )
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One request made with a key, at a time, under a limit."""
-
-    key_id: str
-    limit: int
-    now: float
-
-    @property
-    def window(self) -> int:
-        """The start of the minute the request falls in."""
-        return int(self.now // WINDOW_SECONDS) * WINDOW_SECONDS
-
-
-Admission = float | None | KeyNotCurrent
-"""None: within the limit; seconds until the next window; or the key is not current."""
-
-
 class SqlRateLimiter:
-    """Fixed one-minute windows: each request adds one to its source's current window.
+    """Fixed one-minute windows: each request adds one to its source's current window (here
+    for requests counted alone; a lead's request is counted with the lead, ``count``).
 
     Requests made at the same time are counted together (group commit): one statement adds
     the group's hits per key and each request learns its own place in the window; a source's
@@ -99,33 +80,30 @@ class SqlRateLimiter:
         return (await self._count([hit]))[0]
 
     async def _count(self, hits: Sequence[Hit]) -> list[Admission]:
-        """Count the hits, one statement per key and window, in one connection."""
-        groups: dict[tuple[str, int], list[int]] = {}
-        for n, hit in enumerate(hits):
-            groups.setdefault((hit.key_id, hit.window), []).append(n)
-        admitted: list[Admission] = [None] * len(hits)
         async with _writing(self.engine) as conn:
-            for (key_id, window), members in groups.items():
-                params = {"key_id": key_id, "window": window, "n": len(members)}
-                row = (await conn.execute(COUNT_UNDER_KEY[conn.dialect.name], params)).first()
-                if row is None:
-                    for n in members:
-                        admitted[n] = KeyNotCurrent(key_id)
-                    continue
-                first = row.hits - len(members) + 1
-                if first == 1:  # a new window: the source's older ones are done with
-                    forget = {"source_id": row.source_id, "window": window}
-                    await conn.execute(FORGET_OLD_WINDOWS, forget)
-                for place, n in enumerate(members, first):
-                    admitted[n] = _admission(hits[n], place)
-        return admitted
+            return await count(conn, hits, COUNT_UNDER_KEY[conn.dialect.name])
 
 
-def _admission(hit: Hit, place: int) -> float | None:
-    """None if the request's place in its window is within the limit, else seconds to wait."""
-    if place <= hit.limit:
-        return None
-    return float(max(1, math.ceil(hit.window + WINDOW_SECONDS - hit.now)))
+async def count(conn: AsyncConnection, hits: Sequence[Hit], statement: Insert) -> list[Admission]:
+    """Count the hits on the connection, one statement per key and window (in key order:
+    transactions counting several keys lock their windows' rows in the same order)."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for n, hit in sorted(enumerate(hits), key=lambda item: item[1].key_id):
+        groups.setdefault((hit.key_id, hit.window), []).append(n)
+    admitted: list[Admission] = [None] * len(hits)
+    for (key_id, window), members in groups.items():
+        params = {"key_id": key_id, "window": window, "n": len(members)}
+        row = (await conn.execute(statement, params)).first()
+        if row is None:
+            for n in members:
+                admitted[n] = KeyNotCurrent(key_id)
+            continue
+        first = row.hits - len(members) + 1
+        if first == 1:  # a new window: the source's older ones are done with
+            await conn.execute(FORGET_OLD_WINDOWS, {"source_id": row.source_id, "window": window})
+        for place, n in enumerate(members, first):
+            admitted[n] = hits[n].at_place(place)
+    return admitted
 
 
 @asynccontextmanager

@@ -16,13 +16,14 @@ from conveyor.events.projection import HeldAppends
 from conveyor.events.runtime import Runtime
 from conveyor.events.store import ANY_VERSION
 from conveyor.events.store.engine import lock_log
-from conveyor.intake.adapters import lookups
+from conveyor.intake.adapters import lookups, rate_limit
 from conveyor.intake.adapters.checklist_cache import ChecklistCache, ChecklistHead
 from conveyor.intake.adapters.projections import STATUS, project_all
 from conveyor.intake.domain.checklist import Checklist
 from conveyor.intake.domain.duplicates import EarlierLead, KnownPeople, PersonKeys, PersonLead
 from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM
 from conveyor.intake.service_layer.idempotency import ReplyAlreadyStored, StoredReply
+from conveyor.intake.service_layer.rate_limits import Admission, Hit
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 _UNSEEN = ChecklistHead("", 0)
@@ -155,6 +156,14 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         received_at = datetime.fromisoformat(row.received_at)
         outcome = "customer" if row.won_at else row.status
         return EarlierLead(row.id, matched_on, received_at, outcome=outcome)
+
+    async def count_requests(self, hits: Sequence[Hit]) -> list[Admission]:
+        """Count the requests in this transaction (their windows' rows locked until it
+        ends, in key order); its commit waits for the flush as the leads' does."""
+        conn = self._connection()
+        return await rate_limit.count(
+            conn, hits, rate_limit.COUNT_WITH_THE_LEADS[conn.dialect.name]
+        )
 
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
         """The stored reply under a source's key, if any."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 
 from conveyor.events import logs
 from conveyor.events.web import PROBLEM_RESPONSE, Problem
-from conveyor.intake.entrypoints.auth import CallerDep, ServiceDep, SourceDep
+from conveyor.intake.entrypoints.auth import CallerDep, KeyedSourceDep, ServiceDep
 from conveyor.intake.entrypoints.cleaning import to_command
 from conveyor.intake.entrypoints.schemas import LeadIn, LeadReceipt, LeadStatus
 from conveyor.intake.entrypoints.visibility import visible_lead
@@ -29,16 +29,22 @@ IdempotencyHeader = Annotated[
 @router.post("", status_code=202)
 async def submit_lead(
     body: LeadIn,
-    source: SourceDep,
+    source: KeyedSourceDep,
     service: ServiceDep,
     response: Response,
     idempotency_key: IdempotencyHeader = None,
 ) -> LeadReceipt:
-    """Accept a lead as the calling source; answers once it is stored."""
-    claimed_as(body, source)
-    receipt = await service.receive_lead(
-        to_command(body, source, fingerprint(body, idempotency_key))
-    )
+    """Accept a lead as the calling source; answers once it is stored. The request is counted
+    against the source's rate limit in the lead's transaction."""
+    caller = source.caller
+    try:
+        claimed_as(body, caller)
+        hit = service.hit(source)
+        command = to_command(body, caller, fingerprint(body, idempotency_key), hit=hit)
+    except Exception:
+        await service.admit(source)  # counted all the same; a refusal answers first
+        raise
+    receipt = await service.receive_lead(command)
     logs.annotate(lead_id=receipt.lead_id)
     response.headers["Location"] = service.status_url(receipt.lead_id)
     if receipt.replayed:
@@ -46,7 +52,7 @@ async def submit_lead(
     return LeadReceipt(
         lead_id=receipt.lead_id,
         status_url=service.status_url(receipt.lead_id),
-        duplicate_of=await visible_lead(service, source, receipt.duplicate_of),
+        duplicate_of=await visible_lead(service, caller, receipt.duplicate_of),
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
 from conveyor.events.web import Problem
 from conveyor.intake.bootstrap import IntakeService
-from conveyor.intake.entrypoints.problems import HeaderedProblem
-from conveyor.intake.service_layer.access import Caller, NotAuthenticated
+from conveyor.intake.service_layer.access import Caller, KeyedSource, NotAuthenticated
 
 
 def service_of(app: FastAPI) -> IntakeService:
@@ -36,18 +36,27 @@ async def get_caller(request: Request, service: ServiceDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-async def get_source(request: Request, service: ServiceDep) -> Caller:
-    """A source within its rate limit (403 for the admin token, 429 over the limit); the
-    key's check and the request's count take one statement once the key was seen."""
+async def get_keyed_source(request: Request, service: ServiceDep) -> KeyedSource:
+    """The source a request's key belongs to, the request not counted yet (403 for the admin
+    token, 401 for a key this replica knows to be unknown or revoked). Whoever depends on it
+    counts the request before acting on it, or with the lead it records; a request that
+    fails validation is counted by the validation problem's handler (``problems``), which
+    answers 429 or 401 instead when it is refused."""
     credential = bearer_credential(request)
     if service.is_admin(credential):
         raise Problem(403, "Only a source can do this", "Use the source's API key.")
-    caller, retry_after = await service.admit(credential)
-    if retry_after is not None:
-        headers = {"Retry-After": str(int(retry_after))}
-        detail = f"At most {caller.rate_limit_per_minute} requests a minute for this source."
-        raise HeaderedProblem(429, "Too many requests", detail, headers=headers)
-    return caller
+    source = await service.keyed_source(credential)
+    request.state.admit = partial(service.admit, source)
+    return source
+
+
+KeyedSourceDep = Annotated[KeyedSource, Depends(get_keyed_source)]
+
+
+async def get_source(source: KeyedSourceDep, service: ServiceDep) -> Caller:
+    """A source within its rate limit (403 for the admin token, 429 over the limit); the
+    key's check and the request's count take one statement once the key was seen."""
+    return await service.admit(source)
 
 
 SourceDep = Annotated[Caller, Depends(get_source)]

@@ -26,6 +26,7 @@ from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
+from conveyor.intake.service_layer.rate_limits import KeyNotCurrent, RateLimited
 
 router = APIRouter(tags=["leads"], responses={s: PROBLEM_RESPONSE for s in (401, 403, 415, 429)})
 SPOOL_BYTES = 1 << 20
@@ -73,6 +74,8 @@ class _Chunk:
         """Record the pending commands in one transaction, then write every result."""
         receipts = await service.receive_leads([cmd for _, _, cmd in self.commands])
         for (slot, number, _), receipt in zip(self.commands, receipts, strict=True):
+            # rows carry no hit to count: the batch was counted as one request
+            assert not isinstance(receipt, RateLimited | KeyNotCurrent)
             self.results[slot] = _result(number, receipt)
             if (result := self.results[slot]) and result.get("duplicate_of"):
                 result["duplicate_of"] = await visible_lead(service, source, result["duplicate_of"])

@@ -10,12 +10,18 @@ from conveyor.intake.entrypoints.schemas import ContactIn, LeadIn, LocationIn
 from conveyor.intake.service_layer.access import Caller
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.idempotency import IdempotencyKey
+from conveyor.intake.service_layer.rate_limits import Hit
 
 
 def to_command(
-    body: LeadIn, source: Caller, idempotency: IdempotencyKey | None = None
+    body: LeadIn,
+    source: Caller,
+    idempotency: IdempotencyKey | None = None,
+    *,
+    hit: Hit | None = None,
 ) -> ReceiveLead:
-    """The ReceiveLead a source's request asks for (its channel unless the body names one)."""
+    """The ReceiveLead a source's request asks for (its channel unless the body names one);
+    ``hit``: the request, to count against the source's rate limit with the lead."""
     interest = body.interest.model_dump()
     contact, location = cleaned(body.contact, body.location)
     return ReceiveLead(
@@ -29,6 +35,7 @@ def to_command(
         utm=body.utm,
         custom=body.custom,
         idempotency=idempotency,
+        hit=hit,
     )
 
 

@@ -31,6 +31,15 @@ class Caller:
 ADMIN = Caller(source_id=None)
 
 
+@dataclass(frozen=True)
+class KeyedSource:
+    """A source's caller, known by the id of the key its request came with; the request is
+    not counted against the source's rate limit yet."""
+
+    caller: Caller
+    key_id: str
+
+
 def is_admin_token(token: str, admin_token: str) -> bool:
     """Whether token is the configured admin token (never true when none is configured)."""
     return bool(admin_token) and hmac.compare_digest(token.encode(), admin_token.encode())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from conveyor.intake.domain.lead import Contact, Interest, Location
 from conveyor.intake.service_layer.idempotency import IdempotencyKey
+from conveyor.intake.service_layer.rate_limits import Hit
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class ReceiveLead:
     utm: Mapping[str, str] = field(default_factory=dict)
     custom: Mapping[str, str] = field(default_factory=dict)
     idempotency: IdempotencyKey | None = None
+    hit: Hit | None = None
+    """The request to count against the source's rate limit in the lead's transaction (the
+    lead is recorded only if it is admitted); None when it was counted already."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from conveyor.intake.service_layer.idempotency import (
     StoredReply,
 )
 from conveyor.intake.service_layer.qualifying import current_checklist, verdict_event
+from conveyor.intake.service_layer.rate_limits import KeyNotCurrent, RateLimited
 from conveyor.intake.service_layer.unit_of_work import AbstractUnitOfWork
 
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -37,6 +38,10 @@ class Receipt:
     replayed: bool = False
 
 
+Refusal = RateLimited | KeyNotCurrent
+"""Why a request to post a lead was not admitted (nothing of it recorded)."""
+
+
 async def receive_lead(
     cmd: ReceiveLead, uow: AbstractUnitOfWork, *, duplicate_window: timedelta = DUPLICATE_WINDOW
 ) -> Receipt:
@@ -44,7 +49,9 @@ async def receive_lead(
     lead from within the window, recorded in one transaction.
 
     Under an Idempotency-Key seen before, answer as before (or IdempotencyKeyReused if the
-    body differs); if a concurrent request takes the key first, answer as it did.
+    body differs); if a concurrent request takes the key first, answer as it did. With
+    ``cmd.hit``, the request is counted in the same transaction first: RateLimited or
+    KeyNotCurrent, with nothing recorded, if it is not admitted.
     """
     try:
         return await _receive_once(cmd, uow, duplicate_window)
@@ -57,26 +64,42 @@ async def receive_leads(
     uow: AbstractUnitOfWork,
     *,
     duplicate_window: timedelta = DUPLICATE_WINDOW,
-) -> list[Receipt | IdempotencyKeyReused]:
-    """Accept several leads in one transaction (a batch's rows), each as receive_lead would;
-    a row whose key was used with another body gets IdempotencyKeyReused, the rest go on.
-    If a concurrent request takes one of the keys first, the rows are taken one by one."""
+) -> list[Receipt | IdempotencyKeyReused | Refusal]:
+    """Accept several leads in one transaction (a batch's rows, or leads posted at the same
+    time), each as receive_lead would: the requests counted first, those not admitted
+    refused (RateLimited or KeyNotCurrent), a row whose key was used with another body
+    refused with IdempotencyKeyReused, the rest recorded. If a concurrent request takes one
+    of the keys first, the leads are taken one by one."""
     try:
         async with uow:
-            await uow.expect_leads([PersonKeys.of(c.contact.email, c.contact.phone) for c in cmds])
-            receipts = [await _receive_or_refuse(cmd, uow, duplicate_window) for cmd in cmds]
+            refused = await _counted(cmds, uow)
+            admitted = [cmd for cmd, no in zip(cmds, refused, strict=True) if no is None]
+            await uow.expect_leads(
+                [PersonKeys.of(c.contact.email, c.contact.phone) for c in admitted]
+            )
+            receipts = iter(
+                [await _receive_or_refuse(cmd, uow, duplicate_window) for cmd in admitted]
+            )
             await uow.commit()
-        return receipts
+        return [next(receipts) if no is None else no for no in refused]
     except ReplyAlreadyStored:
         return [await _alone(cmd, uow, duplicate_window) for cmd in cmds]
 
 
+async def _counted(cmds: Sequence[ReceiveLead], uow: AbstractUnitOfWork) -> list[Refusal | None]:
+    """Count the commands' requests in the transaction; why each is refused (None: admitted
+    or counted already)."""
+    hits = [cmd.hit for cmd in cmds if cmd.hit is not None]
+    admissions = iter(await uow.count_requests(hits) if hits else ())
+    return [None if cmd.hit is None else cmd.hit.refusal(next(admissions)) for cmd in cmds]
+
+
 async def _alone(
     cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta
-) -> Receipt | IdempotencyKeyReused:
+) -> Receipt | IdempotencyKeyReused | Refusal:
     try:
         return await receive_lead(cmd, uow, duplicate_window=window)
-    except IdempotencyKeyReused as exc:
+    except (IdempotencyKeyReused, RateLimited, KeyNotCurrent) as exc:
         return exc
 
 
@@ -91,8 +114,12 @@ async def _receive_or_refuse(
 
 async def _receive_once(cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta) -> Receipt:
     async with uow:
-        receipt = await _receive_in(cmd, uow, window)
-        await uow.commit()
+        [refused] = await _counted([cmd], uow)
+        receipt = None if refused is not None else await _receive_in(cmd, uow, window)
+        await uow.commit()  # a refused request counts too
+    if receipt is None:
+        assert refused is not None
+        raise refused
     return receipt
 
 

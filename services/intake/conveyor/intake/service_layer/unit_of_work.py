@@ -12,6 +12,7 @@ from conveyor.intake.domain.checklist import Checklist
 from conveyor.intake.domain.duplicates import EarlierLead, PersonKeys
 from conveyor.intake.service_layer.checklists import CHECKLIST_STREAM, checklist_of
 from conveyor.intake.service_layer.idempotency import StoredReply
+from conveyor.intake.service_layer.rate_limits import Admission, Hit
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -68,6 +69,11 @@ class AbstractUnitOfWork(abc.ABC):
         (or until something reads), as long as each lead is still checked against the
         earlier ones, those of this transaction included. Doing nothing is correct."""
         return None
+
+    @abc.abstractmethod
+    async def count_requests(self, hits: Sequence[Hit]) -> list[Admission]:
+        """Count requests against their sources' rate limits with this transaction (a
+        rollback undoes the count); each one's admission, in the order given."""
 
     @abc.abstractmethod
     async def earlier_reply(self, source_id: str, key: str) -> StoredReply | None:
