@@ -170,3 +170,18 @@ async def test_every_request_counts_and_a_refused_one_is_answered_so_whatever_el
         refused = [await gone.post("/v1/leads", json=body) for body in bodies]
     assert [a.status_code for a in refused] == [401] * 3
     assert all("revoked" in a.json()["detail"] for a in refused)
+
+
+@pytest.mark.usefixtures("one_rate_window")
+async def test_a_batch_whose_header_fails_validation_counts_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A batch is counted before its parameters are validated: an invalid Idempotency-Key
+    is a 422 that took one request of the limit, not two."""
+    async with client_for(app, await register_source(client, "importer", rate=2)) as importer:
+        refused = await importer.post(
+            "/v1/leads:batch", json=[lead_body()], headers={"Idempotency-Key": ""}
+        )
+        second = await importer.post("/v1/leads", json=lead_body())
+        third = await importer.post("/v1/leads", json=lead_body())
+    assert (refused.status_code, second.status_code, third.status_code) == (422, 202, 429)

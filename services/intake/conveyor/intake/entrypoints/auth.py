@@ -53,9 +53,10 @@ async def get_keyed_source(request: Request, service: ServiceDep) -> KeyedSource
 KeyedSourceDep = Annotated[KeyedSource, Depends(get_keyed_source)]
 
 
-async def get_source(source: KeyedSourceDep, service: ServiceDep) -> Caller:
+async def get_source(request: Request, source: KeyedSourceDep, service: ServiceDep) -> Caller:
     """A source within its rate limit (403 for the admin token, 429 over the limit); the
     key's check and the request's count take one statement once the key was seen."""
+    request.state.admit = None  # counted here: not again if a parameter fails validation
     return await service.admit(source)
 
 
