@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from conveyor.events.transport import MessageSink, Transport
 from conveyor.events.waker import Waker
 
 log = logging.getLogger(__name__)
+STOP_RESERVE = 2.0  # seconds of ``stop_seconds`` kept for leaving the bus and the database
 
 
 @dataclass
@@ -56,6 +58,9 @@ class Runtime:
     engine: AsyncEngine
     transport: Transport
     projections: Sequence[Projection] = ()
+    stop_seconds: float = 12.0
+    """How long ``stop`` may take (the services' HTTP servers drain for 10 s before it, and
+    their pods get 25 s)."""
     registry: Registry = field(default_factory=build_registry)
     subscriptions: list[Subscription] = field(default_factory=list)
 
@@ -135,17 +140,21 @@ class Runtime:
         self._tasks.append(asyncio.create_task(leadership.run(work, self._stop)))
 
     async def stop(self) -> None:
-        """Finish in-flight batches, commit, flush the producer and leave the groups."""
+        """Finish in-flight batches, commit, flush the producer and leave the groups, within
+        ``stop_seconds`` in all: what the database or the bus does not let finish by then
+        is cancelled (a transaction cut off is rolled back by the server; a message whose
+        handling did not commit is fetched again by the group), so a replica cut off from
+        them still stops before its orchestrator kills it."""
         self._stop.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for consumer in self.consumers:
-            await consumer.source.stop()
+        deadline = time.monotonic() + self.stop_seconds
+        await _settled(self._tasks, deadline - STOP_RESERVE)
+        steps = [consumer.source.stop() for consumer in self.consumers]
         if self._sink is not None:
-            await self._sink.stop()
-        for close in self._closers:
-            await close()
-        await self.transport.close()
-        await self.engine.dispose()
+            steps.append(self._sink.stop())
+        steps += [close() for close in self._closers]
+        steps += [self.transport.close(), self.engine.dispose()]
+        for step in steps:
+            await _within(step, deadline)
 
     async def ready(self) -> dict[str, str]:
         """Whether the database and the bus answer, and whether the workers are alive."""
@@ -213,3 +222,33 @@ async def _check(probe: Awaitable[None]) -> str:
     except Exception as exc:
         return f"failing: {type(exc).__name__}: {exc}"
     return "ok"
+
+
+async def _settled(tasks: Sequence[asyncio.Task[None]], deadline: float) -> None:
+    """Wait for the tasks until the deadline (time.monotonic), then cancel those still
+    running and give them a moment to unwind."""
+    if not tasks:
+        return
+    _, running = await asyncio.wait(tasks, timeout=max(deadline - time.monotonic(), 0.1))
+    if running:
+        log.warning(
+            "%d of the runtime's tasks did not stop in time (the database or the bus not "
+            "answering?): cancelling them",
+            len(running),
+        )
+        for task in running:
+            task.cancel()
+        await asyncio.wait(running, timeout=1.0)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: each logged its own failures
+
+
+async def _within(step: Coroutine[Any, Any, None], deadline: float) -> None:
+    """Run a step of stopping until the deadline (time.monotonic; at least a moment)."""
+    try:
+        await asyncio.wait_for(step, max(deadline - time.monotonic(), 0.5))
+    except TimeoutError:
+        log.warning("stopping: a step did not finish in time; going on without it")
+    except Exception:
+        log.exception("stopping: a step failed; going on")
