@@ -148,13 +148,12 @@ class Runtime:
         self._stop.set()
         deadline = time.monotonic() + self.stop_seconds
         await _settled(self._tasks, deadline - STOP_RESERVE)
-        steps = [consumer.source.stop() for consumer in self.consumers]
+        steps = [consumer.source.stop for consumer in self.consumers]
         if self._sink is not None:
-            steps.append(self._sink.stop())
-        steps += [close() for close in self._closers]
-        steps += [self.transport.close(), self.engine.dispose()]
+            steps.append(self._sink.stop)
+        steps += [*self._closers, self.transport.close, self.engine.dispose]
         for step in steps:
-            await _within(step, deadline)
+            await _within(step(), deadline)
 
     async def ready(self) -> dict[str, str]:
         """Whether the database and the bus answer, and whether the workers are alive."""
