@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from conveyor.router.domain.reps import WEEKDAYS
@@ -114,8 +115,11 @@ class WorkingCalendar:
         return sorted(interval for interval in intervals if interval[0] < interval[1])
 
 
+@lru_cache(maxsize=8192)
 def _span(day: date, begin: time, end: time, zone: ZoneInfo) -> Interval:
-    """The instants (UTC) of a span of wall-clock hours starting on the local day."""
+    """The instants (UTC) of a span of wall-clock hours starting on the local day
+    (remembered: the SLA clocks of every offer and waiting lead ask about the same few days
+    and hours, and each answer converts two wall times through the zone's rules)."""
     end_day = day + ONE_DAY if end == time.max or end < begin else day
     end_time = time.min if end == time.max else end
     return _instant(day, begin, zone), _instant(end_day, end_time, zone)
