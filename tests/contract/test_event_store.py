@@ -295,10 +295,31 @@ async def test_a_stream_appended_as_new_that_exists_is_refused_and_nothing_is_wr
         head = await store.head(conn)
         await conn.rollback()
         await conn.begin()
-        with pytest.raises(ConcurrencyError):
+        with pytest.raises(ConcurrencyError, match="stream 'rep-1': expected version 0"):
             await store.append_many(conn, given, new={"rep-1", "rep-2"})
         await conn.rollback()
         assert await store.head(conn) == head
+
+
+async def test_an_event_id_taken_in_appends_to_several_streams_names_its_stream(
+    engine: AsyncEngine, store: EventStore
+) -> None:
+    first = change("rep-1", 0)
+    await store_append(engine, store, "rep-1", [first])
+    again = dataclasses.replace(first, subject="rep-2")
+    given = [("rep-3", [change("rep-3", 0)]), ("rep-2", [again])]
+    with pytest.raises(ConcurrencyError, match="stream 'rep-2'"):
+        async with engine.begin() as conn:
+            await store.append_many(conn, given)
+    async with engine.connect() as conn:
+        assert await store.existing(conn, ["rep-2", "rep-3"]) == set()
+
+
+async def store_append(
+    engine: AsyncEngine, store: EventStore, stream: str, envelopes: list[Envelope]
+) -> None:
+    async with engine.begin() as conn:
+        await store.append(conn, stream, envelopes, expected_version=ANY_VERSION)
 
 
 async def test_appends_to_several_streams_check_each_envelope_belongs_to_its_stream(

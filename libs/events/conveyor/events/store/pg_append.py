@@ -4,6 +4,7 @@ the caller's transaction (started by the log lock taken before it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -68,6 +69,27 @@ def applies_to(conn: AsyncConnection) -> bool:
 class UniqueViolation(Exception):
     """An event id or a (stream, version) is taken: the transaction is spoilt."""
 
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        # the server's detail: "Key (stream_id, version)=(s, 2) already exists."
+        self.detail = detail or ""
+
+    def stream_among(self, rows: Sequence[dict[str, Any]]) -> str | None:
+        """The stream, among the rows appended, whose version or event id was taken (None if
+        the server's detail does not say)."""
+        found = _TAKEN.match(self.detail)
+        if found is None:
+            return None
+        columns, values = found.groups()
+        if columns == "stream_id, version":
+            return values.rsplit(", ", 1)[0]
+        if columns == "event_id":
+            return next((row["stream_id"] for row in rows if row["event_id"] == values), None)
+        return None
+
+
+_TAKEN = re.compile(r"Key \((.+?)\)=\((.*)\) already exists\.")
+
 
 async def append(
     conn: AsyncConnection, stream_id: str, rows: Sequence[dict[str, Any]], expected: int
@@ -98,5 +120,5 @@ async def _fetch(conn: AsyncConnection, query: str, *args: Any) -> list[asyncpg.
     try:
         found: list[asyncpg.Record] = await driver.fetch(query, *args)
     except asyncpg.UniqueViolationError as exc:
-        raise UniqueViolation(str(exc)) from exc
+        raise UniqueViolation(str(exc), exc.detail) from exc
     return found

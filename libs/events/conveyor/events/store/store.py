@@ -113,7 +113,8 @@ class EventStore:
         try:
             written = await pg_append.append_many(conn, rows, new)
         except pg_append.UniqueViolation as exc:
-            raise ConcurrencyError(streams[0][0], ANY_VERSION, None) from exc
+            culprit = exc.stream_among(rows) or streams[0][0]
+            raise ConcurrencyError(culprit, 0 if culprit in new else ANY_VERSION, None) from exc
         return [
             [Recorded(env, stream_id, written[env.id][1], written[env.id][0]) for env in envelopes]
             for stream_id, envelopes in streams
