@@ -23,6 +23,7 @@ from conveyor.intake.entrypoints.schemas import LeadIn
 from conveyor.intake.service_layer.commands import ReceiveLead
 from conveyor.intake.service_layer.handlers import Receipt
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
+from conveyor.intake.service_layer.rate_limits import Hit
 from tests.support import calls_to, statements_sent
 
 from .conftest import (
@@ -160,7 +161,7 @@ async def test_commands_submitted_together_go_in_one_group_each_answered_as_if_a
         key_id, later = key_id_of(key), (time.time() // 60 + 10) * 60 + 1
         assert key_id is not None
         hits = await asyncio.gather(
-            *(service.limiter.hit(key_id, limit=5, now=later) for _ in range(12))
+            *(service.limiter.hit(Hit(key_id, 5, later)) for _ in range(12))
         )
         assert service.limiter.grouped.groups == 1
     receipts = [r for r in got if isinstance(r, Receipt)]

@@ -78,11 +78,8 @@ class IntakeService:
         request counted against the rate limit in that transaction (``cmd.hit``):
         RateLimited or NotAuthenticated, nothing recorded, if it is not admitted."""
         result = await self.grouped.submit(cmd)
-        if isinstance(result, KeyNotCurrent):
-            assert cmd.hit is not None
-            raise await self._not_current(cmd.hit.key_id)
         if isinstance(result, Exception):
-            raise result
+            raise await self._answer(result)
         return result
 
     async def _receive_alone(self, cmd: ReceiveLead) -> Received:
@@ -162,18 +159,19 @@ class IntakeService:
         within it, else RateLimited; NotAuthenticated if the key was rotated away or its
         source revoked meanwhile."""
         hit = self.hit(source)
-        try:
-            retry_after = await self.limiter.hit(hit.key_id, limit=hit.limit, now=hit.now)
-        except KeyNotCurrent:
-            raise await self._not_current(hit.key_id) from None
-        if retry_after is not None:
-            raise RateLimited(hit.limit, retry_after)
+        refused = hit.refusal(await self.limiter.hit(hit))
+        if refused is not None:
+            raise await self._answer(refused)
         return source.caller
 
-    async def _not_current(self, key_id: str) -> NotAuthenticated:
-        """Why a key seen before is refused now, forgotten by this replica."""
-        self.keys.forget(key_id)
-        row = await queries.source_by_key_id(self.engine, key_id)
+    async def _answer(self, refused: Exception) -> Exception:
+        """What a refused request is answered with: a key no longer current (rotated away,
+        its source revoked) is forgotten by this replica and answered NotAuthenticated, saying
+        which; any other refusal as it is."""
+        if not isinstance(refused, KeyNotCurrent):
+            return refused
+        self.keys.forget(refused.key_id)
+        row = await queries.source_by_key_id(self.engine, refused.key_id)
         if row is not None and row["revoked"]:
             return NotAuthenticated("The API key's source has been revoked.")
         return NotAuthenticated("The API key is not known.")

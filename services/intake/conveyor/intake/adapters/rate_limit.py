@@ -46,7 +46,7 @@ COUNT_UNDER_KEY = {
 }
 COUNT_WITH_THE_LEADS = {  # in the leads' transaction: its commit waits for the flush
     "postgresql": _count_under_key(postgresql.insert),
-    "sqlite": _count_under_key(sqlite.insert),
+    "sqlite": COUNT_UNDER_KEY["sqlite"],
 }
 FORGET_OLD_WINDOWS = delete(rate_windows).where(
     rate_windows.c.source_id == bindparam("source_id"),
@@ -67,14 +67,11 @@ class SqlRateLimiter:
         self.engine = engine
         self.grouped: GroupCommit[Hit, Admission] = GroupCommit(self._count, self._count_one)
 
-    async def hit(self, key_id: str, *, limit: int, now: float) -> float | None:
+    async def hit(self, hit: Hit) -> Admission:
         """Count a request made with a key; None if within the limit, else the seconds until
         the next window. KeyNotCurrent (nothing counted) if the key was rotated away or its
         source revoked: checked in the same statement, so every replica sees it at once."""
-        admitted = await self.grouped.submit(Hit(key_id, limit, now))
-        if isinstance(admitted, KeyNotCurrent):
-            raise admitted
-        return admitted
+        return await self.grouped.submit(hit)
 
     async def _count_one(self, hit: Hit) -> Admission:
         return (await self._count([hit]))[0]

@@ -14,6 +14,10 @@ WINDOW_SECONDS = 60
 class KeyNotCurrent(Exception):
     """The key is no longer its source's current key, or the source was revoked."""
 
+    def __init__(self, key_id: str) -> None:
+        super().__init__(key_id)
+        self.key_id = key_id
+
 
 class RateLimited(Exception):
     """The source has made its requests for this minute: try again after ``retry_after``
