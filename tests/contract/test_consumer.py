@@ -16,6 +16,7 @@ from conveyor.events.codec import WireMessage, decode, encode
 from conveyor.events.consumer import Consumer
 from conveyor.events.store import EventStore
 from conveyor.events.transport import MessageSink, MessageSource, OutboundMessage, Transport
+from conveyor.events.transport.base import InboundMessage
 from tests.support import wait_until
 
 effects = Table("effects", MetaData(), Column("event_id", String(36)), Column("rep", String(50)))
@@ -296,3 +297,96 @@ async def test_only_a_commit_that_appended_events_wakes_the_relay_and_the_worker
     finally:
         await source.stop()
         await sink.stop()
+
+
+class Counted(MessageSource):
+    """A real source whose fetched messages are counted (the consumer's fetches observed)."""
+
+    def __init__(self, inner: MessageSource) -> None:
+        self.inner, self.fetched = inner, 0
+
+    async def fetch(self, *, max_messages: int, max_wait: float) -> list[InboundMessage]:
+        got = await self.inner.fetch(max_messages=max_messages, max_wait=max_wait)
+        self.fetched += len(got)
+        return got
+
+    async def commit(self, messages: Sequence[InboundMessage]) -> None:
+        await self.inner.commit(messages)
+
+    async def rewind(self) -> None:
+        await self.inner.rewind()
+
+
+@asynccontextmanager
+async def lingering(
+    transport: Transport, engine: AsyncEngine, group: str, *, linger: float, batch_size: int
+) -> AsyncIterator[tuple[Callable[[str], Awaitable[None]], Counted, list[list[str]], Any]]:
+    """(publish a rep's event, the counted source, the batches applied, the run's stop) for a
+    consumer with ``linger`` running in the background; stopped on the way out."""
+    topic = f"{group}.t"
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(group)])
+    sink = transport.sink()
+    await sink.start()
+    source = Counted(transport.source(topics=[topic], group=group))
+    await source.inner.start()
+    batches: list[list[str]] = []
+
+    async def apply_all(envelopes: Sequence[Envelope], conn: AsyncConnection) -> None:
+        batches.append([e.subject for e in envelopes])
+        for envelope in envelopes:
+            await record_effect(envelope, conn)
+
+    async def publish(rep: str) -> None:
+        await sink.publish([OutboundMessage(topic, encode(event(rep)))])
+
+    handlers = {RepAvailabilityChanged.event_type: record_effect}
+    consumer = consumer_of(
+        group, source, sink, engine, handlers, handle_all=apply_all, linger=linger
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop, batch_size=batch_size))
+    try:
+        yield publish, source, batches, (stop, task)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await source.inner.stop()
+        await sink.stop()
+
+
+async def test_a_lingering_consumer_applies_what_comes_within_its_linger_as_one_batch(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    async with lingering(transport, engine, unique_name, linger=60, batch_size=3) as (
+        publish,
+        source,
+        batches,
+        _,
+    ):
+        for n, rep in enumerate(["rep-1", "rep-2", "rep-3"], 1):
+            await publish(rep)  # each fetched before the next is published
+            await wait_until(lambda n=n: source.fetched == n, what=f"{rep} fetched")
+        # full at three: applied at once, not a minute later
+        await wait_until(lambda: bool(batches), what="the batch applied")
+    assert batches == [["rep-1", "rep-2", "rep-3"]]
+    assert await count_effects(engine) == 3
+
+
+async def test_a_consumer_stopped_while_it_lingers_applies_what_it_has_and_stops(
+    transport: Transport, engine: AsyncEngine, unique_name: str
+) -> None:
+    async with lingering(transport, engine, unique_name, linger=600, batch_size=3) as (
+        publish,
+        source,
+        batches,
+        (stop, task),
+    ):
+        await publish("rep-1")
+        await wait_until(lambda: source.fetched == 1, what="rep-1 fetched")
+        assert batches == []  # waiting for more
+        stop.set()
+        await asyncio.wait_for(task, 30)  # not the ten minutes it would linger
+    assert batches == [["rep-1"]]
+    assert await count_effects(engine) == 1

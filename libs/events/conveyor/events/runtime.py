@@ -48,6 +48,8 @@ class Subscription:
     on_rollback: Callable[[], None] = lambda: None
     handle_all: BatchHandler | None = None
     batch_scope: BatchScope | None = None
+    linger: float = 0.0
+    """Seconds a batch that is not full waits for more messages (``Consumer``'s linger)."""
 
 
 @dataclass
@@ -205,6 +207,7 @@ class Runtime:
             handle_all=subscription.handle_all,
             batch_scope=subscription.batch_scope,
             metrics=self.metrics,
+            linger=subscription.linger,
         )
         self.consumers.append(consumer)
         self._tasks.append(asyncio.create_task(consumer.run(self._stop)))

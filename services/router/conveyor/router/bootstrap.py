@@ -118,6 +118,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
             topics=[LEADS, REPS, ASSIGNMENTS, DEALS, FOLLOWUPS],
             handlers={name: record for name in kpi_event_types(runtime.registry)},
             handle_all=record_all,
+            linger=settings.kpi_linger,
         )
     )
     delivery = WebhookDelivery(

@@ -35,12 +35,17 @@ class Settings(BaseSettings):
     webhook_unhealthy_after: int = 3
     """Failed attempts in a row after which a rep's endpoint is unhealthy (no new leads)."""
     webhook_concurrency: int = 16
+    """Reps' endpoints called at once (each rep's messages go one at a time, in order)."""
     webhook_retry_schedule: list[float] = Field(
         default_factory=lambda: [d.total_seconds() for d in RETRY_SCHEDULE]
     )
     """Seconds before attempts 2, 3, ... (default: about 3.5 days, see docs/webhooks.md)."""
     webhook_max_response_bytes: int = 4096
-    """Reps' endpoints called at once (each rep's messages go one at a time, in order)."""
+    """How much of the body of a rep's endpoint's answer is read (a longer one is cut off
+    there and its connection closed)."""
+    kpi_linger: float = Field(default=0.5, ge=0)
+    """Seconds the KPI consumer waits to gather a fuller batch of events (the KPIs lag that
+    much more at most; a batch costs about the same whatever its size)."""
     timer_interval: float = 5.0
     """Seconds between looks at SLA timers when nothing is committed."""
     business_time_zone: str = "UTC"
