@@ -168,6 +168,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> FollowupServ
             topics=[REPS, DEALS, LEADS],
             handlers=subscribed,
             batch_scope=partial(nurture.batch_scope, pool=pool),
+            linger=settings.consumer_linger,
         )
     )
     scheduler = Scheduler(

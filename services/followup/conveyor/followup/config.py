@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     port: int = 8003
     first_task_days: int = Field(default=2, ge=0)
     timer_poll_seconds: float = Field(default=1.0, gt=0)
+    consumer_linger: float = Field(default=0.5, ge=0)
+    """Seconds the consumer waits to gather a fuller batch of events (a batch costs about the
+    same whatever its size; handovers, nurture and rebalancing may lag that much more)."""
     clock_start: datetime | None = None
     admin_token: SecretStr | None = None
     holidays: list[date] = Field(default_factory=list)
