@@ -329,7 +329,7 @@ async def lingering(
     await transport.ensure_topics([topic, dead_letter_topic(group)])
     sink = transport.sink()
     await sink.start()
-    source = Counted(transport.source(topics=[topic], group=group))
+    source = Counted(transport.source(topics=[topic], group=group, linger=linger))
     await source.inner.start()
     batches: list[list[str]] = []
 

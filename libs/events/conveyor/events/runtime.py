@@ -193,7 +193,9 @@ class Runtime:
         self.metrics.dead_letters.labels(self.name, group).set(count)
 
     async def _start_consumer(self, subscription: Subscription, sink: MessageSink) -> None:
-        source = self.transport.source(topics=subscription.topics, group=subscription.group)
+        source = self.transport.source(
+            topics=subscription.topics, group=subscription.group, linger=subscription.linger
+        )
         await source.start()
         consumer = Consumer(
             group=subscription.group,

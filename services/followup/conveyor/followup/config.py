@@ -22,8 +22,9 @@ class Settings(BaseSettings):
     first_task_days: int = Field(default=2, ge=0)
     timer_poll_seconds: float = Field(default=1.0, gt=0)
     consumer_linger: float = Field(default=0.5, ge=0)
-    """Seconds the consumer waits to gather a fuller batch of events (a batch costs about the
-    same whatever its size; handovers, nurture and rebalancing may lag that much more)."""
+    """Seconds the consumer waits to gather a fuller batch of events, and on Kafka the broker
+    too, up to 0.5 s of it (a batch costs about the same whatever its size; handovers,
+    nurture and rebalancing may lag up to about twice that)."""
     clock_start: datetime | None = None
     admin_token: SecretStr | None = None
     holidays: list[date] = Field(default_factory=list)

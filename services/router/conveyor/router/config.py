@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     """How much of the body of a rep's endpoint's answer is read (a longer one is cut off
     there and its connection closed)."""
     kpi_linger: float = Field(default=0.5, ge=0)
-    """Seconds the KPI consumer waits to gather a fuller batch of events (the KPIs lag that
-    much more at most; a batch costs about the same whatever its size)."""
+    """Seconds the KPI consumer waits to gather a fuller batch of events, and on Kafka the
+    broker too, up to 0.5 s of it (the KPIs may lag up to about twice that; a batch costs
+    about the same whatever its size)."""
     timer_interval: float = 5.0
     """Seconds between looks at SLA timers when nothing is committed."""
     business_time_zone: str = "UTC"

@@ -84,8 +84,10 @@ class Transport(abc.ABC):
         """A new sink."""
 
     @abc.abstractmethod
-    def source(self, *, topics: Sequence[str], group: str) -> MessageSource:
-        """A new source that joins the group on the topics."""
+    def source(self, *, topics: Sequence[str], group: str, linger: float = 0.0) -> MessageSource:
+        """A new source that joins the group on the topics. ``linger``: the group's consumer
+        waits up to that many seconds to gather a fuller batch, so the transport may hold
+        messages back for a while too (to send fewer, larger fetches)."""
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Create the topics if the transport needs them made in advance."""

@@ -87,8 +87,8 @@ class EmbeddedTransport(Transport):
     def sink(self) -> MessageSink:
         return EmbeddedSink(self)
 
-    def source(self, *, topics: Sequence[str], group: str) -> MessageSource:
-        return EmbeddedSource(self, topics=topics, group=group)
+    def source(self, *, topics: Sequence[str], group: str, linger: float = 0.0) -> MessageSource:
+        return EmbeddedSource(self, topics=topics, group=group)  # its reads are polls anyway
 
     async def close(self) -> None:
         await self.engine.dispose()
