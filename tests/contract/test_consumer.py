@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
@@ -53,6 +54,19 @@ def consumer_of(
     )
 
 
+async def started_sink(
+    transport: Transport, engine: AsyncEngine, topic: str, group: str
+) -> MessageSink:
+    """A started sink, with the effects table made and the topic and the group's dead-letter
+    topic created."""
+    async with engine.begin() as conn:
+        await conn.run_sync(effects.metadata.create_all)
+    await transport.ensure_topics([topic, dead_letter_topic(group)])
+    sink = transport.sink()
+    await sink.start()
+    return sink
+
+
 async def run_consumer(
     transport: Transport,
     engine: AsyncEngine,
@@ -62,11 +76,7 @@ async def run_consumer(
     handlers: Mapping[str, Callable[[Envelope, AsyncConnection], Awaitable[None]]],
     done: Callable[[Consumer], bool],
 ) -> Consumer:
-    async with engine.begin() as conn:
-        await conn.run_sync(effects.metadata.create_all)
-    await transport.ensure_topics([topic, dead_letter_topic(group)])
-    sink = transport.sink()
-    await sink.start()
+    sink = await started_sink(transport, engine, topic, group)
     await sink.publish([OutboundMessage(topic, m) for m in messages])
     source = transport.source(topics=[topic], group=group)
     await source.start()
@@ -199,11 +209,7 @@ async def published_and_fetched(
     """[sink, source, batch]: the effects table made, the messages published on the group's
     topic and read back as one batch (the sink left started, for dead letters)."""
     topic = f"{group}.t"
-    async with engine.begin() as conn:
-        await conn.run_sync(effects.metadata.create_all)
-    await transport.ensure_topics([topic, dead_letter_topic(group)])
-    sink = transport.sink()
-    await sink.start()
+    sink = await started_sink(transport, engine, topic, group)
     await sink.publish([OutboundMessage(topic, m) for m in messages])
     return [sink, *await fetched(transport, topic, group, len(messages))]
 
@@ -317,18 +323,26 @@ class Counted(MessageSource):
         await self.inner.rewind()
 
 
+@dataclass
+class Lingering:
+    """A consumer that lingers, running in the background: how to publish a rep's event to
+    it, its counted source, the batches it applied, and its run's stop and task."""
+
+    publish: Callable[[str], Awaitable[None]]
+    source: Counted
+    batches: list[list[str]]
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+
 @asynccontextmanager
 async def lingering(
     transport: Transport, engine: AsyncEngine, group: str, *, linger: float, batch_size: int
-) -> AsyncIterator[tuple[Callable[[str], Awaitable[None]], Counted, list[list[str]], Any]]:
-    """(publish a rep's event, the counted source, the batches applied, the run's stop) for a
-    consumer with ``linger`` running in the background; stopped on the way out."""
+) -> AsyncIterator[Lingering]:
+    """A consumer with ``linger`` (its source too) running in the background; stopped on the
+    way out."""
     topic = f"{group}.t"
-    async with engine.begin() as conn:
-        await conn.run_sync(effects.metadata.create_all)
-    await transport.ensure_topics([topic, dead_letter_topic(group)])
-    sink = transport.sink()
-    await sink.start()
+    sink = await started_sink(transport, engine, topic, group)
     source = Counted(transport.source(topics=[topic], group=group, linger=linger))
     await source.inner.start()
     batches: list[list[str]] = []
@@ -348,7 +362,7 @@ async def lingering(
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop, batch_size=batch_size))
     try:
-        yield publish, source, batches, (stop, task)
+        yield Lingering(publish, source, batches, stop, task)
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
@@ -359,34 +373,24 @@ async def lingering(
 async def test_a_lingering_consumer_applies_what_comes_within_its_linger_as_one_batch(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
-    async with lingering(transport, engine, unique_name, linger=60, batch_size=3) as (
-        publish,
-        source,
-        batches,
-        _,
-    ):
+    async with lingering(transport, engine, unique_name, linger=60, batch_size=3) as run:
         for n, rep in enumerate(["rep-1", "rep-2", "rep-3"], 1):
-            await publish(rep)  # each fetched before the next is published
-            await wait_until(lambda n=n: source.fetched == n, what=f"{rep} fetched")
+            await run.publish(rep)  # each fetched before the next is published
+            await wait_until(lambda n=n: run.source.fetched == n, what=f"{rep} fetched")
         # full at three: applied at once, not a minute later
-        await wait_until(lambda: bool(batches), what="the batch applied")
-    assert batches == [["rep-1", "rep-2", "rep-3"]]
+        await wait_until(lambda: bool(run.batches), what="the batch applied")
+    assert run.batches == [["rep-1", "rep-2", "rep-3"]]
     assert await count_effects(engine) == 3
 
 
 async def test_a_consumer_stopped_while_it_lingers_applies_what_it_has_and_stops(
     transport: Transport, engine: AsyncEngine, unique_name: str
 ) -> None:
-    async with lingering(transport, engine, unique_name, linger=600, batch_size=3) as (
-        publish,
-        source,
-        batches,
-        (stop, task),
-    ):
-        await publish("rep-1")
-        await wait_until(lambda: source.fetched == 1, what="rep-1 fetched")
-        assert batches == []  # waiting for more
-        stop.set()
-        await asyncio.wait_for(task, 30)  # not the ten minutes it would linger
-    assert batches == [["rep-1"]]
+    async with lingering(transport, engine, unique_name, linger=600, batch_size=3) as run:
+        await run.publish("rep-1")
+        await wait_until(lambda: run.source.fetched == 1, what="rep-1 fetched")
+        assert run.batches == []  # waiting for more
+        run.stop.set()
+        await asyncio.wait_for(run.task, 30)  # not the ten minutes it would linger
+    assert run.batches == [["rep-1"]]
     assert await count_effects(engine) == 1
