@@ -348,21 +348,3 @@ async def test_which_streams_exist_is_one_statement_whose_text_does_not_depend_o
     assert len(statements) == 2
     if engine.dialect.name == "postgresql":
         assert statements[0] == statements[1]
-
-
-async def test_what_a_store_appended_is_read_back_as_the_model_appended(
-    engine: AsyncEngine, store: EventStore
-) -> None:
-    """Every way of appending leaves the events' models with the registry, so a follower
-    reading the log (or a consumer the bus) soon after is handed them, not a decoding."""
-    one, new, many = change("rep-1", 0), change("rep-2", 0), change("rep-3", 0)
-    async with engine.begin() as conn:
-        head = await store.head(conn)
-        await store.append(conn, "rep-1", [one], expected_version=0)
-        await store.append_new(conn, "rep-2", [new])
-        await store.append_many(conn, [("rep-3", [many])])
-    async with engine.connect() as conn:
-        log = await store.read_all(conn, after=head)
-    assert [r.envelope.id for r in log] == [one.id, new.id, many.id]
-    assert [r.envelope.data for r in log] == [one.data, new.data, many.data]
-    assert all(r.envelope.data is sent.data for r, sent in zip(log, [one, new, many], strict=True))

@@ -101,11 +101,6 @@ class Registry:
             raise ValueError(f"{event_type} v{version}: the payload is not a JSON object")
         return self.decode(event_type, version, payload)
 
-    def remember(self, event_id: str, data: Event) -> None:
-        """Keep an event this process made (appended) among the recent ones, so reading it
-        back hands out the same model."""
-        self._remember(event_id, data)
-
     def _remember(self, event_id: str, data: Event) -> None:
         recent = self._recent
         recent[event_id] = data

@@ -70,10 +70,8 @@ class EventStore:
         await lock_log(conn, appending=True)
         if envelopes and pg_append.applies_to(conn):
             written = await self._append_pg(conn, stream_id, envelopes, expected_version)
-            return self._noted(conn, written)
-        return self._noted(
-            conn, await self._append_sql(conn, stream_id, envelopes, expected_version)
-        )
+            return _noted(conn, written)
+        return _noted(conn, await self._append_sql(conn, stream_id, envelopes, expected_version))
 
     async def append_many(
         self,
@@ -102,7 +100,7 @@ class EventStore:
                 expected = 0 if stream_id in new and stream_id not in begun else ANY_VERSION
                 recorded.append(await self._append_sql(conn, stream_id, envelopes, expected))
                 begun.add(stream_id)
-        self._noted(conn, [item for appended in recorded for item in appended])
+        _noted(conn, [item for appended in recorded for item in appended])
         return recorded
 
     async def _append_many_pg(
@@ -166,13 +164,13 @@ class EventStore:
         if not log_locked:
             await lock_log(conn, appending=True)
         if envelopes and pg_append.applies_to(conn):
-            return self._noted(conn, await self._append_pg(conn, stream_id, envelopes, 0))
+            return _noted(conn, await self._append_pg(conn, stream_id, envelopes, 0))
         rows = [_row(env, stream_id, n) for n, env in enumerate(envelopes, 1)]
         try:
             result = await conn.execute(self._insert, rows)
         except IntegrityError as exc:
             raise ConcurrencyError(stream_id, 0, None) from exc
-        return self._noted(
+        return _noted(
             conn,
             [
                 Recorded(env, stream_id, row["version"], r.position)
@@ -195,17 +193,6 @@ class EventStore:
             Recorded(env, stream_id, version, position)
             for env, (position, version) in zip(envelopes, written, strict=True)
         ]
-
-    def _noted(self, conn: AsyncConnection, recorded: list[Recorded]) -> list[Recorded]:
-        """What was appended, counted on the connection and remembered by the registry (read
-        back soon, from the log by a follower or from the bus by a consumer group, each is
-        handed the model appended instead of decoding its JSON again)."""
-        if recorded:
-            note_appended(conn)
-            remember = self.registry.remember
-            for item in recorded:
-                remember(item.envelope.id, item.envelope.data)
-        return recorded
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -309,6 +296,12 @@ def recorded_from_row(
 def _check_subjects(stream_id: str, envelopes: Sequence[Envelope]) -> None:
     if any(env.subject != stream_id for env in envelopes):
         raise ValueError(f"every envelope appended to {stream_id!r} must have it as subject")
+
+
+def _noted(conn: AsyncConnection, recorded: list[Recorded]) -> list[Recorded]:
+    if recorded:
+        note_appended(conn)
+    return recorded
 
 
 def _row(envelope: Envelope, stream_id: str, version: int) -> dict[str, Any]:
