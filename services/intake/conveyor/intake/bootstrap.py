@@ -49,7 +49,7 @@ from conveyor.intake.service_layer.grouping import GroupCommit
 from conveyor.intake.service_layer.handlers import Receipt, Refusal
 from conveyor.intake.service_layer.idempotency import IdempotencyKeyReused
 from conveyor.intake.service_layer.qualifying import QualifyByHand
-from conveyor.intake.service_layer.rate_limits import Hit, KeyNotCurrent, RateLimited
+from conveyor.intake.service_layer.rate_limits import Hit, KeyNotCurrent
 from conveyor.intake.service_layer.requalifying import requalify
 
 CONSUMER_GROUP = "conveyor.intake"
@@ -85,10 +85,7 @@ class IntakeService:
     async def _receive_alone(self, cmd: ReceiveLead) -> Received:
         window = timedelta(days=self.settings.duplicate_window_days)
         uow = SqlUnitOfWork(self.runtime, self.checklists)
-        try:
-            return await handlers.receive_lead(cmd, uow, duplicate_window=window)
-        except (IdempotencyKeyReused, RateLimited, KeyNotCurrent) as exc:
-            return exc
+        return await handlers.receive_alone(cmd, uow, duplicate_window=window)
 
     async def receive_leads(self, cmds: Sequence[ReceiveLead]) -> list[Received]:
         """Handle leads in one SQL unit of work: a batch's rows, or leads posted at the same

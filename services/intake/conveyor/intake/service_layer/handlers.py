@@ -83,7 +83,7 @@ async def receive_leads(
             await uow.commit()
         return [next(receipts) if no is None else no for no in refused]
     except ReplyAlreadyStored:
-        return [await _alone(cmd, uow, duplicate_window) for cmd in cmds]
+        return [await receive_alone(cmd, uow, duplicate_window=duplicate_window) for cmd in cmds]
 
 
 async def _counted(cmds: Sequence[ReceiveLead], uow: AbstractUnitOfWork) -> list[Refusal | None]:
@@ -94,11 +94,12 @@ async def _counted(cmds: Sequence[ReceiveLead], uow: AbstractUnitOfWork) -> list
     return [None if cmd.hit is None else cmd.hit.refusal(next(admissions)) for cmd in cmds]
 
 
-async def _alone(
-    cmd: ReceiveLead, uow: AbstractUnitOfWork, window: timedelta
+async def receive_alone(
+    cmd: ReceiveLead, uow: AbstractUnitOfWork, *, duplicate_window: timedelta = DUPLICATE_WINDOW
 ) -> Receipt | IdempotencyKeyReused | Refusal:
+    """receive_lead, its refusals returned instead of raised (a group's member alone)."""
     try:
-        return await receive_lead(cmd, uow, duplicate_window=window)
+        return await receive_lead(cmd, uow, duplicate_window=duplicate_window)
     except (IdempotencyKeyReused, RateLimited, KeyNotCurrent) as exc:
         return exc
 
