@@ -45,6 +45,8 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
         assert measurement["unit"]
         assert isinstance(measurement["met"], bool) == bool(measurement["target"]), measurement
     assert sum(m["met"] is not None for m in report["measurements"]) >= 10
+    [warm] = [m for m in report["measurements"] if m["name"].startswith("warm-up")]
+    assert ", 0 not delivered" in warm["notes"], warm
     [cpu] = [m for m in report["measurements"] if m["name"].startswith("CPU per delivered lead")]
     parts = {part.rsplit(" ", 1)[0] for part in cpu["notes"].split(" (ms")[0].split(", ")}
     assert parts == {"intake", "router", "followup", "rep-app stub", "Kafka", "load generator"}
