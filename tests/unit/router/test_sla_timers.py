@@ -198,6 +198,26 @@ def test_a_pass_looks_only_at_what_changed_since_the_last() -> None:
     assert due is not None and due[0].assignment_id == "a-0"
 
 
+def test_what_the_timers_looked_at_is_not_part_of_the_state() -> None:
+    """A state the timers followed equals one folded from the same events and never
+    followed (the lead consumer's checks compare the live state with the log's)."""
+
+    def folded() -> RoutingState:
+        state = RoutingState()
+        state.add_rep(Rep("ana", "Ana", "hunter", working_hours=HOURS))
+        for n in range(3):
+            state.assign(f"lead-{n}", "ana", utc(7, 9), pool="default", advance=None)
+            state.open_offer(Offer(f"a-{n}", f"lead-{n}", "ana", utc(7, 9)))
+        return state
+
+    followed, fresh = folded(), folded()
+    Timers(rep_calendar, BUSINESS).follow(followed)
+    assert (followed.clock_moved, fresh.clock_moved) == (set(), {"a-0", "a-1", "a-2"})
+    assert followed == fresh
+    fresh.open_offer(Offer("a-3", "lead-3", "ana", utc(7, 9)))
+    assert followed != fresh
+
+
 def test_a_due_time_follows_a_change_of_the_reps_calendar() -> None:
     timers, state = Timers(rep_calendar, BUSINESS), RoutingState()
     state.add_rep(Rep("ana", "Ana", "hunter", working_hours=HOURS))

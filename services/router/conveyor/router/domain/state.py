@@ -33,10 +33,12 @@ class RoutingState:
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     # for the SLA timers: offers whose clock started or moved, and leads that began to wait,
     # since they last looked; ``epoch`` moves when they must look at everything again (a
-    # rep's calendar may have changed, or changes piled up while they did not look)
-    clock_moved: set[str] = field(default_factory=set)
-    began_waiting: set[str] = field(default_factory=set)
-    epoch: int = 0
+    # rep's calendar may have changed, or changes piled up while they did not look). Not
+    # compared: what the timers have looked at is not the state, and two states folded from
+    # the same log are equal whenever the timers took their notes
+    clock_moved: set[str] = field(default_factory=set, compare=False)
+    began_waiting: set[str] = field(default_factory=set, compare=False)
+    epoch: int = field(default=0, compare=False)
 
     def load(self, rep_id: str) -> RepLoad:
         """The rep's load (empty for a rep with no leads yet)."""
