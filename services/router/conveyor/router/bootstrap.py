@@ -49,6 +49,7 @@ class RouterService:
     cache: RoutingStateCache
     matching: AccountMatching
     wake_delivery: Callable[[], None] = lambda: None
+    delivery: WebhookDelivery | None = None  # the webhook worker (run by the leader)
 
     @property
     def endpoint_policy(self) -> EndpointPolicy:
@@ -134,7 +135,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         concurrency=settings.webhook_concurrency,
     )
     delivery.waker = runtime.add_worker(delivery.run)
-    service.wake_delivery = delivery.waker.wake
+    service.wake_delivery, service.delivery = delivery.waker.wake, delivery
     retry = UnroutableRetry(
         cache=cache,
         engine=runtime.engine,

@@ -86,17 +86,41 @@ class WebhookDelivery:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Queue and send until stop is set; sleep until the next message is due."""
-        while not stop.is_set():
+        """Queue and send until stop is set; sleep until the next message is due. What a
+        pass sent is recorded while the offers decided meanwhile are queued; the next pass
+        waits for the record (no message is sent again while its outcome is being stored,
+        and each rep's messages stay in order)."""
+        recording: asyncio.Task[int] | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    queued = await self._queue_while(recording, stop)
+                    previous, recording = recording, None
+                    recorded = await _finished(previous)
+                    tried = await self._try_due()
+                    if tried:
+                        recording = asyncio.create_task(self._record(tried))
+                    if tried or queued or recorded:
+                        continue
+                    wait = await self._until_next_due()
+                except Exception:
+                    log.exception("webhook delivery failed; retrying")
+                    wait = 1.0
+                await self.waker.wait(stop, wait)
+        finally:
             try:
-                queued = await self.queue_once()
-                if await self.send_once() or queued:
-                    continue
-                wait = await self._until_next_due()
+                await _finished(recording)
             except Exception:
-                log.exception("webhook delivery failed; retrying")
-                wait = 1.0
-            await self.waker.wait(stop, wait)
+                log.exception("recording the last webhook pass failed; it is sent again")
+
+    async def _queue_while(self, recording: asyncio.Task[int] | None, stop: asyncio.Event) -> int:
+        """Queue the messages of the log's next events, and of those its commits bring while
+        the last pass is being recorded; return how many events were read."""
+        queued = await self.queue_once()
+        while recording is not None and not recording.done() and not stop.is_set():
+            await self.waker.wait(stop, 1.0, until=recording)
+            queued += await self.queue_once()
+        return queued
 
     async def queue_once(self, limit: int = 500) -> int:
         """Queue the messages of the next events of the log; return how many were read."""
@@ -121,11 +145,15 @@ class WebhookDelivery:
         rep's as a run (up to ``run_length``, one after another while each is delivered,
         for about one timeout at most), the reps' runs side by side; record what came of
         them in one transaction; return how many messages were sent or dead-lettered."""
+        return await self._record(await self._try_due())
+
+    async def _try_due(self) -> list[Tried]:
+        """Send the due messages of up to ``concurrency`` reps' runs; what came of each."""
         now = self.clock().timestamp()
         async with self.runtime.engine.connect() as conn:
             runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
             if not runs:
-                return 0
+                return []
             reps = (await self.cache.refreshed(conn)).reps
             ids = [run[0]["endpoint_id"] for run in runs]
             secrets = await secret_store.in_force_of(conn, ids, now)
@@ -135,7 +163,13 @@ class WebhookDelivery:
                 for run, rep_id in zip(runs, ids, strict=True)
             )
         )
-        done = [item for run in tried for item in run]
+        return [item for run in tried for item in run]
+
+    async def _record(self, done: list[Tried]) -> int:
+        """Record what came of a pass in one transaction (moving the offers of reps whose
+        endpoint it found unhealthy); return how many messages it sent or dead-lettered."""
+        if not done:
+            return 0
         for rep_id in await self.outcomes.record_all(done, self.clock()):
             await self._move_offers(rep_id)
         return len(done)
@@ -205,3 +239,8 @@ class WebhookDelivery:
                     matching=self.matching,
                     reason=reason,
                 )
+
+
+async def _finished(task: asyncio.Task[int] | None) -> int:
+    """What a pass's record returned, once it has (0 without one); its error is raised."""
+    return 0 if task is None else await task
