@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,8 +48,12 @@ class RouterService:
     clock: Clock
     cache: RoutingStateCache
     matching: AccountMatching
-    wake_delivery: Callable[[], None] = lambda: None
     delivery: WebhookDelivery | None = None  # the webhook worker (run by the leader)
+
+    def wake_delivery(self) -> None:
+        """Wake the webhook worker at once (a dead letter was put back in its queue, say)."""
+        if self.delivery is not None:
+            self.delivery.waker.wake()
 
     @property
     def endpoint_policy(self) -> EndpointPolicy:
@@ -135,7 +139,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock) -> RouterService:
         concurrency=settings.webhook_concurrency,
     )
     delivery.waker = runtime.add_worker(delivery.run)
-    service.wake_delivery, service.delivery = delivery.waker.wake, delivery
+    service.delivery = delivery
     retry = UnroutableRetry(
         cache=cache,
         engine=runtime.engine,

@@ -140,15 +140,10 @@ class WebhookDelivery:
             await save_position(conn, self.name, page.last)
         return page.read
 
-    async def send_once(self) -> int:
+    async def _try_due(self) -> list[Tried]:
         """Send the due messages of up to ``concurrency`` reps (the longest due first), each
         rep's as a run (up to ``run_length``, one after another while each is delivered,
-        for about one timeout at most), the reps' runs side by side; record what came of
-        them in one transaction; return how many messages were sent or dead-lettered."""
-        return await self._record(await self._try_due())
-
-    async def _try_due(self) -> list[Tried]:
-        """Send the due messages of up to ``concurrency`` reps' runs; what came of each."""
+        for about one timeout at most), the reps' runs side by side; what came of each."""
         now = self.clock().timestamp()
         async with self.runtime.engine.connect() as conn:
             runs = await queue.due_runs(conn, now, self.concurrency, per_endpoint=self.run_length)
