@@ -3,6 +3,7 @@ statements (the live path), rows held in memory (a rebuild), rows held in memory
 are written out after every operation (a rebuild past its memory bound), and both of the
 latter over tables that may already hold rows (a consumer applying a batch)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -19,10 +20,13 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from conveyor.devkit.postgres import DatabaseServer
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows, Where
+from conveyor.events.store import create_engine
 
 metadata = MetaData()
 tasks = Table(
@@ -82,18 +86,30 @@ async def conn(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await connection.rollback()
 
 
-@pytest.fixture(params=["sql", "memory", "spilling", "live", "live-spilling"])
+@pytest.fixture(
+    params=[
+        "sql",
+        "memory",
+        "spilling",
+        "spilling-behind",
+        "live",
+        "live-spilling",
+        "live-spilling-behind",
+    ]
+)
 def rows(request: pytest.FixtureRequest, conn: AsyncConnection) -> Rows:
     if request.param == "sql":
         return SqlRows(conn)
     if request.param == "memory":
         return RowBuffer(conn)
-    if request.param == "spilling":
-        return SpillingBuffer(conn, max_rows=0)
+    # "-behind": each write-out runs in the background, the next use of the database waits
+    behind = request.param.endswith("-behind")
+    if request.param.startswith("spilling"):
+        return SpillingBuffer(conn, max_rows=0, write_behind=behind)
     # over tables that may hold rows (a consumer's batch): every row not held is read
     if request.param == "live":
         return RowBuffer(conn, empty=False)
-    return SpillingBuffer(conn, max_rows=0, empty=False)
+    return SpillingBuffer(conn, max_rows=0, empty=False, write_behind=behind)
 
 
 async def stored(rows: Rows, conn: AsyncConnection, table: Table) -> list[tuple[Any, ...]]:
@@ -310,3 +326,60 @@ async def test_a_buffer_over_tables_with_rows_deletes_and_inserts_by_key_without
         ("t-2", "open"),
         ("t-3", "new"),
     ]
+
+
+@pytest.mark.postgres
+async def test_a_write_out_behind_lets_the_folding_go_on_while_the_database_is_busy(
+    postgres_server: DatabaseServer, unique_name: str
+) -> None:
+    engine = create_engine(str(postgres_server.create_database(unique_name)))
+    async with engine.begin() as setup:
+        await setup.run_sync(metadata.create_all)
+    try:
+        async with engine.connect() as other, engine.connect() as conn:
+            await conn.begin()
+            buffer = RowBuffer(conn, max_rows=0, write_behind=True)
+            await buffer.insert(tasks, task("t-1", status="due"))
+            await other.begin()  # holds the table: the write-out's COPY waits for it
+            await other.exec_driver_sql("LOCK TABLE contract_tasks IN SHARE MODE")
+            await asyncio.wait_for(buffer.spill(), 10)  # returns with the write-out waiting
+            # the row is read from what is being written out, not from the database
+            await asyncio.wait_for(buffer.update(tasks, {"task_id": "t-1"}, add={"count": 1}), 10)
+            await asyncio.wait_for(buffer.insert(tasks, task("t-2")), 10)
+            t1 = await buffer.get(tasks, {"task_id": "t-1"})
+            assert t1 is not None and (t1["status"], t1["count"]) == ("due", 1)
+            await other.rollback()
+            assert [(r[0], r[3]) for r in await stored(buffer, conn, tasks)] == [
+                ("t-1", 1),
+                ("t-2", 0),
+            ]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_out_behind_that_fails_is_raised_at_the_next_use_of_the_database(
+    conn: AsyncConnection,
+) -> None:
+    buffer = RowBuffer(conn, max_rows=0, write_behind=True)
+    await buffer.insert(tasks, {"task_id": "t-1", "status": "open"})  # no account: NOT NULL
+    await buffer.spill()
+    with pytest.raises(IntegrityError):
+        await buffer.flush()
+
+
+async def test_a_fold_that_fails_waits_for_the_write_out_behind_and_leaves_it_to_roll_back(
+    conn: AsyncConnection,
+) -> None:
+    buffer = RowBuffer(conn, max_rows=0, write_behind=True)
+
+    async def fold_then_fail() -> None:
+        async with buffer.written():
+            await buffer.insert(tasks, task("t-1"))
+            await buffer.spill()  # the write-out starts behind
+            raise RuntimeError("fold failed")
+
+    with pytest.raises(RuntimeError, match="fold failed"):
+        await fold_then_fail()
+    await conn.rollback()  # the connection is free: nothing is running on it any more
+    await conn.begin()
+    assert await stored(SqlRows(conn), conn, tasks) == []

@@ -28,6 +28,8 @@ class HeldRows:
         self.rows: dict[Hashable, Row | None] = {}
         self.changed: dict[Hashable, None] = {}  # a dict keeps the order of first change
         self.in_database: set[Hashable] = set()
+        # the rows (None: removed) of the last write-out running behind or done, by key
+        self.flying: dict[Hashable, Row | None] = {}
         self.written = written
         self.wrote_any = False
         self.indexes: dict[str, dict[Any, set[Hashable]]] = {}
@@ -53,8 +55,8 @@ class HeldRows:
 
     def complete(self, row: Mapping[str, Any]) -> Row:
         """The row with defaults for the columns left out (an unknown column is an error)."""
-        unknown = row.keys() - self.defaults.keys()
-        if unknown:
+        if not row.keys() <= self.defaults.keys():  # no set made when every column is known
+            unknown = row.keys() - self.defaults.keys()
             raise ValueError(f"{self.table.name} has no column {sorted(unknown)}")
         return {**self.defaults, **row}
 

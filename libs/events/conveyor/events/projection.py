@@ -11,7 +11,7 @@ from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.model import Envelope, Recorded
-from conveyor.events.replay import no_collections, read_chunk
+from conveyor.events.replay import log_reader, no_collections, read_chunk
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
 from conveyor.events.store.store import EventStore
@@ -164,19 +164,21 @@ async def rebuild(
     One transaction: readers see the old rows until the new ones are complete. Projections
     that fold into ``Rows`` are folded in memory (at most about ``max_rows`` rows held) and
     written in bulk; any other is applied event by event, after the buffer is written out.
+    On PostgreSQL the log is read on a connection of its own and each write-out past the
+    bound runs while the folding goes on (``RowBuffer``'s ``write_behind``).
     """
     routes = _routes(projections)
     with no_collections():
-        async with engine.begin() as conn:
+        async with engine.begin() as conn, log_reader(engine, conn) as reader:
             await _empty(conn, projections)
-            buffer = RowBuffer(conn, max_rows=max_rows)
-            replayed = await _replay_log(conn, store, routes, buffer, batch_size=batch_size)
-            await buffer.flush()
+            buffer = RowBuffer(conn, max_rows=max_rows, write_behind=reader is not conn)
+            async with buffer.written():
+                replayed = await _replay_log(reader, store, routes, buffer, batch_size=batch_size)
     return replayed
 
 
 async def _replay_log(
-    conn: AsyncConnection,
+    reader: AsyncConnection,
     store: EventStore,
     routes: dict[str, list[tuple[Projection, bool]]],
     buffer: RowBuffer,
@@ -186,10 +188,10 @@ async def _replay_log(
     """Feed every event of the log to its projections; return how many were read."""
     replayed, after = 0, 0
     while chunk := await read_chunk(
-        conn, store, types=routes.keys(), after=after, limit=batch_size
+        reader, store, types=routes.keys(), after=after, limit=batch_size
     ):
         for recorded in chunk.events:
-            await _replay(recorded, routes[recorded.envelope.type], buffer, conn)
+            await _replay(recorded, routes[recorded.envelope.type], buffer, buffer.conn)
         after, replayed = chunk.last, replayed + chunk.read
     return replayed
 

@@ -5,14 +5,14 @@ followers that care about a few types (the webhook delivery queues)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conveyor.events.model import Recorded
-from conveyor.events.store import EventStore
+from conveyor.events.store import EventStore, dialect_of
 from conveyor.events.store.store import recorded_from_row
 
 
@@ -42,6 +42,22 @@ async def read_chunk(
     registry = store.registry
     events = [recorded_from_row(registry, *row) for row in rows if row[4] in types]
     return Chunk(events, len(rows), rows[-1][0])
+
+
+@asynccontextmanager
+async def log_reader(
+    engine: AsyncEngine, writer: AsyncConnection
+) -> AsyncIterator[AsyncConnection]:
+    """The connection a rebuild reads the log on while it writes on ``writer``: on
+    PostgreSQL one of its own (reading committed events as the writer's statements would: a
+    rebuild appends nothing), so reading the next chunk never waits for a write-out still
+    running on ``writer``; elsewhere ``writer`` itself (a second SQLite connection would
+    wait for the writer's lock)."""
+    if dialect_of(writer) != "postgresql":
+        yield writer
+        return
+    async with engine.connect() as reader:
+        yield reader
 
 
 @contextmanager

@@ -8,11 +8,21 @@ key it never wrote is absent without asking the database. Over tables that have 
 and forgets them, remembering the keys it wrote in a fixed-size filter (``WrittenKeys``),
 and reads a row back (one SELECT) when it is needed again (not to insert one: a duplicate key
 fails the write-out). A caller that knows which rows
-it will touch reads them all at once first (``preload``: one SELECT per thousand keys)."""
+it will touch reads them all at once first (``preload``: one SELECT per thousand keys).
+
+``write_behind``: a write-out past the bound runs in the background while the caller goes
+on folding (PostgreSQL does the writing on another core meanwhile). A row that write-out
+holds is read from it (it holds only the changed rows: at most twice ``max_rows`` are held
+then); a read of any other row takes the connection between two parts of the write-out
+(``ROWS_PER_WRITE`` rows each); a read by another column and the next write-out wait for
+all of it. Only for a caller that uses the connection through the buffer alone until
+``flush`` (a rebuild reading the log on another connection)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from itertools import product
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +35,9 @@ from conveyor.events.held_rows import HeldRows, Row
 from conveyor.events.rows import ANY_OF, Where, matches, matching
 from conveyor.events.written_keys import WrittenKeys
 
+ROWS_PER_WRITE = 10_000  # rows of one table written in one go (a COPY) by a write-out
+YIELD_EVERY = 50  # calls of spill between two turns of a write-out running behind
+
 
 class DuplicateRow(ValueError):
     """A row was inserted with the primary key of a row that exists."""
@@ -35,12 +48,20 @@ class RowBuffer:
     began (a rebuild)."""
 
     def __init__(
-        self, conn: AsyncConnection, *, max_rows: int = 100_000, empty: bool = True
+        self,
+        conn: AsyncConnection,
+        *,
+        max_rows: int = 100_000,
+        empty: bool = True,
+        write_behind: bool = False,
     ) -> None:
-        self.conn, self.max_rows = conn, max_rows
+        self.conn, self.max_rows, self.write_behind = conn, max_rows, write_behind
         self._tables: dict[Table, HeldRows] = {}
         self._complete = empty  # every row in the tables was written by this buffer
         self._written = WrittenKeys()
+        self._writing: asyncio.Task[None] | None = None  # a write-out running behind
+        self._turn = asyncio.Lock()  # the connection, taken in turn by reads and write parts
+        self._calls = 0  # calls of spill while a write-out runs behind
 
     async def get(self, table: Table, key: Where) -> Mapping[str, Any] | None:
         """The row whose primary key is ``key``, or None."""
@@ -53,14 +74,18 @@ class RowBuffer:
         values) that the buffer does not hold yet, a thousand keys per SELECT; a key with no
         row is then known to be absent, so no later call asks the database about it."""
         held = self._held(table)
-        wanted = [
-            key
-            for key in dict.fromkeys(held.key_of(where) for where in keys)
-            if key not in held.rows and (not self._complete or held.may_hold(key))
-        ]
+        wanted = []
+        for key in dict.fromkeys(held.key_of(where) for where in keys):
+            if key in held.rows:
+                continue
+            if key in held.flying:
+                held.load(key, held.flying[key])
+            elif not self._complete or held.may_hold(key):
+                wanted.append(key)
         statement = by_keys(table, select)
         for chunk in key_chunks(wanted):
-            result = await self.conn.execute(statement, {"keys": chunk})
+            async with self._turn:  # none of these keys is in a write-out running behind
+                result = await self.conn.execute(statement, {"keys": chunk})
             found = {held.key_of(row): row for row in map(dict, result.mappings())}
             for key in chunk:
                 held.load(key, found.get(key))
@@ -116,25 +141,79 @@ class RowBuffer:
             held.write(key, None)
 
     async def spill(self) -> None:
-        """Write everything out if more than ``max_rows`` rows are held."""
-        if sum(len(held.rows) for held in self._tables.values()) > self.max_rows:
+        """Write everything out if more than ``max_rows`` rows are held (``write_behind``:
+        in the background, once the previous write-out is done). Called after every event:
+        while a write-out runs behind, every ``YIELD_EVERY`` calls it lets it send more (a
+        fold never waits, so the event loop would otherwise run it only at the next read)."""
+        if self._writing is not None and not self._writing.done():
+            self._calls += 1
+            if self._calls % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        if sum(len(held.rows) for held in self._tables.values()) <= self.max_rows:
+            return
+        if not self.write_behind:
             await self.flush()
+            return
+        await self.settle()
+        self._writing = asyncio.create_task(self._write(self._take()))
 
     async def flush(self) -> None:
         """Write every changed row to the database and forget what is held."""
+        await self.settle()
+        await self._write(self._take())
+
+    async def settle(self) -> None:
+        """Wait for a write-out running behind (its error, if it failed, is raised here)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+
+    @asynccontextmanager
+    async def written(self) -> AsyncIterator[RowBuffer]:
+        """Inside this, fold; on leaving, everything is written out (``flush``). On an error
+        nothing more is written, but a write-out running behind is waited for (its outcome
+        dropped), so the caller's rollback finds the connection free."""
+        try:
+            yield self
+        except BaseException:
+            if self._writing is not None:
+                writing, self._writing = self._writing, None
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
+        await self.flush()
+
+    def _take(self) -> list[tuple[Table, list[Hashable], list[Row]]]:
+        """Every table's changes, the held rows forgotten (the keys written remembered)."""
+        taken = []
         for held in self._tables.values():
             gone, new = held.changes()
-            await delete_keys(self.conn, held.table, gone)
-            await insert_rows(self.conn, held.table, new)
+            flying = {key: held.rows[key] for key in held.changed} if self.write_behind else {}
             # over tables that had rows, a key not held is read anyway: no need to remember
             written = [held.key_of(row) for row in new] if self._complete else []
             held.forget(written=written)
+            held.flying = flying
+            taken.append((held.table, gone, new))
+        return taken
+
+    async def _write(self, taken: list[tuple[Table, list[Hashable], list[Row]]]) -> None:
+        """Write the changes out in parts, each taking the connection in turn: a read of a
+        row the write-out does not hold waits for one part, not for all of them."""
+        for table, gone, new in taken:
+            for keys in key_chunks(gone):
+                async with self._turn:
+                    await delete_keys(self.conn, table, keys)
+            for start in range(0, len(new), ROWS_PER_WRITE):
+                async with self._turn:
+                    await insert_rows(self.conn, table, new[start : start + ROWS_PER_WRITE])
 
     async def hand_over(self) -> None:
         """Flush before someone else writes to the tables directly: from now on, a key the
-        buffer does not hold is looked up in the database."""
+        buffer does not hold is looked up in the database (not in what it last wrote out:
+        the other writer may change those rows)."""
         await self.flush()
         self._complete = False
+        for held in self._tables.values():
+            held.flying = {}
 
     def _held(self, table: Table) -> HeldRows:
         held = self._tables.get(table)
@@ -145,9 +224,15 @@ class RowBuffer:
     async def _row(self, held: HeldRows, key: Hashable) -> Row | None:
         if key in held.rows:
             return held.rows[key]
+        if key in held.flying:  # as the last write-out leaves it, whether it is done or not
+            row = held.flying[key]
+            held.load(key, row)
+            return row
         if self._complete and not held.may_hold(key):
             return None
-        found = (await self.conn.execute(select(held.table).where(held.key_where(key)))).first()
+        async with self._turn:  # not in a write-out running behind (not in ``flying``)
+            query = select(held.table).where(held.key_where(key))
+            found = (await self.conn.execute(query)).first()
         row = None if found is None else dict(found._mapping)
         held.load(key, row)
         return row
@@ -172,6 +257,7 @@ class RowBuffer:
         """Bring into memory the rows in the database that match (when there may be any)."""
         if self._complete and not held.wrote_any:
             return
+        await self.settle()
         for found in await self.conn.execute(select(held.table).where(matching(held.table, where))):
             row = dict(found._mapping)
             key = held.key_of(row)

@@ -23,20 +23,23 @@ class WrittenKeys:
         """Remember that the row with this key in this table was written out."""
         if not self._bits:
             self._bits = bytearray(self._size)
-        for probe in self._probes(table, key):
-            self._bits[probe >> 3] |= 1 << (probe & 7)
+        bits, digest = self._bits, hash((table, key))
+        first, second = digest & self._mask, (digest >> self._shift) & self._mask
+        bits[first >> 3] |= 1 << (first & 7)
+        bits[second >> 3] |= 1 << (second & 7)
 
     def may_hold(self, table: str, key: Hashable) -> bool:
-        """False when the key was certainly never written out."""
-        if not self._bits:
+        """False when the key was certainly never written out (asked for every row a
+        rebuild touches: the two probes are computed inline, the second only if needed)."""
+        bits = self._bits
+        if not bits:
             return False
-        return all(
-            self._bits[probe >> 3] & (1 << (probe & 7)) for probe in self._probes(table, key)
-        )
+        digest = hash((table, key))
+        first = digest & self._mask
+        if not bits[first >> 3] & (1 << (first & 7)):
+            return False
+        second = (digest >> self._shift) & self._mask
+        return bool(bits[second >> 3] & (1 << (second & 7)))
 
     def __bool__(self) -> bool:
         return bool(self._bits)
-
-    def _probes(self, table: str, key: Hashable) -> tuple[int, int]:
-        digest = hash((table, key))
-        return digest & self._mask, (digest >> self._shift) & self._mask

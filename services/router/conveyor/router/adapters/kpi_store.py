@@ -15,6 +15,7 @@ from conveyor.events import Envelope, Event
 from conveyor.events.bulk import insert_rows
 from conveyor.events.codec import data_json_of
 from conveyor.events.registry import Registry
+from conveyor.events.replay import log_reader
 from conveyor.events.row_buffer import RowBuffer
 from conveyor.events.rows import Rows, SqlRows
 from conveyor.router.adapters.kpi_tables import KPI_TABLES, kpi_events
@@ -105,20 +106,21 @@ async def rebuild(
     engine: AsyncEngine, registry: Registry, *, batch_size: int = 10_000, max_rows: int = 100_000
 ) -> int:
     """Empty the fact tables and fold every kept event again, in one transaction (the facts
-    are folded in memory, at most about ``max_rows`` held, and written in bulk); return how
-    many events."""
+    are folded in memory, at most about ``max_rows`` held, and written in bulk, on
+    PostgreSQL while the folding goes on, the kept events read on a connection of their
+    own: ``conveyor.events.projection.rebuild``); return how many events."""
     folded, after = 0, 0
-    async with engine.begin() as conn:
+    async with engine.begin() as conn, log_reader(engine, conn) as reader:
         for table in KPI_TABLES:
             await conn.execute(delete(table))
-        buffer = RowBuffer(conn, max_rows=max_rows)
-        while kept := await _batch(conn, after, batch_size):
-            for row in kept:
-                data = registry.decode_json(row.type, row.schema_version, row.data)
-                await fold(data, datetime.fromisoformat(row.time), buffer)
-                await buffer.spill()
-            after, folded = kept[-1].seq, folded + len(kept)
-        await buffer.flush()
+        buffer = RowBuffer(conn, max_rows=max_rows, write_behind=reader is not conn)
+        async with buffer.written():
+            while kept := await _batch(reader, after, batch_size):
+                for row in kept:
+                    data = registry.decode_json(row.type, row.schema_version, row.data)
+                    await fold(data, datetime.fromisoformat(row.time), buffer)
+                    await buffer.spill()
+                after, folded = kept[-1].seq, folded + len(kept)
     return folded
 
 
