@@ -47,9 +47,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
     """Run the chosen scenarios into one report."""
-    settings = {"quick": args.quick, "scenarios": args.only, "rebuild_events": args.rebuild_events}
+    settings: dict[str, object] = {
+        "quick": args.quick,
+        "scenarios": args.only,
+        "rebuild_events": args.rebuild_events,
+        # each scenario starts with the pages the ones before it wrote on disk
+        "checkpoint_before_each_scenario": await machine.checkpoint(server.url()),
+    }
     report = Report({**machine.describe(), **await machine.durability(server.url())}, settings)
-    for name in args.only:
+    for n, name in enumerate(args.only):
+        if n and settings["checkpoint_before_each_scenario"]:
+            await machine.checkpoint(server.url())
         for measurement in await _scenario(name, server, args, report):
             report.add(measurement)
     return report

@@ -39,6 +39,20 @@ async def durability(url: str) -> dict[str, str]:
         await conn.close()
 
 
+async def checkpoint(url: str) -> bool:
+    """Have the server write out every dirty page now (a CHECKPOINT), so that what one
+    scenario wrote is not flushed while the next one measures; False when the server refuses
+    (a role without the right to, on a server the run did not start)."""
+    conn = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
+    try:
+        await conn.execute("CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        return False
+    finally:
+        await conn.close()
+    return True
+
+
 def _cpu_model() -> str:
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8")

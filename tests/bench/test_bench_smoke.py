@@ -30,6 +30,7 @@ def test_the_quick_benchmark_writes_a_well_formed_report(
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert {"cores", "cpu", "memory_gib", "date"} <= set(report["machine"])
+    assert report["settings"]["checkpoint_before_each_scenario"] is True  # the suite's superuser
     scenarios = {m["scenario"] for m in report["measurements"]}
     assert scenarios == {
         "event store",
