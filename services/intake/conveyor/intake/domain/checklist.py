@@ -95,10 +95,17 @@ def facts_of(lead: Mapping[str, Any], answers: Mapping[str, Any] | None = None) 
 
 def _flatten(prefix: str, data: Mapping[str, Any], into: dict[str, Any]) -> None:
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        # plain values and dicts first: asking the Mapping ABC about each value costs more
+        # than the rest of the flattening (a lead's data is dicts and plain values)
+        if isinstance(value, dict) or (
+            not isinstance(value, _PLAIN) and isinstance(value, Mapping)
+        ):
             _flatten(f"{prefix}{key}.", value, into)
         else:
             into[f"{prefix}{key}"] = value
+
+
+_PLAIN = (str, int, float, list, tuple, type(None))
 
 
 def _present(value: Any, _: Any = None) -> bool:
