@@ -6,7 +6,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,36 @@ class Event(BaseModel):
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     topic: ClassVar[str]
+
+
+class EventView(Event):
+    """A narrower reading of one event type: some of its model's fields, for a reader that
+    needs only those (a rebuild decodes an event into the view its projections read it
+    through: parsing fewer fields makes fewer objects to build and free). ``of`` names the
+    model; every field must be one of its fields, with the same annotation and default,
+    checked when the class is made, and the view takes the model's type name and schema
+    version. A view is never registered: an event is stored and published as its whole
+    model."""
+
+    of: ClassVar[type[Event]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        model = cls.of
+        for name, part in cls.model_fields.items():
+            whole = model.model_fields.get(name)
+            if whole is None:
+                raise TypeError(f"{cls.__name__}.{name} is not a field of {model.__name__}")
+            if whole.annotation != part.annotation:
+                raise TypeError(
+                    f"{cls.__name__}.{name} is {part.annotation!r}, "
+                    f"but {model.__name__}.{name} is {whole.annotation!r}"
+                )
+            if (whole.default, whole.default_factory) != (part.default, part.default_factory):
+                raise TypeError(f"{cls.__name__}.{name}'s default is not {model.__name__}'s")
+        cls.event_type = model.event_type
+        cls.schema_version = model.schema_version
 
 
 @dataclass(frozen=True)

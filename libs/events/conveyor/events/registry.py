@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from conveyor.events.model import Event
+from conveyor.events.model import Event, EventView
 
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]
@@ -33,6 +33,8 @@ class Registry:
 
     def register(self, model: E) -> E:
         """Register a model under its event_type (usable as a class decorator)."""
+        if issubclass(model, EventView):
+            raise ValueError(f"{model.__name__} is a view of {model.of.__name__}, not a model")
         if model.event_type in self._models:
             raise ValueError(f"event type {model.event_type!r} is registered twice")
         self._models[model.event_type] = model
@@ -91,6 +93,16 @@ class Registry:
         if event_id is not None:
             self._remember(event_id, data)
         return data
+
+    def decode_view(self, view: type[EventView], version: int, text: str | bytes) -> Event:
+        """Build the view of an event from its payload's JSON text when the payload is of
+        the view's schema version (the model's current one), parsing only the view's fields;
+        an older payload is upcast and built whole, as ``decode`` does (the whole model has
+        every field of the view). Never remembered by id: whoever asks ``decode_json`` for
+        the event gets its whole model."""
+        if version == view.schema_version and self.model(view.event_type) is view.of:
+            return view.model_validate_json(text)
+        return self._decode_json(view.event_type, version, text)
 
     def _decode_json(self, event_type: str, version: int, text: str | bytes) -> Event:
         model = self.model(event_type)

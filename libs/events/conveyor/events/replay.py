@@ -5,9 +5,10 @@ followers that care about a few types (the webhook delivery queues)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -35,13 +36,20 @@ async def read_chunk(
     limit: int = 10_000,
 ) -> Chunk | None:
     """Up to ``limit`` events after a position, decoding those of ``types``; None at the end."""
-    # the store's page of the log: every column, in recorded_from_row's order
-    rows = (await conn.execute(store.page, {"after": after, "limit": limit})).all()
+    rows = await read_page(conn, store, after=after, limit=limit)
     if not rows:
         return None
     registry = store.registry
     events = [recorded_from_row(registry, *row) for row in rows if row[4] in types]
     return Chunk(events, len(rows), rows[-1][0])
+
+
+async def read_page(
+    conn: AsyncConnection, store: EventStore, *, after: int, limit: int
+) -> Sequence[Any]:
+    """Up to ``limit`` rows of the log after a position, in position order, undecoded: every
+    column, in ``recorded_from_row``'s order."""
+    return (await conn.execute(store.page, {"after": after, "limit": limit})).all()
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.codec import WireMessage, dump_data, encode_fields, format_time
-from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, Recorded
+from conveyor.events.model import DATACONTENTTYPE, SPECVERSION, Envelope, EventView, Recorded
 from conveyor.events.registry import Registry
 from conveyor.events.store import pg_append
 from conveyor.events.store.engine import dialect_of, lock_log, note_appended
@@ -266,11 +266,17 @@ def recorded_from_row(
     time: str,
     correlation_id: str,
     causation_id: str | None,
+    *,
+    view: type[EventView] | None = None,
 ) -> Recorded:
     """The event of a row of the events table (its columns in the table's order), built
     without the frozen dataclasses' field-by-field ``__init__`` (a third of the cost of
-    reading an event): how every reader of the log turns rows into events."""
-    data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
+    reading an event): how every reader of the log turns rows into events. With ``view``,
+    its data is that view of the event (``Registry.decode_view``)."""
+    if view is None:
+        data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
+    else:
+        data = registry.decode_view(view, schema_version, data_json)
     envelope = object.__new__(Envelope)
     envelope.__dict__.update(
         id=event_id,

@@ -16,12 +16,28 @@ from conveyor.events.catalogue.intake import (
     LeadNurtured,
     LeadQualified,
     LeadReceived,
+    Temperature,
 )
 from conveyor.events.catalogue.values import LeadSnapshot
 from conveyor.events.codec import format_time
+from conveyor.events.model import EventView
 from conveyor.events.projection import Projection, RowProjection
 from conveyor.events.rows import Rows
 from conveyor.intake.adapters.tables import leads
+
+
+class LeadQualifiedView(EventView):
+    """What the leads read of a target verdict (a rebuild leaves out the lead, which the
+    LeadReceived before it gave)."""
+
+    of = LeadQualified
+    lead_id: str
+    score: int
+    temperature: Temperature
+    reasons: tuple[str, ...] = ()
+    checklist_version: int | None = None
+    lead_type: str | None = None
+    qualified_by: str = "checklist"
 
 
 class LeadStatusProjection(RowProjection):
@@ -38,6 +54,7 @@ class LeadStatusProjection(RowProjection):
             LeadConverted.event_type,
         }
     )
+    reads = (LeadQualifiedView,)
 
     async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Insert the row on LeadReceived; record the verdict; count and list the touches."""
@@ -45,7 +62,7 @@ class LeadStatusProjection(RowProjection):
         if isinstance(data, LeadReceived):
             row = snapshot_row(data.lead, format_time(data.received_at), position)
             await rows.insert(leads, {"previous_lead_id": data.previous_lead_id, **row})
-        elif isinstance(data, LeadQualified | LeadNurtured | LeadDisqualified):
+        elif isinstance(data, LeadQualified | LeadQualifiedView | LeadNurtured | LeadDisqualified):
             await _update(rows, data.lead_id, position=position, **verdict_row(data))
         elif isinstance(data, LeadDuplicateDetected):
             await _touched(rows, data, recorded)
@@ -102,7 +119,9 @@ STATUS = {
 }
 
 
-def verdict_row(event: LeadQualified | LeadNurtured | LeadDisqualified) -> dict[str, object]:
+def verdict_row(
+    event: LeadQualified | LeadQualifiedView | LeadNurtured | LeadDisqualified,
+) -> dict[str, object]:
     """The columns a verdict sets: status, score, temperature, type, version, reasons, by."""
     recheck = event.recheck_after if isinstance(event, LeadNurtured) else None
     return {

@@ -26,6 +26,7 @@ from conveyor.events.catalogue.router import (
     WebhookDeliveryFailed,
 )
 from conveyor.events.codec import format_time
+from conveyor.events.model import EventView
 from conveyor.events.projection import RowProjection
 from conveyor.events.rows import Rows
 from conveyor.router.adapters.tables import assignments, pools, reps, unroutable
@@ -71,10 +72,25 @@ def _rep_row(fields: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+class LeadAssignedView(EventView):
+    """What the assignments read of an offer (a rebuild leaves out the lead and the whole
+    decision, most of the event)."""
+
+    of = LeadAssigned
+    lead_id: str
+    assignment_id: str
+    rep_id: str
+    pool: str
+    rule: str
+    explanation: str
+    rotation: int
+
+
 class AssignmentsProjection(RowProjection):
     """Assignments with their delivery and outcome, the pools' rotation, unroutable leads."""
 
     tables = (assignments, pools, unroutable)
+    reads = (LeadAssignedView,)
     handles = frozenset(
         {
             LeadAssigned.event_type,
@@ -97,7 +113,7 @@ class AssignmentsProjection(RowProjection):
         data, at = recorded.envelope.data, format_time(recorded.envelope.time)
         if (change := _status_change(data, at)) is not None:
             await _set(rows, *change)
-        elif isinstance(data, LeadAssigned):
+        elif isinstance(data, LeadAssigned | LeadAssignedView):
             await rows.delete(unroutable, {"lead_id": data.lead_id})
             await self._assigned(data, at, rows)
         elif isinstance(data, LeadUnroutable):
@@ -109,7 +125,7 @@ class AssignmentsProjection(RowProjection):
         ):
             await _set(rows, data.assignment_id, {"delivery": _DELIVERY[type(data)]})
 
-    async def _assigned(self, data: LeadAssigned, at: str, rows: Rows) -> None:
+    async def _assigned(self, data: LeadAssigned | LeadAssignedView, at: str, rows: Rows) -> None:
         row = {
             "assignment_id": data.assignment_id,
             "lead_id": data.lead_id,
