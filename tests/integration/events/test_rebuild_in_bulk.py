@@ -16,6 +16,7 @@ from conveyor.events import Envelope, Recorded, new_envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified, LeadReceived
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
+from conveyor.events.model import EventView
 from conveyor.events.projection import EventWriter, Projection, RowProjection, rebuild
 from conveyor.events.replay import read_chunk
 from conveyor.events.rows import Rows
@@ -78,6 +79,34 @@ class FailsAtTheEnd(SeenLeads):
             raise RuntimeError("the read model cannot take this event")
 
     verdicts = frozenset({LeadQualified.event_type})
+
+
+class QualifiedScore(EventView):
+    """What SeenLeadsThroughAView reads of a verdict."""
+
+    of = LeadQualified
+    lead_id: str
+    score: int
+
+
+class SeenLeadsThroughAView(RowProjection):
+    """SeenLeads reading verdicts through a view; it notes the class of each verdict given."""
+
+    tables = (leads,)
+    handles = SeenLeads.handles
+    reads = (QualifiedScore,)
+
+    def __init__(self) -> None:
+        self.given: list[type] = []
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        data = recorded.envelope.data
+        if isinstance(data, LeadReceived):
+            await rows.insert(leads, {"lead_id": data.lead_id})
+        elif isinstance(data, LeadQualified | QualifiedScore):
+            self.given.append(type(data))
+            where, score = {"lead_id": data.lead_id}, {"score": data.score}
+            await rows.update(leads, where, score, add={"touches": 1})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -173,6 +202,43 @@ async def test_appends_in_a_buffered_transaction_give_the_rows_appends_one_by_on
     assert rows["seen_leads"][0] == ("lead-0", 50, touches) and len(rows["seen_leads"]) == 10
     assert rows["tallies"] == ([("hot", 10), ("warm", 5)] if len(folding) == 2 else [])
     await rebuild(engine, writer.store, writer.projections)
+    assert await read_models(engine) == rows
+
+
+async def test_a_rebuild_hands_a_projection_the_view_it_reads_the_live_path_the_model(
+    engine: AsyncEngine,
+) -> None:
+    seen = SeenLeadsThroughAView()
+    writer = await live(engine, [seen])
+    rows = await read_models(engine)
+    assert rows["seen_leads"][0] == ("lead-0", 50, 2) and len(rows["seen_leads"]) == 10
+    assert seen.given == [LeadQualified] * 15
+    seen.given.clear()
+    await rebuild(engine, writer.store, writer.projections, max_rows=3, batch_size=4)
+    assert await read_models(engine) == rows
+    assert seen.given == [QualifiedScore] * 15
+
+
+async def test_a_type_another_projection_reads_whole_is_decoded_whole_for_both(
+    engine: AsyncEngine,
+) -> None:
+    seen = SeenLeadsThroughAView()
+    writer = await live(engine, [seen, TalliesInSql()])  # TalliesInSql asserts the model
+    rows = await read_models(engine)
+    seen.given.clear()
+    await rebuild(engine, writer.store, writer.projections, batch_size=4)
+    assert await read_models(engine) == rows
+    assert seen.given == [LeadQualified] * 15
+
+
+async def test_a_projection_cannot_read_a_type_it_is_not_fed(engine: AsyncEngine) -> None:
+    class ReadsUnfed(SeenLeadsThroughAView):
+        handles = frozenset({LeadReceived.event_type})
+
+    writer = await live(engine, [SeenLeads()])
+    rows = await read_models(engine)
+    with pytest.raises(ValueError, match=r"not fed.*conveyor\.lead\.qualified"):
+        await rebuild(engine, writer.store, [ReadsUnfed()])
     assert await read_models(engine) == rows
 
 

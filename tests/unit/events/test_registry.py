@@ -1,14 +1,17 @@
 import json
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from pydantic import create_model
 
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.intake import LeadQualified
 from conveyor.events.catalogue.router import DealLost, DealWon
 from conveyor.events.catalogue.topics import DEALS
 from conveyor.events.catalogue.values import Contact, LeadSnapshot
-from conveyor.events.model import Event
+from conveyor.events.model import Event, EventView
 from conveyor.events.registry import Registry, UnknownEventType
 
 SNAPSHOT = LeadSnapshot(
@@ -156,6 +159,60 @@ def test_a_missing_upcaster_step_is_reported() -> None:
     registry.upcaster("test.thing", 1)(lambda p: p)
     with pytest.raises(LookupError, match="v2"):
         registry.decode("test.thing", 1, {})
+
+
+class Verdict(EventView):
+    of = LeadQualified
+    lead_id: str
+    score: int
+    reasons: tuple[str, ...] = ()
+
+
+def test_a_view_takes_its_models_name_and_version_and_reads_only_its_fields() -> None:
+    assert (Verdict.event_type, Verdict.schema_version) == (LeadQualified.event_type, 2)
+    text = QUALIFIED.model_copy(update={"reasons": ("budget",)}).model_dump_json()
+    view = build_registry().decode_view(Verdict, 2, text)
+    assert type(view) is Verdict
+    assert view.model_dump() == {"lead_id": "l1", "score": 80, "reasons": ("budget",)}
+
+
+def test_an_older_payload_is_upcast_and_read_whole_through_a_view() -> None:
+    v1 = json.dumps({"lead_id": "l1", "lead": SNAPSHOT.model_dump(mode="json"), "score": 75})
+    event = build_registry().decode_view(Verdict, 1, v1)
+    assert isinstance(event, LeadQualified) and (event.score, event.temperature) == (75, "hot")
+
+
+def test_a_view_is_never_handed_out_for_the_whole_event() -> None:
+    registry = build_registry()
+    text = QUALIFIED.model_dump_json()
+    assert type(registry.decode_view(Verdict, 2, text)) is Verdict
+    whole = registry.decode_json(LeadQualified.event_type, 2, text, event_id="e1")
+    assert type(whole) is LeadQualified
+    assert type(registry.decode_view(Verdict, 2, text)) is Verdict  # nor the reverse
+    with pytest.raises(ValueError, match="Verdict is a view of LeadQualified"):
+        Registry().register(Verdict)
+
+
+def test_a_view_of_a_model_this_registry_does_not_have_is_refused() -> None:
+    registry = Registry()
+    with pytest.raises(UnknownEventType, match=r"conveyor\.lead\.qualified"):
+        registry.decode_view(Verdict, 2, QUALIFIED.model_dump_json())
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"grade": (str, ...)}, "Wrong.grade is not a field of LeadQualified"),
+        ({"score": (str, ...)}, "Wrong.score is <class 'str'>, but LeadQualified.score is"),
+        ({"reasons": (tuple[str, ...], ...)}, "Wrong.reasons's default is not LeadQualified's"),
+        ({"lead_type": (str | None, "x")}, "Wrong.lead_type's default is not"),
+    ],
+)
+def test_a_view_must_be_a_subset_of_its_models_fields_as_they_are(
+    fields: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(problem)):
+        create_model("Wrong", __base__=Verdict, **fields)
 
 
 def test_timestamps_keep_their_zone() -> None:
