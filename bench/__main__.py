@@ -66,15 +66,21 @@ async def run(args: argparse.Namespace, server: DatabaseServer) -> Report:
 async def _scenario(
     name: str, server: DatabaseServer, args: argparse.Namespace, report: Report
 ) -> list[Measurement]:
-    if name == "eventstore":
-        return await eventstore.measure(server.create_database, quick=args.quick)
-    if name == "rebuild":
-        return await rebuild.measure(
-            server.create_database, quick=args.quick, events=args.rebuild_events
-        )
     if name == "routing":
         return await asyncio.to_thread(routing, quick=args.quick)
     workdir = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{name}-"))
+    if name == "eventstore":
+        return await eventstore.measure(
+            server.create_database, workdir, quick=args.quick, profiles=report.profiles
+        )
+    if name == "rebuild":
+        return await rebuild.measure(
+            server.create_database,
+            workdir,
+            quick=args.quick,
+            profiles=report.profiles,
+            events=args.rebuild_events,
+        )
     services = ("intake",) if name == "intake" else SERVICES
     with running_stack(server, workdir, services) as stack:
         if name == "intake":

@@ -9,6 +9,17 @@ from typing import Any
 
 from bench.sampling import Profile
 
+# The section of bench/README.md ("What limits each target") that says, per scenario, what
+# limits its targets and what would fix them: the report names it for each target missed.
+LIMITS_DOC = "bench/README.md"
+LIMITS = {
+    "event store": "Appends",
+    "rebuild": "Rebuild",
+    "intake": "Intake",
+    "end to end": "End to end",
+    "memory": "Memory",
+}
+
 
 @dataclass
 class Measurement:
@@ -73,10 +84,12 @@ class Report:
             "| --- | --- | ---: | --- | ---: | ---: | --- | --- |",
         ]
         lines += [_row(m) for m in self.measurements]
+        missed = [_missed(m) for m in self.measurements if m.met is False]
+        lines += ["", "## Targets missed", "", *missed] if missed else []
         notes = [f"- **{m.scenario} / {m.name}**: {m.notes}" for m in self.measurements if m.notes]
         lines += ["", "## Notes", "", *notes] if notes else []
         if self.profiles:
-            lines += ["", "## Where the time goes (py-spy, CPU samples of the running services)"]
+            lines += ["", "## Where the time goes (py-spy, CPU samples of the running processes)"]
             lines += [""] + [p.markdown() for p in self.profiles]
         return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -87,6 +100,15 @@ def _row(m: Measurement) -> str:
     return (
         f"| {m.scenario} | {m.name} | {m.value:,.1f} {m.unit} | {m.baseline_name or ''} "
         f"| {base} | {ratio} | {m.target or ''} | {_met(m.met)} |"
+    )
+
+
+def _missed(m: Measurement) -> str:
+    """A target missed, and where what limits it is explained."""
+    where = f'{LIMITS_DOC}, "What limits each target": "{LIMITS[m.scenario]}"'
+    return (
+        f"- **{m.scenario} / {m.name}**: {m.value:,.1f} {m.unit}, target {m.target}. "
+        f"Where the time goes: the profiles below; what limits it and what would fix it: {where}"
     )
 
 

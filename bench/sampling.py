@@ -3,6 +3,8 @@ to the service, no restart) and the stacks are summed per library and per functi
 
 from __future__ import annotations
 
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 from conveyor.devkit.processes import ServiceProcess
 
 RATE = 100  # samples per second
+ATTACH_SECONDS = 10  # how long py-spy may take to attach before the body starts anyway
 OURS = "/conveyor/"
 NOT_OURS = "(no Conveyor frame: event loop, library tasks)"
 LOOP = "/asyncio/runners.py"  # frames above it start the process, not the work
@@ -59,7 +62,8 @@ class Profile:
 
     def markdown(self, top: int = 12) -> str:
         """The profile as a Markdown section."""
-        head = f"### {self.process}: {self.samples:,} samples over {self.seconds:.0f} s"
+        over = f"{self.seconds:.0f}" if self.seconds >= 10 else f"{self.seconds:.1f}"
+        head = f"### {self.process}: {self.samples:,} samples over {over} s"
         if self.error or not self.samples:
             return f"{head}\n\nNo profile: {self.error or 'no samples (the process was idle)'}\n"
         lines = [head, "", "| where (innermost frame) | share of CPU samples |", "| --- | ---: |"]
@@ -125,7 +129,19 @@ def sampled(
     """Sample a running service with py-spy for up to seconds while the body runs (during:
     what it is doing); the profile is appended to the yielded list when the body is done."""
     assert proc.process is not None, f"{proc.name} is not running"
-    pid, out = proc.process.pid, directory / f"{proc.name}-{time.time_ns()}.pyspy.txt"
+    with sampled_pid(proc.process.pid, proc.name, seconds, directory, during=during) as found:
+        yield found
+
+
+@contextmanager
+def sampled_pid(
+    pid: int, name: str, seconds: float, directory: Path, *, during: str
+) -> Iterator[list[Profile]]:
+    """Sample the process ``pid`` (called name in the report) with py-spy for up to seconds,
+    or until the body is done if that comes first (py-spy is then interrupted and writes
+    what it has; it also stops when the process ends). The profile is appended to the
+    yielded list when the body is done, with the seconds it covered."""
+    out = directory / f"{name.replace(' ', '-')}-{time.time_ns()}.pyspy.txt"
     directory.mkdir(parents=True, exist_ok=True)
     command = [
         str(Path(sys.executable).parent / "py-spy"),
@@ -143,14 +159,24 @@ def sampled(
         "--output",
         str(out),
     ]
-    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    spy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert spy.stdout is not None
+    # py-spy says (on stdout) that it is sampling once it has attached: the body starts after
+    # that (or after ATTACH_SECONDS, or once py-spy has given up), so a short body is sampled
+    attached, _, _ = select.select([spy.stdout], [], [], ATTACH_SECONDS)
+    if attached:
+        spy.stdout.readline()
+    started = time.monotonic()
     found: list[Profile] = []
     try:
         yield found
     finally:
+        if spy.poll() is None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes the samples it has, then exits
         _, errors = spy.communicate(timeout=seconds + 60)
+        covered = min(seconds, time.monotonic() - started)
         text = out.read_text() if out.exists() else ""
-        profile = summarise(f"{proc.name}, {during}", seconds, text)
+        profile = summarise(f"{name}, {during}", covered, text)
         if spy.returncode != 0 and not profile.samples:
             profile.error = f"py-spy exited {spy.returncode}: {errors.strip()[-300:]}"
         found.append(profile)

@@ -4,10 +4,12 @@ table shape and next to the `eventsourcing` library, all on the same PostgreSQL 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,6 +19,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
 from bench.report import Measurement
+from bench.sampling import Profile, sampled_pid
 from conveyor.events import Envelope, new_envelope
 from conveyor.events.catalogue import build_registry
 from conveyor.events.catalogue.router import RepAvailabilityChanged
@@ -123,10 +126,13 @@ def eventsourcing_appends(url: str, count: int, batch: int) -> float:
     return count / elapsed
 
 
-async def measure(new_database: Callable[[str], str], *, quick: bool) -> list[Measurement]:
+async def measure(
+    new_database: Callable[[str], str], workdir: Path, *, quick: bool, profiles: list[Profile]
+) -> list[Measurement]:
     """Every variant on a fresh database of its own, in rounds (the median of each is
     reported): each round starts with the next variant, so none always meets the server
-    first (a fresh server's first writes also make its WAL files)."""
+    first (a fresh server's first writes also make its WAL files). Then one more round of
+    our single appends from 8 writers, sampled with py-spy (they run in this process)."""
     singles, batched, rounds = (200, 1_000, 1) if quick else (5_000, 50_000, 3)
     variants: dict[str, Callable[[str], Awaitable[float]]] = {
         "ours_1": lambda url: ours_single(url, singles, 1),
@@ -144,6 +150,12 @@ async def measure(new_database: Callable[[str], str], *, quick: bool) -> list[Me
         for name in names[r:] + names[:r]:
             found[name].append(await variants[name](new_database(f"es_{name}_{r}")))
     m = {name: statistics.median(values) for name, values in found.items()}
+    sampled_appends = max(singles, 1_000)  # a second or so at least, quick or not
+    seconds = 2 * sampled_appends / m["ours_8"] + 5  # py-spy is stopped when the round ends
+    during = f"{sampled_appends:,} single appends from 8 writers (an extra round, not measured)"
+    with sampled_pid(os.getpid(), "event store", seconds, workdir, during=during) as sampled:
+        await ours_single(new_database("es_ours_8_sampled"), sampled_appends, 8)
+    profiles.extend(sampled)
     return [
         _m("single appends/s, 1 writer", m["ours_1"], "raw asyncpg insert", m["raw_1"], 3_000),
         _m(

@@ -11,11 +11,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.report import Measurement
+from bench.sampling import Profile, sampled_pid
 from bench.scenarios.eventstore import COLUMNS, _raw_row
 from conveyor.events import Envelope, Event, new_envelope
 from conveyor.events.catalogue.followup import (
@@ -141,24 +143,48 @@ async def load(url: str, service: str, count: int) -> int:
 
 def service_command(service: str, url: str, command: str) -> float:
     """Run ``python -m conveyor.<service> <command>``; return its wall time in seconds."""
-    env = {**os.environ, f"CONVEYOR_{service.upper()}_DATABASE_URL": url}
     started = time.perf_counter()
-    done = subprocess.run(
+    _finished(service, command, _started(service, url, command))
+    return time.perf_counter() - started
+
+
+def profiled_rebuild(service: str, url: str, seconds: float, directory: Path) -> Profile:
+    """Run the service's rebuild again, sampled with py-spy for up to seconds (the run that
+    is measured is not sampled)."""
+    rebuilding = _started(service, url, "rebuild")
+    name, during = f"{service} rebuild", "a second run of the rebuild, sampled"
+    with sampled_pid(rebuilding.pid, name, seconds, directory, during=during) as found:
+        _finished(service, "rebuild", rebuilding)
+    return found[0]
+
+
+def _started(service: str, url: str, command: str) -> subprocess.Popen[str]:
+    env = {**os.environ, f"CONVEYOR_{service.upper()}_DATABASE_URL": url}
+    return subprocess.Popen(
         [sys.executable, "-m", f"conveyor.{service}", command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"conveyor-{service} {command} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
+
+
+def _finished(service: str, command: str, process: subprocess.Popen[str]) -> None:
+    _, errors = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"conveyor-{service} {command} failed:\n{errors[-3000:]}")
 
 
 async def measure(
-    new_database: Callable[[str], str], *, quick: bool, events: int = 1_000_000
+    new_database: Callable[[str], str],
+    workdir: Path,
+    *,
+    quick: bool,
+    profiles: list[Profile],
+    events: int = 1_000_000,
 ) -> list[Measurement]:
-    """Events/s of each service's rebuild, net of the command's start-up time."""
+    """Events/s of each service's rebuild, net of the command's start-up time; each rebuild
+    is then run again under py-spy for the report's profiles."""
     count = 2_000 if quick else events
     results = []
     for service in LOGS:
@@ -166,7 +192,8 @@ async def measure(
         await asyncio.to_thread(service_command, service, url, "migrate")
         startup = await asyncio.to_thread(service_command, service, url, "rebuild")
         events = await load(url, service, count)
-        elapsed = await asyncio.to_thread(service_command, service, url, "rebuild") - startup
+        took = await asyncio.to_thread(service_command, service, url, "rebuild")
+        elapsed = took - startup
         results.append(
             Measurement(
                 "rebuild",
@@ -179,4 +206,6 @@ async def measure(
                 f"({startup:.2f} s on an empty log)",
             )
         )
+        seconds = 2 * took + 10  # it stops when the rebuild ends
+        profiles.append(await asyncio.to_thread(profiled_rebuild, service, url, seconds, workdir))
     return results
