@@ -139,6 +139,20 @@ async def test_an_inserted_row_takes_the_defaults_of_the_columns_left_out(
     assert await stored(rows, conn, tasks) == [("t-1", "a-1", "open", 0, None, True, "none")]
 
 
+async def test_a_row_naming_a_column_the_table_lacks_is_refused(
+    rows: Rows, conn: AsyncConnection
+) -> None:
+    with pytest.raises(ValueError, match=r"contract_tasks has no column \['colour'\]"):
+        await rows.insert(tasks, {**task("t-1"), "colour": "red"})
+    assert await rows.get(tasks, {"task_id": "t-1"}) is None
+    await rows.insert(tasks, task("t-1"))
+    with pytest.raises(ValueError, match=r"contract_tasks has no column \['colour'\]"):
+        await rows.put(tasks, {**task("t-1", status="done"), "colour": "red"})
+    with pytest.raises(ValueError, match=r"contract_tasks has no column \['colour'\]"):
+        await rows.put(tasks, {**task("t-2"), "colour": "red"})
+    assert await stored(rows, conn, tasks) == [("t-1", "a-1", "open", 0, None, True, "none")]
+
+
 async def test_inserting_a_key_that_exists_fails_even_after_it_was_written_out(
     rows: Rows, conn: AsyncConnection
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Table
 from sqlalchemy.sql.elements import False_, True_
 
-from conveyor.events.rows import ANY_OF, Where, matching
+from conveyor.events.rows import ANY_OF, Where, matching, no_such_columns
 from conveyor.events.written_keys import WrittenKeys
 
 Row = dict[str, Any]
@@ -54,11 +54,12 @@ class HeldRows:
         return matching(self.table, dict(zip(self.key_names_ordered, values, strict=True)))  # type: ignore[call-overload]
 
     def complete(self, row: Mapping[str, Any]) -> Row:
-        """The row with defaults for the columns left out (an unknown column is an error)."""
-        if not row.keys() <= self.defaults.keys():  # no set made when every column is known
-            unknown = row.keys() - self.defaults.keys()
-            raise ValueError(f"{self.table.name} has no column {sorted(unknown)}")
-        return {**self.defaults, **row}
+        """The row with defaults for the columns left out (an unknown column is an error:
+        found by the size of the result, not by comparing keys, for every row of a rebuild)."""
+        full = {**self.defaults, **row}
+        if len(full) != len(self.defaults):
+            raise no_such_columns(self.table, row)
+        return full
 
     def may_hold(self, key: Hashable) -> bool:
         """Whether a row with this key may have been written out."""

@@ -4,7 +4,7 @@ rebuild, the rows are folded in memory and written in bulk (``RowBuffer``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, and_, delete, insert, select, update
@@ -57,11 +57,13 @@ class SqlRows:
         return None if row is None else dict(row)
 
     async def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        """INSERT the row."""
-        await self.conn.execute(insert(table), dict(row))
+        """INSERT the row (a column the table lacks is an error, as in memory: SQLAlchemy
+        would leave it out)."""
+        await self.conn.execute(insert(table), _known(table, row))
 
     async def put(self, table: Table, row: Mapping[str, Any]) -> None:
         """UPDATE the row's other columns, or INSERT it when no row has its key."""
+        row = _known(table, row)
         key = {c.name: row[c.name] for c in table.primary_key.columns}
         rest = {name: value for name, value in row.items() if name not in key}
         if rest:
@@ -88,6 +90,19 @@ class SqlRows:
     async def delete(self, table: Table, where: Where) -> None:
         """One DELETE of the matching rows."""
         await self.conn.execute(delete(table).where(matching(table, where)))
+
+
+def _known(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row, if the table has every column it names."""
+    if not all(name in table.c for name in row):
+        raise no_such_columns(table, row)
+    return dict(row)
+
+
+def no_such_columns(table: Table, names: Iterable[str]) -> ValueError:
+    """The error for a row naming columns the table lacks."""
+    unknown = sorted(name for name in names if name not in table.c)
+    return ValueError(f"{table.name} has no column {unknown}")
 
 
 def matching(table: Table, where: Where) -> ColumnElement[bool]:
