@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from sqlalchemy import Table
 
@@ -185,12 +186,19 @@ def _account_row(event: AccountHandedOver, recorded: Recorded) -> dict[str, obje
         "order_count": 0,
         "last_order_at": None,
         "status": "active",
-        "territories": json.dumps(list(event.territories)),
+        "territories": _json_list(event.territories),
         "segment": event.segment,
-        "product_lines": json.dumps(list(event.product_lines)),
+        "product_lines": _json_list(event.product_lines),
         "country": event.country,
         "subdivision": event.subdivision,
     }
+
+
+@lru_cache(maxsize=1024)
+def _json_list(values: tuple[str, ...]) -> str:
+    """Values as a JSON array, in their order (remembered: accounts share territories and
+    product lines)."""
+    return json.dumps(list(values))
 
 
 def _task_row(event: FollowUpScheduled) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Table, select
@@ -25,11 +26,15 @@ from conveyor.followup.service_layer.timers import (
 
 PENDING, ENDED = "pending", "ended"
 MOMENT = "%Y-%m-%dT%H:%M:%SZ"
+# a payload's JSON, keys sorted (one encoder: json.dumps makes a new one per call when
+# given any option)
+_payload_json = json.JSONEncoder(sort_keys=True).encode
 
 
+@lru_cache(maxsize=4096)
 def moment_text(moment: datetime) -> str:
-    """A moment as sortable UTC text, to the second (``MOMENT``; isoformat, not strftime:
-    a rebuild writes one per timer)."""
+    """A moment as sortable UTC text, to the second (``MOMENT``; isoformat, not strftime,
+    and remembered: a rebuild writes one per timer, and timers fall on few moments)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
@@ -41,15 +46,16 @@ class TimersProjection(RowProjection):
 
     async def fold(self, recorded: Recorded, rows: Rows) -> None:
         """Start the timers an event starts; end the ones it ends."""
-        payloads: dict[int, str] = {}  # the timers an event starts may share a payload
-        for timer in timers_started_by(recorded):
-            key = id(timer.payload)
-            if key not in payloads:
-                payloads[key] = json.dumps(timer.payload, sort_keys=True)
-            # every column: a pending timer is replaced
-            await rows.put(timers, _row(timer, payloads[key]))
-        ended = timers_ended_by(recorded.envelope.data)
-        if ended:
+        if recorded.envelope.type in STARTING_TYPES:
+            payloads: dict[int, str] = {}  # the timers an event starts may share a payload
+            for timer in timers_started_by(recorded):
+                key = id(timer.payload)
+                if key not in payloads:
+                    payloads[key] = _payload_json(timer.payload)
+                # every column: a pending timer is replaced
+                await rows.put(timers, _row(timer, payloads[key]))
+        if recorded.envelope.type in ENDING_TYPES:
+            ended = timers_ended_by(recorded.envelope.data)
             where = {"timer_id": tuple(ended), "status": PENDING}
             await rows.update(timers, where, {"status": ENDED})
 

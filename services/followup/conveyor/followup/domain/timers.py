@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 TASK_DUE, TASK_OVERDUE, DORMANCY, NURTURE = "task_due", "task_overdue", "dormancy", "nurture"
@@ -22,8 +23,10 @@ class Timer:
     causation_id: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def start_of_day(day: date, time_zone: str) -> datetime:
-    """The first moment of a calendar day in a time zone, in UTC."""
+    """The first moment of a calendar day in a time zone, in UTC (remembered: the timers of
+    many tasks fall on few days, and a rebuild asks for two per task)."""
     return datetime.combine(day, time.min, ZoneInfo(time_zone)).astimezone(UTC)
 
 
