@@ -5,6 +5,7 @@ rebuild, the rows are folded in memory and written in bulk (``RowBuffer``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, and_, delete, insert, select, update
@@ -94,14 +95,19 @@ class SqlRows:
 
 def _known(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """The row, if the table has every column it names."""
-    if not all(name in table.c for name in row):
+    if not row.keys() <= _column_names(table):
         raise no_such_columns(table, row)
     return dict(row)
 
 
+@cache
+def _column_names(table: Table) -> frozenset[str]:
+    return frozenset(column.name for column in table.columns)
+
+
 def no_such_columns(table: Table, names: Iterable[str]) -> ValueError:
     """The error for a row naming columns the table lacks."""
-    unknown = sorted(name for name in names if name not in table.c)
+    unknown = sorted(set(names) - _column_names(table))
     return ValueError(f"{table.name} has no column {unknown}")
 
 
