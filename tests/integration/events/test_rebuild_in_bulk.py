@@ -109,6 +109,17 @@ class SeenLeadsThroughAView(RowProjection):
             await rows.update(leads, where, score, add={"touches": 1})
 
 
+class KeepsWhatItFolds(SeenLeads):
+    """SeenLeads keeping every event it is given."""
+
+    def __init__(self) -> None:
+        self.folded: list[Recorded] = []
+
+    async def fold(self, recorded: Recorded, rows: Rows) -> None:
+        self.folded.append(recorded)
+        await super().fold(recorded, rows)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def engine(
     request: pytest.FixtureRequest, tmp_path: Path, unique_name: str
@@ -229,6 +240,24 @@ async def test_a_type_another_projection_reads_whole_is_decoded_whole_for_both(
     await rebuild(engine, writer.store, writer.projections, batch_size=4)
     assert await read_models(engine) == rows
     assert seen.given == [LeadQualified] * 15
+
+
+async def test_a_rebuild_leaves_the_events_it_decodes_out_of_the_registrys_recent_ones(
+    engine: AsyncEngine,
+) -> None:
+    keeps = KeepsWhatItFolds()
+    writer = await live(engine, [keeps])
+    keeps.folded.clear()
+    await rebuild(engine, writer.store, writer.projections, batch_size=4)
+    assert len(keeps.folded) == 25
+    registry = writer.store.registry
+    for recorded in keeps.folded:
+        envelope = recorded.envelope
+        assert envelope.data_json is not None
+        again = registry.decode_json(
+            envelope.type, envelope.schema_version, envelope.data_json, event_id=envelope.id
+        )
+        assert again == envelope.data and again is not envelope.data
 
 
 async def test_a_projection_cannot_read_a_type_it_is_not_fed(engine: AsyncEngine) -> None:

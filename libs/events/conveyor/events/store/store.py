@@ -268,13 +268,16 @@ def recorded_from_row(
     causation_id: str | None,
     *,
     view: type[EventView] | None = None,
+    remember: bool = True,
 ) -> Recorded:
     """The event of a row of the events table (its columns in the table's order), built
     without the frozen dataclasses' field-by-field ``__init__`` (a third of the cost of
     reading an event): how every reader of the log turns rows into events. With ``view``,
-    its data is that view of the event (``Registry.decode_view``)."""
+    its data is that view of the event (``Registry.decode_view``). ``remember=False``: not
+    kept with the registry's recent events (a reader that reads each event once)."""
     if view is None:
-        data = registry.decode_json(event_type, schema_version, data_json, event_id=event_id)
+        by_id = event_id if remember else None
+        data = registry.decode_json(event_type, schema_version, data_json, event_id=by_id)
     else:
         data = registry.decode_view(view, schema_version, data_json)
     envelope = object.__new__(Envelope)
