@@ -10,8 +10,9 @@ from typing import Any
 from bench.sampling import Profile
 
 # The section of bench/README.md ("What limits each target") that says, per scenario, what
-# limits its targets and what would fix them: the report names it for each target missed.
+# limits its targets and what would fix them: the report quotes it for each target missed.
 LIMITS_DOC = "bench/README.md"
+LIMITS_HEADING = "What limits each target"
 LIMITS = {
     "event store": "Appends",
     "rebuild": "Rebuild",
@@ -84,8 +85,14 @@ class Report:
             "| --- | --- | ---: | --- | ---: | ---: | --- | --- |",
         ]
         lines += [_row(m) for m in self.measurements]
-        missed = [_missed(m) for m in self.measurements if m.met is False]
-        lines += ["", "## Targets missed", "", *missed] if missed else []
+        missed = [m for m in self.measurements if m.met is False]
+        if missed:
+            lines += ["", "## Targets missed", "", *map(_missed, missed)]
+            for section in dict.fromkeys(LIMITS[m.scenario] for m in missed):
+                source = f'{LIMITS_DOC}, "{LIMITS_HEADING}"'
+                lines += ["", f"**{section}: what limits it and what would fix it** ({source})"]
+                quoted = limits_text(section) or "(not written down yet)"
+                lines += [""] + [f"> {line}".rstrip() for line in quoted.splitlines()]
         notes = [f"- **{m.scenario} / {m.name}**: {m.notes}" for m in self.measurements if m.notes]
         lines += ["", "## Notes", "", *notes] if notes else []
         if self.profiles:
@@ -105,11 +112,21 @@ def _row(m: Measurement) -> str:
 
 def _missed(m: Measurement) -> str:
     """A target missed, and where what limits it is explained."""
-    where = f'{LIMITS_DOC}, "What limits each target": "{LIMITS[m.scenario]}"'
     return (
         f"- **{m.scenario} / {m.name}**: {m.value:,.1f} {m.unit}, target {m.target}. "
-        f"Where the time goes: the profiles below; what limits it and what would fix it: {where}"
+        f'Where the time goes: the profiles below; what limits it: "{LIMITS[m.scenario]}" below'
     )
+
+
+def limits_text(section: str) -> str | None:
+    """What bench/README.md says limits a scenario's targets (its subsection of "What limits
+    each target"), None if it says nothing."""
+    readme = (Path(__file__).resolve().parent / "README.md").read_text()
+    _, found, rest = readme.partition(f"\n## {LIMITS_HEADING}\n")
+    _, found_section, text = rest.split("\n## ", 1)[0].partition(f"\n### {section}\n")
+    if not (found and found_section):
+        return None
+    return text.split("\n### ", 1)[0].strip() or None
 
 
 def _met(met: bool | None) -> str:
