@@ -26,7 +26,8 @@ class Rows(Protocol):
         """The row whose primary key is ``key`` (every key column given), or None."""
 
     async def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        """Add a row (columns left out take their defaults); an existing key is an error."""
+        """Add a row (columns left out take their defaults); an existing key is an error,
+        and so is a column the table lacks (ValueError, as for ``put``)."""
 
     async def put(self, table: Table, row: Mapping[str, Any]) -> None:
         """Set the given columns of the row with ``row``'s key, adding the row if absent."""
