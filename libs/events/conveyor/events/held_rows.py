@@ -54,11 +54,15 @@ class HeldRows:
         return matching(self.table, dict(zip(self.key_names_ordered, values, strict=True)))  # type: ignore[call-overload]
 
     def complete(self, row: Mapping[str, Any]) -> Row:
-        """The row with defaults for the columns left out (an unknown column is an error:
-        found by the size of the result, not by comparing keys, for every row of a rebuild)."""
-        full = {**self.defaults, **row}
-        if len(full) != len(self.defaults):
-            raise no_such_columns(self.table, row)
+        """The row with defaults for the columns left out (an unknown column is an error)."""
+        return self.merged(self.defaults, row)
+
+    def merged(self, row: Mapping[str, Any], changes: Mapping[str, Any]) -> Row:
+        """A whole row with ``changes`` over it; a column the table lacks is an error (found
+        by the size of the result, not by comparing keys: asked for every row of a rebuild)."""
+        full = {**row, **changes}
+        if len(full) != len(row):
+            raise no_such_columns(self.table, changes)
         return full
 
     def may_hold(self, key: Hashable) -> bool:

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conveyor.events.bulk import by_keys, delete_keys, insert_rows, key_chunks
 from conveyor.events.held_rows import HeldRows, Row
-from conveyor.events.rows import ANY_OF, Where, matches, matching, no_such_columns
+from conveyor.events.rows import ANY_OF, Where, matches, matching
 from conveyor.events.written_keys import WrittenKeys
 
 ROWS_PER_WRITE = 10_000  # rows of one table written in one go (a COPY) by a write-out
@@ -111,11 +111,8 @@ class RowBuffer:
         current = await self._row(held, key)
         if current is None:
             held.write(key, held.complete(row))
-            return
-        changed = {**current, **row}
-        if len(changed) != len(current):
-            raise no_such_columns(table, row)
-        held.write(key, changed)
+        else:
+            held.write(key, held.merged(current, row))
 
     async def update(
         self,

@@ -74,7 +74,7 @@ class SqlRows:
                 return
         elif await self.get(table, key) is not None:
             return
-        await self.insert(table, row)
+        await self.conn.execute(insert(table), row)  # its columns checked above
 
     async def update(
         self,
